@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// mola-inspect: read MoLA (mixture of LoRA experts) checkpoints and measure their experts.
+// Dependencies are system C libraries from Debian only: OpenBLAS (cblas), LAPACKE and Cairo
+// (`libopenblas-dev liblapacke-dev libcairo2-dev`), each wrapped in a system-library target.
+import PackageDescription
+
+let package = Package(
+    name: "mola-inspect",
+    products: [
+        .executable(name: "mola-inspect", targets: ["mola-inspect"]),
+        .library(name: "MoLATensor", targets: ["MoLATensor"]),
+        .library(name: "MoLACheckpoint", targets: ["MoLACheckpoint"]),
+        .library(name: "MoLAAnalysis", targets: ["MoLAAnalysis"]),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
+                       providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+
+        // Libraries, dependencies pointing one way: tensor <- checkpoint <- analysis <- CLI.
+        .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
+        .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
+        .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint"]),
+        .executableTarget(name: "mola-inspect",
+                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAAnalysis"]),
+
+        .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor"]),
+        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint"]),
+        .testTarget(name: "MoLAAnalysisTests",
+                    dependencies: ["MoLAAnalysis", "MoLACheckpoint"]),
+        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect"]),
+    ]
+)

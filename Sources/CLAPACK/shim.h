@@ -1,0 +1,2 @@
+// The C interface to LAPACK (Debian: liblapacke-dev).
+#include <lapacke.h>

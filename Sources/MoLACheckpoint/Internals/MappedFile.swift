@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A read-only memory mapping of a whole file.
+///
+/// Pages are faulted in only when read, so a reader that touches a few records of a 27 GB
+/// trainer checkpoint reads only those. Every access goes through `bytes(at:count:)`, which
+/// checks the range against the file size; nothing hands out an unchecked pointer.
+public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from (for error messages).
+    public let path: String
+    /// Size of the file in bytes.
+    public let size: Int
+    private let base: UnsafeRawPointer?
+
+    /// Maps `path` read-only.
+    ///
+    /// - Throws: `MappedFileError` when the file cannot be opened, is not a regular file or
+    ///   cannot be mapped.
+    public init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw MappedFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw MappedFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw MappedFileError.notARegularFile(path: path)
+        }
+        size = Int(status.st_size)
+        if size == 0 {
+            base = nil
+            return
+        }
+        let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+        guard let mapping, mapping != MAP_FAILED else {
+            throw MappedFileError.cannotMap(path: path, reason: String(cString: strerror(errno)))
+        }
+        base = UnsafeRawPointer(mapping)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+
+    /// Whether `count` bytes at `offset` lie inside the file (overflow-safe).
+    public func contains(offset: Int, count: Int) -> Bool {
+        guard offset >= 0, count >= 0 else { return false }
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        return !overflow && end <= size
+    }
+
+    /// The bytes `[offset, offset + count)`, or nil when the range leaves the file.
+    ///
+    /// The buffer is valid as long as this `MappedFile` is alive.
+    public func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer? {
+        guard contains(offset: offset, count: count) else { return nil }
+        guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + offset, count: count)
+    }
+}
+
+/// Failures to open or map a file.
+public enum MappedFileError: Error, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case notARegularFile(path: String)
+    case cannotMap(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason): "cannot open \(path): \(reason)"
+        case let .notARegularFile(path): "\(path) is not a regular file"
+        case let .cannotMap(path, reason): "cannot map \(path) into memory: \(reason)"
+        }
+    }
+}

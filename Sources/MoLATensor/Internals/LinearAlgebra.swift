@@ -1,0 +1,67 @@
+import CBLAS
+
+/// Safe Swift entry points to the BLAS routines the analyses use.
+///
+/// This is the only file of `MoLATensor` that imports the C libraries. Matrices are row-major
+/// flat buffers; sizes are checked here (a mismatch is caller misuse and traps).
+public enum LinearAlgebra {
+    /// Sets the number of threads OpenBLAS may use for one call.
+    ///
+    /// Callers that already run BLAS calls in parallel set 1 to avoid oversubscription.
+    /// The corresponding C function is `openblas_set_num_threads`.
+    public static func setBLASThreadCount(_ count: Int) {
+        precondition(count >= 1, "setBLASThreadCount: \(count) threads")
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// The Gram matrix of the rows of `matrix`: `G = M M^T`, full (both triangles filled).
+    ///
+    /// ```
+    /// M is [rows, columns]      G is [rows, rows]      G[i][j] = <row i, row j>
+    /// ```
+    /// The corresponding C function is `cblas_dsyrk`.
+    public static func gramOfRows(_ matrix: UnsafeBufferPointer<Double>, rows: Int, columns: Int,
+                                  into gram: UnsafeMutableBufferPointer<Double>) {
+        precondition(rows >= 0 && columns >= 0 && matrix.count >= rows * columns,
+                     "gramOfRows: buffer of \(matrix.count) for [\(rows), \(columns)]")
+        precondition(gram.count >= rows * rows, "gramOfRows: output smaller than [\(rows), \(rows)]")
+        guard rows > 0 else { return }
+        if columns == 0 {
+            gram.update(repeating: 0)
+            return
+        }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(columns),
+                    1.0, matrix.baseAddress, Int32(columns), 0.0, gram.baseAddress, Int32(rows))
+        mirrorUpperTriangle(gram, size: rows)
+    }
+
+    /// The Gram matrix of the columns of `matrix`: `G = M^T M`, full (both triangles filled).
+    ///
+    /// ```
+    /// M is [rows, columns]      G is [columns, columns]      G[i][j] = <column i, column j>
+    /// ```
+    /// The corresponding C function is `cblas_dsyrk`.
+    public static func gramOfColumns(_ matrix: UnsafeBufferPointer<Double>, rows: Int, columns: Int,
+                                     into gram: UnsafeMutableBufferPointer<Double>) {
+        precondition(rows >= 0 && columns >= 0 && matrix.count >= rows * columns,
+                     "gramOfColumns: buffer of \(matrix.count) for [\(rows), \(columns)]")
+        precondition(gram.count >= columns * columns,
+                     "gramOfColumns: output smaller than [\(columns), \(columns)]")
+        guard columns > 0 else { return }
+        if rows == 0 {
+            gram.update(repeating: 0)
+            return
+        }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows),
+                    1.0, matrix.baseAddress, Int32(columns), 0.0, gram.baseAddress, Int32(columns))
+        mirrorUpperTriangle(gram, size: columns)
+    }
+
+    private static func mirrorUpperTriangle(_ matrix: UnsafeMutableBufferPointer<Double>, size: Int) {
+        for row in 1..<max(size, 1) {
+            for column in 0..<row {
+                matrix[row * size + column] = matrix[column * size + row]
+            }
+        }
+    }
+}
