@@ -1,0 +1,111 @@
+import Foundation
+
+/// A MoLA checkpoint as a user points at it: an adapter directory or a tensor file, with the
+/// `adapter_config.json` and the project's sidecar beside it.
+public struct Checkpoint: Sendable {
+    /// Tensor files looked for in a directory, in order of preference.
+    public static let tensorFileNames = ["adapter_model.safetensors", "adapter_model.bin",
+                                         "pytorch_model.bin", "model.safetensors"]
+    /// The PEFT config's file name.
+    public static let configFileName = "adapter_config.json"
+    /// The sidecar this project's trainer writes beside an adapter (expert counts, top-K).
+    public static let sidecarFileName = "mola_config.json"
+
+    /// The path as given.
+    public let path: String
+    public let adapter: MoLAAdapter
+    public let config: AdapterConfig?
+    /// Path of the config, when one was found.
+    public let configPath: String?
+    public let sidecar: MoLASidecar?
+    public let sidecarPath: String?
+
+    /// Opens a checkpoint directory or file.
+    ///
+    /// - Throws: `CheckpointError`, and the errors of the readers and of `MoLAAdapter.init`.
+    public init(path: String) throws {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CheckpointError.notFound(path: path)
+        }
+        let directory: URL
+        let tensorPath: String
+        if isDirectory.boolValue {
+            directory = URL(fileURLWithPath: path)
+            guard let found = Self.tensorFileNames.first(where: {
+                FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
+            }) else {
+                throw CheckpointError.noTensorFile(directory: path, lookedFor: Self.tensorFileNames)
+            }
+            tensorPath = directory.appendingPathComponent(found).path
+        } else {
+            tensorPath = path
+            directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        }
+        let configURL = directory.appendingPathComponent(Self.configFileName)
+        if FileManager.default.fileExists(atPath: configURL.path) {
+            config = try AdapterConfig(path: configURL.path)
+            configPath = configURL.path
+        } else {
+            config = nil
+            configPath = nil
+        }
+        let sidecarURL = directory.appendingPathComponent(Self.sidecarFileName)
+        if FileManager.default.fileExists(atPath: sidecarURL.path) {
+            sidecar = try MoLASidecar(path: sidecarURL.path)
+            sidecarPath = sidecarURL.path
+        } else {
+            sidecar = nil
+            sidecarPath = nil
+        }
+        let file = try openTensorFile(path: tensorPath)
+        adapter = try MoLAAdapter(file: file, config: config)
+        if let counts = sidecar?.expertsPerLayer, counts != adapter.allocation.expertsPerLayer {
+            throw CheckpointError.sidecarDisagrees(file: sidecarURL.path, sidecar: counts,
+                                                   tensors: adapter.allocation.expertsPerLayer)
+        }
+    }
+
+    /// Where alpha came from: the config, or the reference default.
+    public var alphaSource: String {
+        config?.alpha != nil ? Self.configFileName : "reference default (no lora_alpha in a config)"
+    }
+
+    /// Top-K per layer and where it came from: the caller's flag, the sidecar, or the
+    /// reference default 2 (the files of the reference code do not record it).
+    public func topK(flag: Int?) -> (perLayer: [Int], source: TopKSource) {
+        let layerCount = adapter.layers.count
+        if let flag { return (Array(repeating: flag, count: layerCount), .flag) }
+        if let fromSidecar = sidecar?.topK {
+            let perLayer = (0..<layerCount).compactMap { fromSidecar.rank(ofLayer: $0) }
+            if perLayer.count == layerCount { return (perLayer, .sidecar) }
+        }
+        return (Array(repeating: 2, count: layerCount), .referenceDefault)
+    }
+}
+
+/// Where a top-K value came from.
+public enum TopKSource: String, Sendable {
+    case flag = "--top-k"
+    case sidecar = "mola_config.json"
+    case referenceDefault = "reference default (not recorded in the files)"
+}
+
+/// A path that is not a usable checkpoint.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    case notFound(path: String)
+    case noTensorFile(directory: String, lookedFor: [String])
+    case sidecarDisagrees(file: String, sidecar: [Int], tensors: [Int])
+
+    public var description: String {
+        switch self {
+        case let .notFound(path):
+            "no such file or directory (\(path))"
+        case let .noTensorFile(directory, names):
+            "no adapter file in the directory; looked for \(names.joined(separator: ", ")) (\(directory))"
+        case let .sidecarDisagrees(file, sidecar, tensors):
+            "the sidecar lists experts per layer \(sidecar) but the tensors have \(tensors) (\(file))"
+        }
+    }
+}
