@@ -98,10 +98,10 @@ public struct PickleMachine {
             let items = try popToMark(opcode, offset)
             try setItems(items, in: try dict(atTopFor: opcode, offset), offset)
         case 0x71: try memoize(Int(try readByte(offset)), opcode, offset)  // BINPUT
-        case 0x72: try memoize(try readLength(4, offset), opcode, offset)  // LONG_BINPUT
+        case 0x72: try memoize(Int(try readUInt32(offset)), opcode, offset)  // LONG_BINPUT
         case 0x94: try memoize(memo.count, opcode, offset)  // MEMOIZE
         case 0x68: try recall(Int(try readByte(offset)), offset)  // BINGET
-        case 0x6A: try recall(try readLength(4, offset), offset)  // LONG_BINGET
+        case 0x6A: try recall(Int(try readUInt32(offset)), offset)  // LONG_BINGET
         case 0x63:  // GLOBAL "module\nname\n"
             let module = try readLine(offset)
             let name = try readLine(offset)

@@ -1,0 +1,167 @@
+import Foundation
+import MoLAAnalysis
+import MoLACheckpoint
+
+/// What `info` shows about a checkpoint, as a table or as JSON.
+struct ArchitectureCard {
+    let checkpoint: Checkpoint
+    let topK: [Int]
+    let topKSource: TopKSource
+    let nonFinite: [NonFiniteTensor]
+
+    init(checkpoint: Checkpoint, topKFlag: Int?, nonFinite: [NonFiniteTensor]) {
+        self.checkpoint = checkpoint
+        (topK, topKSource) = checkpoint.topK(flag: topKFlag)
+        self.nonFinite = nonFinite
+    }
+
+    private var adapter: MoLAAdapter { checkpoint.adapter }
+
+    /// Top-K cannot exceed a layer's expert count.
+    func validateTopK() throws {
+        for layer in adapter.layers where topK[layer.index] > layer.expertCount && layer.expertCount > 1 {
+            let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
+            if topKSource == .flag { throw UsageError(message) }
+            throw CommandError.invalidCheckpoint("\(message) (\(checkpoint.sidecarPath ?? checkpoint.path))")
+        }
+    }
+
+    /// Element types of the adapter tensors, e.g. `F32`.
+    private var dtypes: [String] {
+        let names = Set(adapter.projections.flatMap { $0.experts.map(\.a) + $0.experts.map(\.b) })
+        return Array(Set(adapter.file.descriptions.filter { names.contains($0.name) }.map {
+            $0.dtype?.rawValue ?? $0.storedTypeName
+        })).sorted()
+    }
+
+    private var projectionKinds: [ProjectionKind] {
+        Array(Set(adapter.projections.map(\.kind))).sorted()
+    }
+
+    private var alphaText: String {
+        "\(trimmed(adapter.alpha)) (\(checkpoint.alphaSource))"
+    }
+
+    private var topKText: String {
+        let values = Set(topK)
+        let text = values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")
+        return "\(text) (\(topKSource.rawValue))"
+    }
+
+    var table: String {
+        let allocation = adapter.allocation
+        var summary = TextTable(headers: ["", ""])
+        summary.append(["checkpoint", checkpoint.path])
+        summary.append(["file", "\(URL(fileURLWithPath: adapter.file.path).lastPathComponent) (\(adapter.file.formatName), \(dtypes.joined(separator: ", ")))"])
+        summary.append(["config", checkpoint.configPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none (alpha and ranks from the tensors and defaults)"])
+        if let base = checkpoint.config?.baseModel { summary.append(["base model", base]) }
+        summary.append(["layers", String(adapter.layers.count)])
+        summary.append(["projections", projectionKinds.map(\.checkpointName).joined(separator: " ")])
+        summary.append(["allocation", allocation.summary])
+        summary.append(["experts per layer", allocation.expertsPerLayer.map(String.init).joined(separator: " ")
+            + "  (\(allocation.totalExperts) per projection type)"])
+        summary.append(["top-K", topKText])
+        summary.append(["alpha", alphaText])
+        summary.append(["parameters", "\(groupedDigits(adapter.parameterCount)) in \(groupedDigits(adapter.tensorCount)) tensors"])
+        if adapter.ignoredTensorCount > 0 {
+            summary.append(["other tensors", "\(groupedDigits(adapter.ignoredTensorCount)) not part of the adapter (base weights, ...), not read"])
+        }
+        if !adapter.unrecognisedAdapterTensors.isEmpty {
+            summary.append(["unrecognised", adapter.unrecognisedAdapterTensors.prefix(3).joined(separator: ", ")
+                + (adapter.unrecognisedAdapterTensors.count > 3 ? ", ..." : "") + " (lora_ tensors on no MoLA projection)"])
+        }
+        summary.append(["non-finite", nonFinite.isEmpty ? "none (every value is finite)" : "\(nonFinite.count) tensors, listed below"])
+        let header = summary.rows.map { row in
+            row[0].padding(toLength: 19, withPad: " ", startingAt: 0) + row[1]
+        }.joined(separator: "\n")
+
+        var layers = TextTable(headers: ["layer", "experts", "top-K", "rank", "scale", "parameters", "projections (d_in -> d_out)"],
+                               rightAligned: [0, 1, 2, 3, 4, 5])
+        for layer in adapter.layers {
+            let shapes = layer.projections.map { "\($0.kind.checkpointName) \($0.inputWidth)->\($0.outputWidth)" }
+            layers.append([String(layer.index), String(layer.expertCount), String(topK[layer.index]),
+                           layer.rank.map(String.init) ?? "mixed",
+                           layer.projections.first.map { trimmed($0.scale) } ?? "",
+                           groupedDigits(layer.projections.reduce(0) { $0 + $1.parameterCount }),
+                           shapes.joined(separator: ", ")])
+        }
+        var text = header + "\n\n" + layers.rendered()
+        if !nonFinite.isEmpty {
+            var problems = TextTable(headers: ["tensor", "NaN", "infinite"], rightAligned: [1, 2])
+            for entry in nonFinite {
+                problems.append([entry.tensor, groupedDigits(entry.nanCount), groupedDigits(entry.infinityCount)])
+            }
+            text += "\n\nTensors holding non-finite values:\n" + problems.rendered()
+        }
+        return text
+    }
+
+    var json: JSONValue {
+        let allocation = adapter.allocation
+        let shape = allocation.shape
+        return .object([
+            ("checkpoint", .string(checkpoint.path)),
+            ("file", .string(adapter.file.path)),
+            ("format", .string(adapter.file.formatName)),
+            ("dtypes", .array(dtypes.map(JSONValue.string))),
+            ("config", checkpoint.configPath.map(JSONValue.string) ?? .null),
+            ("sidecar", checkpoint.sidecarPath.map(JSONValue.string) ?? .null),
+            ("base_model", checkpoint.config?.baseModel.map(JSONValue.string) ?? .null),
+            ("layer_count", .integer(adapter.layers.count)),
+            ("projections", .array(projectionKinds.map { .string($0.checkpointName) })),
+            ("allocation", .object([
+                ("experts_per_layer", .array(allocation.expertsPerLayer.map(JSONValue.integer))),
+                ("digits", allocation.digits.map { .string($0.map(String.init).joined()) } ?? .null),
+                ("shape", .string(shape.rawValue)),
+                ("shape_name", .string(shape.word)),
+                ("total_experts", .integer(allocation.totalExperts)),
+            ])),
+            ("top_k", .object([("per_layer", .array(topK.map(JSONValue.integer))), ("source", .string(topKSource.rawValue))])),
+            ("alpha", .object([("value", .number(adapter.alpha)), ("source", .string(checkpoint.alphaSource))])),
+            ("parameter_count", .integer(adapter.parameterCount)),
+            ("tensor_count", .integer(adapter.tensorCount)),
+            ("ignored_tensor_count", .integer(adapter.ignoredTensorCount)),
+            ("unrecognised_adapter_tensors", .array(adapter.unrecognisedAdapterTensors.map(JSONValue.string))),
+            ("layers", .array(adapter.layers.map { layer in
+                .object([
+                    ("layer", .integer(layer.index)),
+                    ("experts", .integer(layer.expertCount)),
+                    ("top_k", .integer(topK[layer.index])),
+                    ("rank", layer.rank.map(JSONValue.integer) ?? .null),
+                    ("parameter_count", .integer(layer.projections.reduce(0) { $0 + $1.parameterCount })),
+                    ("projections", .array(layer.projections.map { projection in
+                        .object([
+                            ("projection", .string(projection.kind.checkpointName)),
+                            ("experts", .integer(projection.expertCount)),
+                            ("rank", .integer(projection.rank)),
+                            ("d_in", .integer(projection.inputWidth)),
+                            ("d_out", .integer(projection.outputWidth)),
+                            ("scale", .number(projection.scale)),
+                            ("has_router", .bool(projection.router != nil)),
+                            ("parameter_count", .integer(projection.parameterCount)),
+                        ])
+                    })),
+                ])
+            })),
+            ("non_finite", .array(nonFinite.map {
+                .object([("tensor", .string($0.tensor)), ("nan", .integer($0.nanCount)), ("infinite", .integer($0.infinityCount))])
+            })),
+        ])
+    }
+}
+
+/// `16.0` as `16`, `0.5` as `0.5`.
+func trimmed(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}
+
+/// A failure of a command that is not a reader's error.
+enum CommandError: Error, CustomStringConvertible {
+    case invalidCheckpoint(String)
+
+    var description: String {
+        switch self {
+        case let .invalidCheckpoint(message): message
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import MoLAAnalysis
+import MoLACheckpoint
+
+/// A redundancy report as a table, CSV (one row per pair) or JSON (schema in README.md).
+struct RedundancyView {
+    let checkpoint: Checkpoint
+    let report: RedundancyReport
+    let projectionSetName: String
+
+    private var kinds: [ProjectionKind] {
+        Array(Set(report.layers.flatMap { $0.projections.map(\.kind) })).sorted()
+    }
+
+    private var metricDescription: String {
+        switch report.metric {
+        case .delta: report.scaled ? "delta: dW = s * B A with s = alpha / r" : "delta, unscaled: dW = B A"
+        case .a: "a: the A matrices alone"
+        case .b: "b: the B matrices alone"
+        }
+    }
+
+    func table(listingPairs: Bool) -> String {
+        let adapter = checkpoint.adapter
+        let hasAttention = kinds.contains { $0.isAttention }
+        let hasMLP = kinds.contains { !$0.isAttention }
+        var headers = ["layer", "experts"] + kinds.map(\.checkpointName)
+        if hasAttention && hasMLP { headers += ["attention", "mlp"] }
+        headers.append("mean")
+        var table = TextTable(headers: headers, rightAligned: Set(0..<headers.count))
+        for layer in report.layers {
+            var row = [String(layer.layer), String(layer.projections.first?.expertCount ?? 0)]
+            row += kinds.map { kind in formatted(layer.projections.first { $0.kind == kind }?.mean) }
+            if hasAttention && hasMLP { row += [formatted(layer.attentionMean), formatted(layer.mlpMean)] }
+            row.append(formatted(layer.mean))
+            table.append(row)
+        }
+        var lines = [
+            "\(checkpoint.path): \(adapter.file.formatName), allocation \(adapter.allocation.summary)",
+            "mean pairwise Frobenius distance between experts; metric \(metricDescription); projections \(projectionSetName)",
+            "",
+            table.rendered(),
+        ]
+        if report.layers.contains(where: { $0.projections.contains { $0.expertCount < 2 } }) {
+            lines.append("n/a: a layer with one expert has no pairs")
+        }
+        if listingPairs {
+            var pairs = TextTable(headers: ["layer", "projection", "i", "j", "distance"], rightAligned: [0, 2, 3, 4])
+            for projection in report.layers.flatMap(\.projections) {
+                for pair in projection.pairs {
+                    pairs.append([String(projection.layer), projection.kind.checkpointName, String(pair.first),
+                                  String(pair.second), formatted(pair.distance)])
+                }
+            }
+            lines += ["", pairs.rendered()]
+        } else {
+            lines += ["", "every pair: --pairs, --csv or --json"]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    var csv: String {
+        var lines = ["layer,projection,expert_i,expert_j,distance,experts,rank,scale,metric,scaled"]
+        for projection in report.layers.flatMap(\.projections) {
+            for pair in projection.pairs {
+                let distance = pair.distance.isFinite ? "\(pair.distance)" : ""
+                lines.append("\(projection.layer),\(projection.kind.checkpointName),\(pair.first),\(pair.second),\(distance),"
+                    + "\(projection.expertCount),\(projection.rank),\(projection.scale),\(report.metric.rawValue),\(report.scaled)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    var json: JSONValue {
+        let adapter = checkpoint.adapter
+        return .object([
+            ("checkpoint", .string(checkpoint.path)),
+            ("file", .string(adapter.file.path)),
+            ("format", .string(adapter.file.formatName)),
+            ("allocation", .string(adapter.allocation.summary)),
+            ("experts_per_layer", .array(adapter.allocation.expertsPerLayer.map(JSONValue.integer))),
+            ("alpha", .number(adapter.alpha)),
+            ("metric", .string(report.metric.rawValue)),
+            ("scaled", .bool(report.metric == .delta && report.scaled)),
+            ("projection_set", .string(projectionSetName)),
+            ("non_finite_tensors", .array(report.nonFiniteTensors.map(JSONValue.string))),
+            ("layers", .array(report.layers.map { layer in
+                .object([
+                    ("layer", .integer(layer.layer)),
+                    ("projections", .object(layer.projections.map { projection in
+                        (projection.kind.checkpointName, .object([
+                            ("experts", .integer(projection.expertCount)),
+                            ("rank", .integer(projection.rank)),
+                            ("scale", .number(projection.scale)),
+                            ("pairs", .array(projection.pairs.map {
+                                .array([.integer($0.first), .integer($0.second), .number($0.distance)])
+                            })),
+                            ("mean", .optional(projection.mean)),
+                            ("norms", .array(projection.norms.map(JSONValue.number))),
+                        ]))
+                    })),
+                    ("attention_mean", .optional(layer.attentionMean)),
+                    ("mlp_mean", .optional(layer.mlpMean)),
+                    ("mean", .optional(layer.mean)),
+                ])
+            })),
+        ])
+    }
+}
