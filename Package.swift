@@ -28,10 +28,12 @@ let package = Package(
         .executableTarget(name: "mola-inspect",
                           dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAAnalysis"]),
 
-        .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor"]),
-        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint"]),
+        // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
+        .target(name: "MoLATestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
-                    dependencies: ["MoLAAnalysis", "MoLACheckpoint"]),
-        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect"]),
+                    dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLATestSupport"]),
+        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLATestSupport"]),
     ]
 )

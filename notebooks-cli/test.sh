@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the build needs, then runs every test (no Python needed: golden values are
+# committed under Tests/Fixtures). Fails on any compiler warning in the project's sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source notebooks-cli/setup.sh
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! swift build --build-tests >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
+if grep -E "^/.*(Sources|Tests)/.*warning:" "$log" >&2; then
+  echo "error: the build has warnings (above)" >&2
+  exit 1
+fi
+swift test
