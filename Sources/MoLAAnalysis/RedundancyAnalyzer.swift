@@ -14,11 +14,7 @@ import MoLATensor
 /// (`A` stacked is `[E r, d_in]`, `B` side by side is `[d_out, E r]`), accumulated in Double,
 /// so no `d_out x d_in` matrix is ever formed. When two experts are nearly equal the identity
 /// cancels (`dist^2 << |dW_i|^2 + |dW_j|^2`); those pairs are recomputed from the difference
-/// itself, which carries no cancellation:
-/// ```
-/// dW_i - dW_j = s (B_i D_A + D_B A_j)      D_A = A_i - A_j,  D_B = B_i - B_j
-/// ||.||^2 = s^2 ( <B_i^T B_i, D_A D_A^T> + 2 <B_i^T D_B, D_A A_j^T> + <D_B^T D_B, A_j A_j^T> )
-/// ```
+/// itself (`differenceSquared`), which carries no cancellation.
 /// ([MoLA, arXiv 2402.08562](https://arxiv.org/abs/2402.08562), section 5, Figure 3.)
 public enum RedundancyAnalyzer {
     /// Pairs whose Gram-identity distance squared is below this share of `|W_i|^2 + |W_j|^2`
@@ -33,16 +29,20 @@ public enum RedundancyAnalyzer {
     /// - Throws: errors of reading tensor values (unsupported element types).
     public static func analyze(_ adapter: MoLAAdapter, options: RedundancyOptions,
                                progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> RedundancyReport {
+        // Largest first, so the last projections to finish are small ones.
         let work = adapter.projections.filter { options.projections.contains($0.kind) }
+        let order = work.indices.sorted { work[$0].parameterCount > work[$1].parameterCount }
         let results = ResultSlots<ProjectionRedundancy>(count: work.count)
         let threads = max(1, min(options.threadCount, work.count))
-        // Each worker makes single-threaded BLAS calls; one worker may use them all.
+        // Each worker makes single-threaded BLAS calls; a lone worker may use them all.
         LinearAlgebra.setBLASThreadCount(threads == 1 ? max(1, options.threadCount) : 1)
         let next = Counter()
         let done = Counter()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while let index = next.increment(below: work.count) {
-                results.store(index) { try analyze(work[index], file: adapter.file, options: options) }
+            let workspace = Workspace()
+            while let position = next.increment(below: order.count) {
+                let index = order[position]
+                results.store(index) { try analyze(work[index], file: adapter.file, options: options, workspace: workspace) }
                 progress?(done.increment(below: .max)! + 1, work.count)
             }
         }
@@ -57,48 +57,56 @@ public enum RedundancyAnalyzer {
     /// Distances of one projection's experts.
     public static func analyze(_ projection: ProjectionAdapter, file: any TensorFile,
                                options: RedundancyOptions) throws -> ProjectionRedundancy {
+        try analyze(projection, file: file, options: options, workspace: Workspace())
+    }
+
+    static func analyze(_ projection: ProjectionAdapter, file: any TensorFile, options: RedundancyOptions,
+                        workspace: Workspace) throws -> ProjectionRedundancy {
         let experts = projection.expertCount
         let rank = projection.rank
         let width = experts * rank
         let scale = options.metric == .delta && options.scaled ? projection.scale : 1
         let needsA = options.metric != .b
         let needsB = options.metric != .a
-        // A stacked: [E r, d_in]; B side by side: [d_out, E r].
-        var stackedA = [Double](repeating: 0, count: needsA ? width * projection.inputWidth : 0)
-        var sideBySideB = [Double](repeating: 0, count: needsB ? projection.outputWidth * width : 0)
-        if needsA { try loadStackedA(projection, file: file, into: &stackedA) }
-        if needsB { try loadSideBySideB(projection, file: file, into: &sideBySideB) }
-        var gramA = [Double](repeating: 0, count: needsA ? width * width : 0)
-        var gramB = [Double](repeating: 0, count: needsB ? width * width : 0)
-        if needsA {
-            stackedA.withUnsafeBufferPointer { matrix in
-                gramA.withUnsafeMutableBufferPointer {
-                    LinearAlgebra.gramOfRows(matrix, rows: width, columns: projection.inputWidth, into: $0)
-                }
+        // A stacked: [E r, d_in]; B side by side: [d_out, E r]; their Grams: [E r, E r].
+        let stackedA = workspace.buffer(0, count: needsA ? width * projection.inputWidth : 0)
+        let sideBySideB = workspace.buffer(1, count: needsB ? projection.outputWidth * width : 0)
+        let gramA = workspace.buffer(2, count: needsA ? width * width : 0)
+        let gramB = workspace.buffer(3, count: needsB ? width * width : 0)
+        for (expert, names) in projection.experts.enumerated() {
+            if needsA {
+                let block = rank * projection.inputWidth
+                try file.record(named: names.a).read(into: UnsafeMutableBufferPointer(rebasing: stackedA[(expert * block)...]))
             }
+            if needsB {
+                try file.record(named: names.b).read(into: UnsafeMutableBufferPointer(rebasing: sideBySideB[(expert * rank)...]),
+                                                     rowStride: width)
+            }
+        }
+        if needsA {
+            LinearAlgebra.gramOfRows(UnsafeBufferPointer(stackedA), rows: width, columns: projection.inputWidth, into: gramA)
         }
         if needsB {
-            sideBySideB.withUnsafeBufferPointer { matrix in
-                gramB.withUnsafeMutableBufferPointer {
-                    LinearAlgebra.gramOfColumns(matrix, rows: projection.outputWidth, columns: width, into: $0)
-                }
-            }
+            LinearAlgebra.gramOfColumns(UnsafeBufferPointer(sideBySideB), rows: projection.outputWidth, columns: width, into: gramB)
         }
-        let blocks = ExpertBlocks(rank: rank, width: width, gramA: gramA, gramB: gramB)
+        let grams = ExpertGrams(metric: options.metric, rank: rank, width: width,
+                                gramA: UnsafeBufferPointer(gramA), gramB: UnsafeBufferPointer(gramB))
         // A non-finite element makes its row's (or column's) Gram diagonal non-finite.
         var nonFinite: [String] = []
         var finite = [Bool](repeating: true, count: experts)
         for expert in 0..<experts {
-            if needsA, !blocks.diagonalIsFinite(gramA, expert) {
+            if needsA, !grams.diagonalIsFinite(gramA, expert) {
                 nonFinite.append(projection.experts[expert].a)
                 finite[expert] = false
             }
-            if needsB, !blocks.diagonalIsFinite(gramB, expert) {
+            if needsB, !grams.diagonalIsFinite(gramB, expert) {
                 nonFinite.append(projection.experts[expert].b)
                 finite[expert] = false
             }
         }
-        let squaredNorms = (0..<experts).map { blocks.inner(options.metric, $0, $0) }
+        let difference = ExpertDifference(projection: projection, grams: grams, stackedA: UnsafeBufferPointer(stackedA),
+                                          sideBySideB: UnsafeBufferPointer(sideBySideB))
+        let squaredNorms = (0..<experts).map { grams.inner($0, $0) }
         var pairs: [ExpertPairDistance] = []
         pairs.reserveCapacity(experts * (experts - 1) / 2)
         for first in 0..<experts {
@@ -107,12 +115,10 @@ public enum RedundancyAnalyzer {
                     pairs.append(ExpertPairDistance(first: first, second: second, distance: .nan))
                     continue
                 }
-                let scaleOfNorms = squaredNorms[first] + squaredNorms[second]
-                var squared = scaleOfNorms - 2 * blocks.inner(options.metric, first, second)
-                if squared <= cancellationThreshold * scaleOfNorms {
-                    squared = differenceSquared(options.metric, first, second, blocks: blocks, rank: rank,
-                                                stackedA: stackedA, sideBySideB: sideBySideB,
-                                                inputWidth: projection.inputWidth, outputWidth: projection.outputWidth)
+                let sumOfNorms = squaredNorms[first] + squaredNorms[second]
+                var squared = sumOfNorms - 2 * grams.inner(first, second)
+                if squared <= cancellationThreshold * sumOfNorms {
+                    squared = difference.squaredNorm(first, second)
                 }
                 pairs.append(ExpertPairDistance(first: first, second: second,
                                                 distance: abs(scale) * max(squared, 0).squareRoot()))
@@ -122,115 +128,5 @@ public enum RedundancyAnalyzer {
                                     scale: scale, pairs: pairs,
                                     norms: squaredNorms.map { abs(scale) * max($0, 0).squareRoot() },
                                     nonFiniteTensors: nonFinite)
-    }
-
-    private static func loadStackedA(_ projection: ProjectionAdapter, file: any TensorFile,
-                                     into stacked: inout [Double]) throws {
-        let block = projection.rank * projection.inputWidth
-        try stacked.withUnsafeMutableBufferPointer { buffer in
-            for (expert, names) in projection.experts.enumerated() {
-                try file.record(named: names.a).read(into: UnsafeMutableBufferPointer(rebasing: buffer[(expert * block)...]))
-            }
-        }
-    }
-
-    private static func loadSideBySideB(_ projection: ProjectionAdapter, file: any TensorFile,
-                                        into sideBySide: inout [Double]) throws {
-        let rank = projection.rank
-        let width = projection.expertCount * rank
-        var expertB = [Double](repeating: 0, count: projection.outputWidth * rank)
-        try sideBySide.withUnsafeMutableBufferPointer { buffer in
-            for (expert, names) in projection.experts.enumerated() {
-                try expertB.withUnsafeMutableBufferPointer { try file.record(named: names.b).read(into: $0) }
-                for row in 0..<projection.outputWidth {
-                    for column in 0..<rank {
-                        buffer[row * width + expert * rank + column] = expertB[row * rank + column]
-                    }
-                }
-            }
-        }
-    }
-
-    /// `||W_i - W_j||^2 / s^2` from the difference itself (for nearly equal experts).
-    private static func differenceSquared(_ metric: RedundancyMetric, _ first: Int, _ second: Int,
-                                          blocks: ExpertBlocks, rank: Int, stackedA: [Double],
-                                          sideBySideB: [Double], inputWidth: Int, outputWidth: Int) -> Double {
-        let width = blocks.width
-        // D_A = A_i - A_j as [r, d_in]; D_B = B_i - B_j as [d_out, r].
-        func differenceA() -> [Double] {
-            (0..<(rank * inputWidth)).map { stackedA[first * rank * inputWidth + $0] - stackedA[second * rank * inputWidth + $0] }
-        }
-        func differenceB() -> [Double] {
-            var result = [Double](repeating: 0, count: outputWidth * rank)
-            for row in 0..<outputWidth {
-                for column in 0..<rank {
-                    result[row * rank + column] = sideBySideB[row * width + first * rank + column]
-                        - sideBySideB[row * width + second * rank + column]
-                }
-            }
-            return result
-        }
-        switch metric {
-        case .a:
-            return differenceA().reduce(0) { $0 + $1 * $1 }
-        case .b:
-            return differenceB().reduce(0) { $0 + $1 * $1 }
-        case .delta:
-            let differenceOfA = differenceA()
-            let differenceOfB = differenceB()
-            var total = 0.0
-            for p in 0..<rank {
-                for q in 0..<rank {
-                    // (D_A D_A^T)[p,q], (D_A A_j^T)[p,q] over d_in.
-                    var difference = 0.0, mixedA = 0.0
-                    for column in 0..<inputWidth {
-                        let dp = differenceOfA[p * inputWidth + column]
-                        difference += dp * differenceOfA[q * inputWidth + column]
-                        mixedA += dp * stackedA[(second * rank + q) * inputWidth + column]
-                    }
-                    // (D_B^T D_B)[p,q], (B_i^T D_B)[p,q] over d_out.
-                    var differenceB = 0.0, mixedB = 0.0
-                    for row in 0..<outputWidth {
-                        let dq = differenceOfB[row * rank + q]
-                        differenceB += differenceOfB[row * rank + p] * dq
-                        mixedB += sideBySideB[row * width + first * rank + p] * dq
-                    }
-                    total += blocks.gramB[(first * rank + p) * width + first * rank + q] * difference
-                        + 2 * mixedB * mixedA
-                        + differenceB * blocks.gramA[(second * rank + p) * width + second * rank + q]
-                }
-            }
-            return total
-        }
-    }
-}
-
-/// Reads the `r x r` blocks of the expert Gram matrices.
-struct ExpertBlocks {
-    let rank: Int
-    /// `E r`.
-    let width: Int
-    /// `A A^T` of the stacked A, `[E r, E r]` (empty when not needed).
-    let gramA: [Double]
-    /// `B^T B` of the side-by-side B, `[E r, E r]` (empty when not needed).
-    let gramB: [Double]
-
-    /// `<W_i, W_j>_F / s^2` for the metric.
-    func inner(_ metric: RedundancyMetric, _ first: Int, _ second: Int) -> Double {
-        var total = 0.0
-        for p in 0..<rank {
-            let row = (first * rank + p) * width + second * rank
-            switch metric {
-            case .a: total += gramA[row + p]
-            case .b: total += gramB[row + p]
-            case .delta:
-                for q in 0..<rank { total += gramA[row + q] * gramB[row + q] }
-            }
-        }
-        return total
-    }
-
-    func diagonalIsFinite(_ gram: [Double], _ expert: Int) -> Bool {
-        (0..<rank).allSatisfy { gram[(expert * rank + $0) * (width + 1)].isFinite }
     }
 }

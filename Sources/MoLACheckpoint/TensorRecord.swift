@@ -82,6 +82,34 @@ extension TensorRecord {
         gatherStrided(dtype: dtype, bytes: bytes, into: destination)
     }
 
+    /// Converts a matrix's rows into `destination`, row `i` starting at `i * rowStride`.
+    ///
+    /// Lets a caller place several matrices side by side (`rowStride` wider than a row)
+    /// without an intermediate copy.
+    ///
+    /// - Throws: `UnsupportedDTypeError` when the element type is not F32, F16 or BF16.
+    public func read(into destination: UnsafeMutableBufferPointer<Double>, rowStride: Int) throws {
+        precondition(shape.count == 2 && rowStride >= shape[1], "read(rowStride:): \(name) is not a matrix narrower than \(rowStride)")
+        let (rows, columns) = (shape[0], shape[1])
+        precondition(rows == 0 || destination.count >= (rows - 1) * rowStride + columns, "read: destination too small for \(name)")
+        guard let dtype else { throw UnsupportedDTypeError(tensor: name, storedTypeName: storedTypeName) }
+        guard isContiguous else {
+            var values = [Double](repeating: 0, count: elementCount)
+            try values.withUnsafeMutableBufferPointer { try read(into: $0) }
+            for row in 0..<rows {
+                for column in 0..<columns { destination[row * rowStride + column] = values[row * columns + column] }
+            }
+            return
+        }
+        let bytes = storage.bytes
+        let rowBytes = columns * dtype.byteCount
+        for row in 0..<rows {
+            let start = (storageOffset + row * columns) * dtype.byteCount
+            dtype.convert(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + rowBytes)]), count: columns,
+                          into: UnsafeMutableBufferPointer(rebasing: destination[(row * rowStride)...]))
+        }
+    }
+
     /// The tensor's values as `Double`, row-major.
     public func doubles() throws -> [Double] {
         try [Double](unsafeUninitializedCapacity: elementCount) { buffer, initialized in

@@ -96,7 +96,7 @@ private func editDistance(_ first: String, _ second: String) -> Int {
 
 /// The help text of a subcommand: usage, summary, options.
 func helpText(usage: String, summary: String, options: [OptionSpec], details: String = "") -> String {
-    var lines = ["usage: \(usage)", "", summary]
+    var lines = ["usage: \(usage)", ""] + wrapped(summary, width: 96)
     if !details.isEmpty { lines += ["", details] }
     lines += ["", "options:"]
     let all = options + [OptionSpec(name: "-h, --help", valueName: nil, help: "show this help")]
@@ -106,4 +106,19 @@ func helpText(usage: String, summary: String, options: [OptionSpec], details: St
         lines.append("  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + spec.help)
     }
     return lines.joined(separator: "\n")
+}
+
+/// Breaks `text` into lines of at most `width` characters at spaces.
+func wrapped(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty && line.count + 1 + word.count > width {
+            lines.append(line)
+            line = ""
+        }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
 }
