@@ -1,0 +1,58 @@
+// Element conversions checked exhaustively, and the BLAS Gram wrappers against naive loops.
+import MoLATestSupport
+import Testing
+@testable import MoLATensor
+
+@Suite struct DTypeTests {
+    /// Every one of the 65,536 half-precision bit patterns against the toolchain's Float16.
+    @Test func halfConversionIsExactForEveryBitPattern() {
+        for bits in 0...UInt16.max {
+            let ours = DType.floatFromHalfBits(bits)
+            let reference = Float(Float16(bitPattern: bits))
+            if reference.isNaN {
+                #expect(ours.isNaN, "0x\(String(bits, radix: 16))")
+            } else {
+                #expect(ours.bitPattern == reference.bitPattern, "0x\(String(bits, radix: 16))")
+            }
+        }
+    }
+
+    @Test func convertsUnalignedLittleEndianBuffers() {
+        // One padding byte first, so every element is unaligned.
+        var bytes: [UInt8] = [0xAA]
+        for value: Float in [1.5, -0.0, .infinity] { bytes += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
+        var result = [Double](repeating: 0, count: 3)
+        bytes.withUnsafeBytes { raw in
+            result.withUnsafeMutableBufferPointer {
+                DType.float32.convert(UnsafeRawBufferPointer(rebasing: raw[1...]), count: 3, into: $0)
+            }
+        }
+        #expect(result[0] == 1.5)
+        #expect(result[1] == 0 && result[1].sign == .minus)
+        #expect(result[2] == .infinity)
+        let bfloat: [UInt8] = [0x80, 0x3F, 0x49, 0x40]  // 1.0, 3.140625
+        var pair = [Double](repeating: 0, count: 2)
+        bfloat.withUnsafeBytes { raw in pair.withUnsafeMutableBufferPointer { DType.bfloat16.convert(raw, count: 2, into: $0) } }
+        #expect(pair == [1, 3.140625])
+    }
+}
+
+@Suite struct LinearAlgebraTests {
+    @Test(arguments: [(1, 1), (3, 5), (7, 2), (16, 33)])
+    func gramsMatchNaiveLoops(rows: Int, columns: Int) {
+        var generator = SeededGenerator(seed: UInt64(rows * 100 + columns))
+        let matrix = (0..<(rows * columns)).map { _ in generator.normal() }
+        var ofRows = [Double](repeating: .nan, count: rows * rows)
+        var ofColumns = [Double](repeating: .nan, count: columns * columns)
+        matrix.withUnsafeBufferPointer { m in
+            ofRows.withUnsafeMutableBufferPointer { LinearAlgebra.gramOfRows(m, rows: rows, columns: columns, into: $0) }
+            ofColumns.withUnsafeMutableBufferPointer { LinearAlgebra.gramOfColumns(m, rows: rows, columns: columns, into: $0) }
+        }
+        var expectedRows = [Double](repeating: 0, count: rows * rows)
+        for i in 0..<rows { for j in 0..<rows { for k in 0..<columns { expectedRows[i * rows + j] += matrix[i * columns + k] * matrix[j * columns + k] } } }
+        var expectedColumns = [Double](repeating: 0, count: columns * columns)
+        for i in 0..<columns { for j in 0..<columns { for k in 0..<rows { expectedColumns[i * columns + j] += matrix[k * columns + i] * matrix[k * columns + j] } } }
+        assertClose(ofRows, expectedRows, rtol: 1e-12, atol: 1e-12, "M M^T")
+        assertClose(ofColumns, expectedColumns, rtol: 1e-12, atol: 1e-12, "M^T M")
+    }
+}
