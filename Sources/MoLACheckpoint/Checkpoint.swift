@@ -69,7 +69,7 @@ public struct Checkpoint: Sendable {
 
     /// Where alpha came from: the config, or the reference default.
     public var alphaSource: String {
-        config?.alpha != nil ? Self.configFileName : "reference default (no lora_alpha in a config)"
+        config?.alpha != nil ? Self.configFileName : "reference default; no lora_alpha in a config"
     }
 
     /// Top-K per layer and where it came from: the caller's flag, the sidecar, or the
@@ -89,7 +89,7 @@ public struct Checkpoint: Sendable {
 public enum TopKSource: String, Sendable {
     case flag = "--top-k"
     case sidecar = "mola_config.json"
-    case referenceDefault = "reference default (not recorded in the files)"
+    case referenceDefault = "reference default; the files do not record it"
 }
 
 /// A path that is not a usable checkpoint.

@@ -48,6 +48,17 @@ struct ArchitectureCard {
         return "\(text) (\(topKSource.rawValue))"
     }
 
+    /// `q_proj 4096->4096, ...` for one layer.
+    private static func shapes(of layer: AdapterLayer) -> String {
+        layer.projections.map { "\($0.kind.checkpointName) \($0.inputWidth)->\($0.outputWidth)" }.joined(separator: ", ")
+    }
+
+    /// The projection shapes when every layer has the same ones (then shown once).
+    private var sharedShapes: String? {
+        let all = Set(adapter.layers.map(Self.shapes(of:)))
+        return all.count == 1 ? all.first : nil
+    }
+
     var table: String {
         let allocation = adapter.allocation
         var summary = TextTable(headers: ["", ""])
@@ -57,6 +68,7 @@ struct ArchitectureCard {
         if let base = checkpoint.config?.baseModel { summary.append(["base model", base]) }
         summary.append(["layers", String(adapter.layers.count)])
         summary.append(["projections", projectionKinds.map(\.checkpointName).joined(separator: " ")])
+        if let shapes = sharedShapes { summary.append(["shapes (d_in->d_out)", shapes]) }
         summary.append(["allocation", allocation.summary])
         summary.append(["experts per layer", allocation.expertsPerLayer.map(String.init).joined(separator: " ")
             + "  (\(allocation.totalExperts) per projection type)"])
@@ -70,20 +82,21 @@ struct ArchitectureCard {
             summary.append(["unrecognised", adapter.unrecognisedAdapterTensors.prefix(3).joined(separator: ", ")
                 + (adapter.unrecognisedAdapterTensors.count > 3 ? ", ..." : "") + " (lora_ tensors on no MoLA projection)"])
         }
-        summary.append(["non-finite", nonFinite.isEmpty ? "none (every value is finite)" : "\(nonFinite.count) tensors, listed below"])
+        summary.append(["non-finite", nonFinite.isEmpty ? "none (every value is finite)" : "\(nonFinite.count) tensor\(nonFinite.count == 1 ? "" : "s"), listed below"])
         let header = summary.rows.map { row in
-            row[0].padding(toLength: 19, withPad: " ", startingAt: 0) + row[1]
+            row[0].padding(toLength: 22, withPad: " ", startingAt: 0) + row[1]
         }.joined(separator: "\n")
 
-        var layers = TextTable(headers: ["layer", "experts", "top-K", "rank", "scale", "parameters", "projections (d_in -> d_out)"],
+        let perLayerShapes = sharedShapes == nil
+        var layers = TextTable(headers: ["layer", "experts", "top-K", "rank", "scale", "parameters"]
+                                   + (perLayerShapes ? ["projections (d_in->d_out)"] : []),
                                rightAligned: [0, 1, 2, 3, 4, 5])
         for layer in adapter.layers {
-            let shapes = layer.projections.map { "\($0.kind.checkpointName) \($0.inputWidth)->\($0.outputWidth)" }
             layers.append([String(layer.index), String(layer.expertCount), String(topK[layer.index]),
                            layer.rank.map(String.init) ?? "mixed",
                            layer.projections.first.map { trimmed($0.scale) } ?? "",
-                           groupedDigits(layer.projections.reduce(0) { $0 + $1.parameterCount }),
-                           shapes.joined(separator: ", ")])
+                           groupedDigits(layer.projections.reduce(0) { $0 + $1.parameterCount })]
+                          + (perLayerShapes ? [Self.shapes(of: layer)] : []))
         }
         var text = header + "\n\n" + layers.rendered()
         if !nonFinite.isEmpty {

@@ -71,8 +71,8 @@ import Testing
         let path = try checkpoint()
         let table = try runMolaInspect(["info", path])
         #expect(table.status == 0)
-        #expect(table.standardOutput.contains("allocation         2,3 (MoLA-▽, inverted triangle)"))
-        #expect(table.standardOutput.contains("top-K              2 (reference default (not recorded in the files))"))
+        #expect(table.standardOutput.contains("allocation            2,3 (MoLA-▽, inverted triangle)"))
+        #expect(table.standardOutput.contains("top-K                 2 (reference default; the files do not record it)"))
         #expect(table.standardError.isEmpty)  // no progress bar off a terminal
         let card = try json(try runMolaInspect(["info", path, "--json", "--top-k", "1"]).standardOutput)
         #expect(card["format"] as? String == "safetensors")
@@ -140,7 +140,7 @@ import Testing
         #expect(allowed.standardOutput.contains("\"mean\": null"))
         let info = try runMolaInspect(["info", path])
         #expect(info.status == 0)
-        #expect(info.standardOutput.contains("non-finite         1 tensors, listed below"))
+        #expect(info.standardOutput.contains("non-finite            1 tensor, listed below"))
     }
 
     @Test func maliciousPickleRunsNothing() throws {
