@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MoLATensor", targets: ["MoLATensor"]),
         .library(name: "MoLACheckpoint", targets: ["MoLACheckpoint"]),
         .library(name: "MoLAAnalysis", targets: ["MoLAAnalysis"]),
+        .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -25,8 +26,10 @@ let package = Package(
         .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
         .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint"]),
+        // Draws numbers and labels; knows nothing about checkpoints.
+        .target(name: "MoLAPlot", dependencies: ["CCairo"]),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAAnalysis"]),
+                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAAnalysis", "MoLAPlot"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", path: "Tests/TestSupport"),
@@ -34,6 +37,7 @@ let package = Package(
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
                     dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLATestSupport"]),
-        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLATestSupport"]),
+        .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
+        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"]),
     ]
 )
