@@ -43,6 +43,13 @@ final class ChartRenderer {
         canvas.text(text, at: Point(x, y + measure.ascent(font) / 2), font: font, color: color, alignment: alignment, degrees: 0)
     }
 
+    /// `font`, made smaller (down to 5 pt) until `text` fits in `length`.
+    func fitting(_ text: String, _ font: Font, _ length: Double) -> Font {
+        var fitted = font
+        while fitted.size > 5 && measure.width(text, font: fitted) > length { fitted = Font(size: fitted.size - 0.5, bold: font.bold) }
+        return fitted
+    }
+
     /// Breaks `text` into lines no wider than `width`.
     func wrap(_ text: String, font: Font, width: Double) -> [String] {
         var lines: [String] = []
@@ -168,8 +175,8 @@ final class ChartRenderer {
         }
         let labelWidth = labels.map { measure.width($0, font: style.tick) }.max() ?? 0
         let titleX = plot.x - style.tickLength - style.gap - labelWidth - style.gap - measure.descent(style.axisTitle)
-        canvas.text(title, at: Point(titleX, plot.y + plot.height / 2), font: style.axisTitle, color: .ink,
-                    alignment: .middle, degrees: -90)
+        canvas.text(title, at: Point(titleX, plot.y + plot.height / 2), font: fitting(title, style.axisTitle, plot.height),
+                    color: .ink, alignment: .middle, degrees: -90)
     }
 
     /// Width taken left of the plot by y tick labels and the y title.

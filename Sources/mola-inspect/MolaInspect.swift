@@ -1,6 +1,7 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAPlot
 
 /// `mola-inspect`: look inside MoLA (mixture of LoRA experts) checkpoints.
 @main
@@ -11,6 +12,7 @@ struct MolaInspect {
     static let commands: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
         ("info", "the architecture card of a checkpoint", InfoCommand.run),
         ("redundancy", "pairwise distances between the experts of every layer (Figure 3)", RedundancyCommand.run),
+        ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation", PlotCommand.run),
     ]
 
     static func main() {
@@ -68,6 +70,8 @@ struct MolaInspect {
             return "load and re-save it with PyTorch 1.6 or later: torch.save(torch.load(path), path)"
         case AnalysisError.nonFiniteValues:
             return "pass --allow-nonfinite to report the other distances and mark these as null"
+        case PlotError.unknownFormat:
+            return "name the output .png, .svg or .pdf"
         case CheckpointError.noTensorFile:
             return "point at the directory that trainer.save_model / model.save_pretrained wrote, or at the file itself"
         default:

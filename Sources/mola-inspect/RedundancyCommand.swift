@@ -29,16 +29,7 @@ enum RedundancyCommand {
         if arguments.wantsHelp { return print(help) }
         let path = try SharedOptions.checkpointPath(arguments)
         let format = try SharedOptions.format(arguments, allowsCSV: true)
-        var analysisOptions = RedundancyOptions(threadCount: try SharedOptions.threadCount(arguments))
-        if let text = arguments.value(metric.name) {
-            guard let value = RedundancyMetric(rawValue: text.lowercased()) else {
-                throw UsageError("unknown metric \"\(text)\"; use delta, a or b")
-            }
-            analysisOptions.metric = value
-        }
-        analysisOptions.scaled = !arguments.flag(unscaled.name)
-        let requested = try projectionSet(arguments.value(projections.name) ?? "attention")
-        analysisOptions.projections = Set(requested.kinds)
+        let (analysisOptions, requested) = try analysisOptions(arguments)
 
         let checkpoint = try Checkpoint(path: path)
         let present = Set(checkpoint.adapter.projections.map(\.kind))
@@ -68,6 +59,23 @@ enum RedundancyCommand {
         case .table: view.table(listingPairs: arguments.flag(pairs.name))
         }
         try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+    }
+
+    /// The analysis options from `--metric`, `--unscaled`, `--projections` and `--threads`,
+    /// with the projection set as the user named it.
+    static func analysisOptions(_ arguments: ParsedArguments) throws
+        -> (RedundancyOptions, (kinds: [ProjectionKind], name: String, isExplicitList: Bool)) {
+        var options = RedundancyOptions(threadCount: try SharedOptions.threadCount(arguments))
+        if let text = arguments.value(metric.name) {
+            guard let value = RedundancyMetric(rawValue: text.lowercased()) else {
+                throw UsageError("unknown metric \"\(text)\"; use delta, a or b")
+            }
+            options.metric = value
+        }
+        options.scaled = !arguments.flag(unscaled.name)
+        let requested = try projectionSet(arguments.value(projections.name) ?? "attention")
+        options.projections = Set(requested.kinds)
+        return (options, requested)
     }
 
     /// Parses `attention`, `mlp`, `all` or a comma-separated list (`q_proj,v_proj` or `q,v`).

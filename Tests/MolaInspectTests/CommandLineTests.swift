@@ -8,26 +8,8 @@ import Testing
     init() throws { scratch = try ScratchDirectory() }
     deinit { scratch.remove() }
 
-    /// A two-layer checkpoint directory (experts 2 and 3, q_proj and up_proj) with a config.
     private func checkpoint(poisoned: Bool = false) throws -> String {
-        var generator = SeededGenerator(seed: 3)
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for (layer, experts) in [2, 3].enumerated() {
-            for (name, outputWidth) in [("self_attn.q_proj", 6), ("mlp.up_proj", 10)] {
-                let prefix = "base_model.model.model.layers.\(layer).\(name)"
-                for expert in 0..<experts {
-                    tensors.append(("\(prefix).lora_A_\(expert).weight", [2, 6], (0..<12).map { _ in Float(generator.normal()) }))
-                    tensors.append(("\(prefix).lora_B_\(expert).weight", [outputWidth, 2],
-                                    (0..<(outputWidth * 2)).map { _ in Float(generator.normal() * 0.1) }))
-                }
-                tensors.append(("\(prefix).router.router.weight", [experts, 6], Array(repeating: 0.5, count: experts * 6)))
-            }
-        }
-        if poisoned { tensors[1].values[0] = .infinity }
-        try scratch.write(safetensorsBytes(tensors: tensors), to: "ckpt/adapter_model.safetensors")
-        try scratch.write(Array(#"{"peft_type": "LORA", "r": [2, 2], "lora_alpha": 16, "base_model_name_or_path": "tiny"}"#.utf8),
-                          to: "ckpt/adapter_config.json")
-        return scratch.path("ckpt")
+        try writeTinyCheckpoint(in: scratch, name: "ckpt", experts: [2, 3], poisoned: poisoned)
     }
 
     private func json(_ text: String) throws -> [String: Any] {

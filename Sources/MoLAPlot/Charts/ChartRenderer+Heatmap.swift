@@ -46,7 +46,8 @@ extension ChartRenderer {
             labelWidth = max(labelWidth, measure.width(label, font: style.tick))
         }
         let titleX = bar.maxX + style.tickLength + style.gap + labelWidth + style.gap + measure.ascent(style.axisTitle)
-        canvas.text(title, at: Point(titleX, bar.y + bar.height / 2), font: style.axisTitle, color: .ink, alignment: .middle, degrees: -90)
+        canvas.text(title, at: Point(titleX, bar.y + bar.height / 2), font: fitting(title, style.axisTitle, max(bar.height, 150)),
+                    color: .ink, alignment: .middle, degrees: -90)
     }
 
     /// Cells of `values` in `area`, with their values where the text fits.

@@ -1,0 +1,60 @@
+import Foundation
+import MoLAAnalysis
+import MoLACheckpoint
+import MoLAPlot
+
+/// `mola-inspect plot pairs CKPT -o FILE`: every layer's E x E distance matrix.
+enum PlotPairs {
+    static let options = [RedundancyCommand.metric, RedundancyCommand.unscaled, RedundancyCommand.projections]
+        + FigureOptions.all + [SharedOptions.threads]
+
+    static let help = helpText(
+        usage: "mola-inspect plot pairs <checkpoint|redundancy.json> -o FILE [options]",
+        summary: "Every layer's expert-by-expert distance matrix as a grid of heatmaps sharing one color scale, layers in order, expert indices on the axes. With several projections (default attention), each cell is the mean over them; pass --projections q_proj for one.",
+        options: options)
+
+    @Sendable static func run(_ rawArguments: [String]) throws {
+        let arguments = try parseArguments(rawArguments, options: options)
+        if arguments.wantsHelp { return print(help) }
+        guard arguments.positionals.count == 1 else { throw UsageError("give exactly one checkpoint or redundancy JSON file") }
+        let path = try FigureOptions.path(arguments)
+        let size = try FigureOptions.size(arguments)
+        let (analysisOptions, requested) = try RedundancyCommand.analysisOptions(arguments)
+        let input = try RedundancyInput.load(arguments.positionals[0], options: analysisOptions)
+        let kinds = input.kinds(in: analysisOptions.projections)
+        guard !kinds.isEmpty else { throw CommandError.invalidCheckpoint("\(input.source) has no \(requested.name) projections") }
+        var notes: [String] = []
+        var single: [Int] = []
+        let panels = input.layers.map { layer -> HeatmapPanel in
+            let projections = kinds.compactMap { layer.projections[$0] }
+            let experts = projections.first?.experts ?? 0
+            if experts < 2 { single.append(layer.layer) }
+            var sums = [[Double]](repeating: [Double](repeating: 0, count: experts), count: experts)
+            for projection in projections {
+                for (i, j, distance) in projection.pairs {
+                    sums[i][j] += distance
+                    sums[j][i] += distance
+                }
+            }
+            let values: [[Double?]] = (0..<experts).map { i in
+                (0..<experts).map { j in i == j || projections.isEmpty ? nil : sums[i][j] / Double(projections.count) }
+            }
+            let labels = (0..<experts).map(String.init)
+            return HeatmapPanel(title: "layer \(layer.layer)", rowLabels: labels, columnLabels: labels, values: values)
+        }
+        if !single.isEmpty {
+            notes.append(single.count == 1 ? "layer \(single[0]) has one expert: no pairs"
+                                            : "layers \(PlotCommand.ranges(single)) have one expert: no pairs")
+        }
+        let missing = requested.kinds.filter { !kinds.contains($0) }
+        if !missing.isEmpty { notes.append("no \(missing.map(\.checkpointName).joined(separator: ", ")) in the checkpoint") }
+        if kinds.count > 1 { notes.append("each cell: mean over \(kinds.map(\.checkpointName).joined(separator: ", "))") }
+        let what = kinds.count == 1 ? kinds[0].checkpointName : requested.name
+        let name = URL(fileURLWithPath: input.source).lastPathComponent
+        let chart = HeatmapGrid(title: FigureOptions.title(arguments, standard: "Pairwise expert distances, \(what): \(name) \(input.shortAllocation)"),
+                                panels: panels, colorbarTitle: PlotCommand.metricTitle(metric: input.metric, scaled: input.scaled),
+                                notes: notes)
+        try ChartFile.write(.heatmapGrid(chart), to: path, size: size)
+        PlotCommand.wrote(path)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import MoLAAnalysis
+import MoLACheckpoint
+import MoLAPlot
+
+/// `mola-inspect plot redundancy CKPT|JSON ... -o FILE`: the paper's Figure 3.
+enum PlotRedundancy {
+    static let options = [RedundancyCommand.metric, RedundancyCommand.unscaled, RedundancyCommand.projections,
+                          PlotCommand.labelsOption] + FigureOptions.all + [SharedOptions.threads]
+
+    static let help = helpText(
+        usage: "mola-inspect plot redundancy <checkpoint|redundancy.json> [...] -o FILE [options]",
+        summary: "Figure 3 of the paper: for each layer, the mean pairwise distance between its experts over the chosen projections (default attention: q, k, v, o), one curve per input labelled with its allocation; the band spans the projections' means. Inputs are checkpoints or saved `redundancy --json` output.",
+        options: options)
+
+    @Sendable static func run(_ rawArguments: [String]) throws {
+        let arguments = try parseArguments(rawArguments, options: options)
+        if arguments.wantsHelp { return print(help) }
+        guard !arguments.positionals.isEmpty else { throw UsageError("missing the inputs: checkpoints or redundancy JSON files") }
+        let path = try FigureOptions.path(arguments)
+        let size = try FigureOptions.size(arguments)
+        let (analysisOptions, requested) = try RedundancyCommand.analysisOptions(arguments)
+        let inputs = try arguments.positionals.map { try RedundancyInput.load($0, options: analysisOptions) }
+        let metrics = Set(inputs.map { "\($0.metric) \($0.scaled)" })
+        guard metrics.count == 1, let first = inputs.first else {
+            throw CommandError.invalidCheckpoint("the inputs measure different things (\(inputs.map { "\($0.source): \($0.metric)\($0.scaled ? "" : ", unscaled")" }.joined(separator: "; "))); plot them separately")
+        }
+        let labels = try PlotCommand.labels(arguments, inputs: arguments.positionals, allocations: inputs.map(\.shortAllocation))
+        var notes: [String] = []
+        var series: [LineSeries] = []
+        for (input, label) in zip(inputs, labels) {
+            let kinds = input.kinds(in: analysisOptions.projections)
+            let missing = requested.kinds.filter { !kinds.contains($0) }
+            if kinds.isEmpty {
+                throw CommandError.invalidCheckpoint("\(input.source) has no \(requested.name) projections")
+            }
+            if !missing.isEmpty { notes.append("\(label): no \(missing.map(\.checkpointName).joined(separator: ", ")); averaged over \(kinds.map(\.checkpointName).joined(separator: ", "))") }
+            var x: [Double] = [], y: [Double?] = [], band: [(low: Double, high: Double)?] = []
+            var withoutPairs: [Int] = []
+            for layer in input.layers {
+                let means = kinds.compactMap { layer.projections[$0] }.map(\.mean)
+                x.append(Double(layer.layer))
+                if means.isEmpty || means.contains(where: { $0 == nil }) {
+                    y.append(nil)
+                    band.append(nil)
+                    withoutPairs.append(layer.layer)
+                    continue
+                }
+                let values = means.map { $0! }
+                y.append(values.reduce(0, +) / Double(values.count))
+                band.append((values.min()!, values.max()!))
+            }
+            if !withoutPairs.isEmpty {
+                notes.append("\(label): no pairs in layer\(withoutPairs.count == 1 ? "" : "s") \(PlotCommand.ranges(withoutPairs)) (one expert, or non-finite values)")
+            }
+            series.append(LineSeries(name: label, x: x, y: y, band: kinds.count > 1 ? band : nil))
+        }
+        let depths = Set(inputs.map(\.layers.count))
+        if depths.count > 1 { notes.append("the inputs have different depths (\(inputs.map { String($0.layers.count) }.joined(separator: ", ")) layers): each curve spans its own") }
+        if first.metric == "delta" { notes.append(first.scaled ? "ΔW = s·B·A with s = alpha / r; mean over expert pairs and projections" : "unscaled: B·A without s = alpha / r") }
+        if requested.kinds.count > 1 { notes.append("band: lowest to highest projection mean of the layer (\(requested.name))") }
+        let chart = LineChart(title: FigureOptions.title(arguments, standard: "Expert redundancy by layer (\(requested.name))"),
+                              xTitle: "layer", yTitle: "mean " + PlotCommand.metricTitle(metric: first.metric, scaled: first.scaled),
+                              series: series, notes: notes)
+        try ChartFile.write(.line(chart), to: path, size: size)
+        PlotCommand.wrote(path)
+    }
+}
