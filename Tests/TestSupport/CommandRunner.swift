@@ -8,9 +8,11 @@ public struct CommandResult {
 }
 
 /// Runs the `mola-inspect` binary that `swift build` put beside the test bundle.
-public func runMolaInspect(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+public func runMolaInspect(_ arguments: [String], environment: [String: String] = [:],
+                           directory: URL? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = molaInspectBinary
+    if let directory { process.currentDirectoryURL = directory }
     process.arguments = arguments
     var merged = ProcessInfo.processInfo.environment
     merged.merge(environment) { $1 }
