@@ -134,7 +134,7 @@ extension ChartRenderer {
             let rows = (count + columns - 1) / columns
             let panelWidth = area.width / Double(columns), panelHeight = area.height / Double(rows)
             let labelSpace = measure.width(String(largest - 1), font: Font(size: 5)) + 3
-            let side = min(panelWidth - labelSpace - style.gap, panelHeight - titleHeight - labelSpace - style.gap)
+            let side = min(panelWidth - labelSpace - 3 * style.gap, panelHeight - titleHeight - labelSpace - 2 * style.gap)
             let cell = side / Double(largest)
             if cell > best.cell { best = (columns, cell) }
         }
