@@ -71,6 +71,17 @@ import Testing
         #expect(inked > total / 100)
     }
 
+    @Test func barAndHeatmapPNGsShowTheirColors() throws {
+        let bars = scratch.path("bars.png"), heatmap = scratch.path("heatmap.png")
+        try ChartFile.write(Self.allCharts.first { $0.0 == "bars" }!.1, to: bars)
+        try ChartFile.write(Self.allCharts.first { $0.0 == "heatmap" }!.1, to: heatmap)
+        let barColors = Set(try RasterImage(pngPath: bars).pixels.map { $0 & 0xFFFFFF })
+        #expect(barColors.contains(0x0072B2) && barColors.contains(0xD55E00))
+        let heatColors = Set(try RasterImage(pngPath: heatmap).pixels.map { $0 & 0xFFFFFF })
+        // The lowest and highest cells take viridis's ends; the missing cell is gray.
+        #expect(heatColors.contains(0x440154) && heatColors.contains(0xFDE725) && heatColors.contains(0xD9D9D9))
+    }
+
     @Test func svgCarriesTitlesLegendAndTicks() throws {
         let svg = ChartFile.svg(.line(Self.figure3))
         for expected in [">Expert redundancy by layer<", ">layer<", ">mean pairwise distance<", ">MoLA-□ 8888<", ">MoLA-□ 5555<", ">0<", ">7<"] {
