@@ -43,28 +43,22 @@ public struct Checkpoint: Sendable {
             tensorPath = path
             directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         }
-        let configURL = directory.appendingPathComponent(Self.configFileName)
-        if FileManager.default.fileExists(atPath: configURL.path) {
-            config = try AdapterConfig(path: configURL.path)
-            configPath = configURL.path
-        } else {
-            config = nil
-            configPath = nil
-        }
-        let sidecarURL = directory.appendingPathComponent(Self.sidecarFileName)
-        if FileManager.default.fileExists(atPath: sidecarURL.path) {
-            sidecar = try MoLASidecar(path: sidecarURL.path)
-            sidecarPath = sidecarURL.path
-        } else {
-            sidecar = nil
-            sidecarPath = nil
-        }
+        let configFile = try Self.loadIfPresent(directory.appendingPathComponent(Self.configFileName), AdapterConfig.init(path:))
+        (config, configPath) = (configFile?.value, configFile?.path)
+        let sidecarFile = try Self.loadIfPresent(directory.appendingPathComponent(Self.sidecarFileName), MoLASidecar.init(path:))
+        (sidecar, sidecarPath) = (sidecarFile?.value, sidecarFile?.path)
         let file = try openTensorFile(path: tensorPath)
         adapter = try MoLAAdapter(file: file, config: config)
         if let counts = sidecar?.expertsPerLayer, counts != adapter.allocation.expertsPerLayer {
-            throw CheckpointError.sidecarDisagrees(file: sidecarURL.path, sidecar: counts,
+            throw CheckpointError.sidecarDisagrees(file: sidecarPath ?? path, sidecar: counts,
                                                    tensors: adapter.allocation.expertsPerLayer)
         }
+    }
+
+    /// The file at `url` read by `load`, with its path, or nil when there is no such file.
+    private static func loadIfPresent<Value>(_ url: URL, _ load: (String) throws -> Value) throws -> (value: Value, path: String)? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return (try load(url.path), url.path)
     }
 
     /// Where alpha came from: the config, or the reference default.

@@ -69,8 +69,9 @@ public func openTensorFile(path: String) throws -> any TensorFile {
     if let magic = file.bytes(at: 0, count: 2), magic[0] == 0x80, magic[1] <= 5 {
         throw TensorFileError.legacyTorchFormat(file: path)
     }
-    if file.size < 8 {
-        throw SafetensorsError.fileTooSmall(file: path, size: file.size)
+    // A safetensors header is a JSON object right after its 8-byte length.
+    guard let first = file.bytes(at: 8, count: 1)?.first, [0x7B, 0x20, 0x0A, 0x0D, 0x09].contains(first) else {
+        throw TensorFileError.unrecognisedFormat(file: path)
     }
     return try SafetensorsFile(file: file)
 }

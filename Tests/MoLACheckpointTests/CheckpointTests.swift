@@ -1,0 +1,55 @@
+// Opening a checkpoint as a user points at it: a directory or a file, its config and sidecar,
+// and where top-K and alpha come from.
+import Foundation
+import MoLATestSupport
+import Testing
+@testable import MoLACheckpoint
+
+@Suite final class CheckpointTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    private func directory(sidecar: String? = nil, config: Bool = true) throws -> String {
+        let path = try writeTinyCheckpoint(in: scratch, name: "c", experts: [2, 4])
+        if !config { try FileManager.default.removeItem(atPath: scratch.path("c/adapter_config.json")) }
+        if let sidecar { try scratch.write(Array(sidecar.utf8), to: "c/mola_config.json") }
+        return path
+    }
+
+    @Test func topKFromFlagThenSidecarThenDefault() throws {
+        let plain = try Checkpoint(path: try directory())
+        #expect(plain.topK(flag: nil).perLayer == [2, 2])
+        #expect(plain.topK(flag: nil).source == .referenceDefault)
+        #expect(plain.topK(flag: 1).source == .flag)
+        let withSidecar = try Checkpoint(path: try directory(sidecar: #"{"experts_per_layer": [2, 4], "top_k": [1, 3]}"#))
+        #expect(withSidecar.topK(flag: nil).perLayer == [1, 3])
+        #expect(withSidecar.topK(flag: nil).source == .sidecar)
+        #expect(withSidecar.topK(flag: 2).perLayer == [2, 2])
+    }
+
+    @Test func sidecarThatContradictsTheTensors() throws {
+        let path = try directory(sidecar: #"{"experts_per_layer": [2, 5]}"#)
+        #expect(throws: CheckpointError.sidecarDisagrees(file: scratch.path("c/mola_config.json"), sidecar: [2, 5], tensors: [2, 4])) {
+            try Checkpoint(path: path)
+        }
+    }
+
+    @Test func alphaDefaultsWhenThereIsNoConfig() throws {
+        let checkpoint = try Checkpoint(path: try directory(config: false))
+        #expect(checkpoint.adapter.alpha == 16)
+        #expect(checkpoint.alphaSource.hasPrefix("reference default"))
+        // The file itself works as well as its directory.
+        #expect(try Checkpoint(path: scratch.path("c/adapter_model.safetensors")).adapter.layers.count == 2)
+    }
+
+    @Test func pathsThatAreNotCheckpoints() throws {
+        #expect(throws: CheckpointError.notFound(path: scratch.path("nothing"))) { try Checkpoint(path: scratch.path("nothing")) }
+        try FileManager.default.createDirectory(atPath: scratch.path("empty"), withIntermediateDirectories: true)
+        #expect(throws: CheckpointError.noTensorFile(directory: scratch.path("empty"), lookedFor: Checkpoint.tensorFileNames)) {
+            try Checkpoint(path: scratch.path("empty"))
+        }
+        let text = try scratch.write(Array("hello, world".utf8), to: "notes.txt")
+        #expect(throws: TensorFileError.unrecognisedFormat(file: text)) { try Checkpoint(path: text) }
+    }
+}
