@@ -114,6 +114,37 @@ import Testing
         try ChartFile.write(.heatmap(allMissing), to: scratch.path("missing.pdf"))
     }
 
+    /// Long names shrink or wrap but stay inside the figure, and the y title stays left of the tick labels.
+    @Test func longNamesAreNeverCutOff() throws {
+        let long = "a-very-long-checkpoint-directory-name-from-a-sweep/learning-rate-3e-4/seed-1234/checkpoint-100000"
+        let chart = LineChart(xTitle: "layer", yTitle: "mean pairwise distance over the attention projections",
+                              series: [LineSeries(name: long, x: [0, 1], y: [1000.5, 2000.25]),
+                                       LineSeries(name: long + "-bis", x: [0, 1], y: [1500, 1200])])
+        let size = FigureSize(widthPixels: 600, heightPixels: 400, dpi: 150)
+        let svg = ChartFile.svg(.line(chart), size: size)
+        let measure = CairoTextMeasurer()
+        for line in svg.split(separator: "\n") where line.contains(">\(long)<") {
+            let x = Double(line.split(separator: "\"")[1])!
+            let fontSize = Double(line.components(separatedBy: "font-size=\"")[1].split(separator: "\"")[0])!
+            #expect(x >= 0)
+            #expect(x + measure.width(long, font: Font(size: fontSize)) <= size.widthPoints + 0.01)
+        }
+        #expect(svg.contains(">\(long)<"))
+        // The rotated y title ends left of the widest y tick label.
+        func attribute(_ line: Substring, _ name: String) -> String { line.components(separatedBy: "\(name)=\"")[1].components(separatedBy: "\"")[0] }
+        let lines = svg.split(separator: "\n")
+        let title = lines.first { $0.contains("rotate(-90") }!
+        let ticks = lines.filter { $0.contains("text-anchor=\"end\"") }
+        #expect(!ticks.isEmpty)
+        let leftmostTick = ticks.map { line -> Double in
+            let label = line.components(separatedBy: ">")[1].components(separatedBy: "<")[0]
+            return Double(attribute(line, "x"))! - measure.width(label, font: Font(size: Double(attribute(line, "font-size"))!))
+        }.min()!
+        let titleFont = Font(size: Double(attribute(title, "font-size"))!)
+        #expect(Double(attribute(title, "x"))! + measure.descent(titleFont) < leftmostTick)
+        #expect(Double(attribute(title, "x"))! - measure.ascent(titleFont) >= 0)
+    }
+
     @Test func refusesUnknownExtensionsAndUnwritablePaths() throws {
         #expect(throws: PlotError.unknownFormat(path: scratch.path("f.jpg"), extension: "jpg")) {
             try ChartFile.write(.line(Self.figure3), to: scratch.path("f.jpg"))
