@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MoLACheckpoint", targets: ["MoLACheckpoint"]),
         .library(name: "MoLAAnalysis", targets: ["MoLAAnalysis"]),
         .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
+        .library(name: "MoLAModel", targets: ["MoLAModel"]),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -25,6 +26,8 @@ let package = Package(
         // Libraries, dependencies pointing one way: tensor <- checkpoint <- analysis <- CLI.
         .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
+        // The LLaMA decoder with MoLA adapters, forward and backward; below analyses and trainer.
+        .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint"]),
         .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),
@@ -38,6 +41,7 @@ let package = Package(
         .testTarget(name: "MoLAAnalysisTests",
                     dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
+        .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]

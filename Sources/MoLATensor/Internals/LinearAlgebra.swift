@@ -57,6 +57,32 @@ public enum LinearAlgebra {
         mirrorUpperTriangle(gram, size: columns)
     }
 
+    /// Row-major single-precision matrix product `C = alpha * op(A) op(B) + beta * C`.
+    ///
+    /// ```
+    /// op(A) is [m, k]   op(B) is [k, n]   C is [m, n]
+    /// ```
+    /// `transposeA` means A is stored as `[k, m]`; leading dimensions default to the stored
+    /// row lengths and may be larger (views into wider matrices).
+    /// The corresponding C function is `cblas_sgemm`.
+    public static func multiply(_ a: UnsafePointer<Float>, transposeA: Bool = false, leadingA: Int? = nil,
+                                _ b: UnsafePointer<Float>, transposeB: Bool = false, leadingB: Int? = nil,
+                                into c: UnsafeMutablePointer<Float>, leadingC: Int? = nil,
+                                m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "multiply: negative size")
+        guard m > 0, n > 0 else { return }
+        let lda = leadingA ?? (transposeA ? m : k)
+        let ldb = leadingB ?? (transposeB ? k : n)
+        let ldc = leadingC ?? n
+        precondition(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n, "multiply: leading dimension too small")
+        if k == 0 {
+            for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     private static func mirrorUpperTriangle(_ matrix: UnsafeMutableBufferPointer<Double>, size: Int) {
         for row in 1..<max(size, 1) {
             for column in 0..<row {

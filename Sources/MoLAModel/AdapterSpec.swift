@@ -1,0 +1,50 @@
+import MoLACheckpoint
+
+/// The MoLA adapters to put on a base: where, how many experts, what rank.
+///
+/// Experts per layer come from the paper's digits (`Allocation(digits:layerCount:)`, which
+/// documents how layers split into contiguous groups) or an explicit list. One expert in a layer
+/// means plain LoRA there: no router.
+public struct AdapterSpec: Sendable, Equatable {
+    /// Adapted projections, in q, k, v, o, gate, up, down order.
+    public var projections: [ProjectionKind]
+    public var expertsPerLayer: [Int]
+    public var ranks: [Int]
+    public var alphas: [Double]
+    public var topK: [Int]
+    /// Dropout on the adapter input while training (the reference uses 0.05).
+    public var dropout: Double
+    /// Coefficient of the load-balancing loss; nil when it is off.
+    public var balanceCoefficient: Double?
+
+    public init(projections: [ProjectionKind] = ProjectionKind.allCases, expertsPerLayer: [Int], rank: Int = 8,
+                alpha: Double = 16, topK: Int = 2, dropout: Double = 0, balanceCoefficient: Double? = nil) {
+        self.projections = projections.sorted()
+        self.expertsPerLayer = expertsPerLayer
+        ranks = Array(repeating: rank, count: expertsPerLayer.count)
+        alphas = Array(repeating: alpha, count: expertsPerLayer.count)
+        self.topK = expertsPerLayer.map { min(topK, $0) }
+        self.dropout = dropout
+        self.balanceCoefficient = balanceCoefficient
+    }
+
+    /// `alpha / r` of a layer.
+    public func scale(layer: Int) -> Float { Float(alphas[layer] / Double(ranks[layer])) }
+
+    /// Checks the spec against a base.
+    public func validate(for config: ModelConfig) throws {
+        func fail(_ reason: String) -> ModelError { .invalidAdapter(reason) }
+        guard !projections.isEmpty else { throw fail("no projections to adapt") }
+        guard expertsPerLayer.count == config.layerCount else {
+            throw fail("\(expertsPerLayer.count) expert counts for a base of \(config.layerCount) layers")
+        }
+        for layer in 0..<config.layerCount {
+            guard expertsPerLayer[layer] >= 1 else { throw fail("layer \(layer) has \(expertsPerLayer[layer]) experts") }
+            guard ranks[layer] >= 1 else { throw fail("rank \(ranks[layer]) in layer \(layer); the rank must be at least 1") }
+            guard topK[layer] >= 1, topK[layer] <= expertsPerLayer[layer] else {
+                throw fail("top-K \(topK[layer]) in layer \(layer), which has \(expertsPerLayer[layer]) experts")
+            }
+        }
+        guard dropout >= 0, dropout < 1 else { throw fail("dropout \(dropout) outside [0, 1)") }
+    }
+}

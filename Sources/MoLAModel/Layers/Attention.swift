@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import MoLATensor
+
+/// Causal multi-head attention with grouped key/value heads.
+///
+/// ```
+/// q is [B*T, H*D]   k, v are [B*T, Hk*D]   out is [B*T, H*D]   probabilities are [B, H, T, T]
+/// head h reads key/value head h / (H / Hk)
+/// S = q_h k_g^T / sqrt(D), masked above the diagonal;  P = softmax(S);  out_h = P v_g
+/// ```
+/// Each (batch, head) pair is independent: they run in parallel, each with BLAS products.
+struct AttentionShape {
+    let batch: Int
+    let time: Int
+    let heads: Int
+    let keyValueHeads: Int
+    let dimension: Int
+
+    var queryWidth: Int { heads * dimension }
+    var keyValueWidth: Int { keyValueHeads * dimension }
+    var probabilityCount: Int { batch * heads * time * time }
+    func group(of head: Int) -> Int { head / (heads / keyValueHeads) }
+}
+
+enum Attention {
+    static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                        probabilities: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                        shape: AttentionShape, threads: Int) {
+        let (T, D) = (shape.time, shape.dimension)
+        let scale = 1 / Float(D).squareRoot()
+        parallel(shape.batch * shape.heads, threads: threads) { pair in
+            let (b, h) = (pair / shape.heads, pair % shape.heads)
+            let g = shape.group(of: h)
+            let query = q + b * T * shape.queryWidth + h * D
+            let key = k + b * T * shape.keyValueWidth + g * D
+            let value = v + b * T * shape.keyValueWidth + g * D
+            let p = probabilities + pair * T * T
+            LinearAlgebra.multiply(query, leadingA: shape.queryWidth, key, transposeB: true, leadingB: shape.keyValueWidth,
+                                   into: p, m: T, n: T, k: D, alpha: scale)
+            for t in 0..<T {
+                let row = p + t * T
+                var maximum = -Float.infinity
+                for s in 0...t { maximum = max(maximum, row[s]) }
+                var sum: Float = 0
+                for s in 0...t { row[s] = exp(row[s] - maximum); sum += row[s] }
+                let inverse = 1 / sum
+                for s in 0...t { row[s] *= inverse }
+                for s in (t + 1)..<max(T, t + 1) { row[s] = 0 }
+            }
+            LinearAlgebra.multiply(p, value, leadingB: shape.keyValueWidth, into: out + b * T * shape.queryWidth + h * D,
+                                   leadingC: shape.queryWidth, m: T, n: D, k: T)
+        }
+    }
+
+    /// Accumulates into dq, dk, dv (which must start at zero or hold earlier contributions).
+    /// `scratch` holds `threads * T * T` floats.
+    static func backward(_ dout: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                         probabilities: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                         dv: UnsafeMutablePointer<Float>, shape: AttentionShape, threads: Int) {
+        let (T, D) = (shape.time, shape.dimension)
+        let scale = 1 / Float(D).squareRoot()
+        // Query heads sharing a key/value head write to the same dk, dv: give each worker whole groups.
+        let groupsPerBatch = shape.keyValueHeads
+        let headsPerGroup = shape.heads / shape.keyValueHeads
+        parallel(shape.batch * groupsPerBatch, threads: threads) { unit in
+            let (b, g) = (unit / groupsPerBatch, unit % groupsPerBatch)
+            let dScores = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+            defer { dScores.deallocate() }
+            for h in (g * headsPerGroup)..<((g + 1) * headsPerGroup) {
+                let pair = b * shape.heads + h
+                let p = probabilities + pair * T * T
+                let gradient = dout + b * T * shape.queryWidth + h * D
+                let query = q + b * T * shape.queryWidth + h * D
+                let key = k + b * T * shape.keyValueWidth + g * D
+                let value = v + b * T * shape.keyValueWidth + g * D
+                // dP = dO V^T;  dV += P^T dO
+                LinearAlgebra.multiply(gradient, leadingA: shape.queryWidth, value, transposeB: true, leadingB: shape.keyValueWidth,
+                                       into: dScores, m: T, n: T, k: D)
+                LinearAlgebra.multiply(p, transposeA: true, gradient, leadingB: shape.queryWidth,
+                                       into: dv + b * T * shape.keyValueWidth + g * D, leadingC: shape.keyValueWidth,
+                                       m: T, n: D, k: T, beta: 1)
+                // dS = P * (dP - rowsum(dP * P)), then scaled.
+                for t in 0..<T {
+                    let pRow = p + t * T, dRow = dScores + t * T
+                    var dot: Float = 0
+                    for s in 0...t { dot += pRow[s] * dRow[s] }
+                    for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - dot) * scale }
+                    for s in (t + 1)..<max(T, t + 1) { dRow[s] = 0 }
+                }
+                // dQ += dS K;  dK += dS^T Q
+                LinearAlgebra.multiply(dScores, key, leadingB: shape.keyValueWidth, into: dq + b * T * shape.queryWidth + h * D,
+                                       leadingC: shape.queryWidth, m: T, n: D, k: T, beta: 1)
+                LinearAlgebra.multiply(dScores, transposeA: true, query, leadingB: shape.queryWidth,
+                                       into: dk + b * T * shape.keyValueWidth + g * D, leadingC: shape.keyValueWidth,
+                                       m: T, n: D, k: T, beta: 1)
+            }
+        }
+    }
+
+    /// The naive reference: loops only, no BLAS, no parallelism.
+    static func forwardReference(q: [Float], k: [Float], v: [Float], shape: AttentionShape) -> [Float] {
+        let (T, D) = (shape.time, shape.dimension)
+        var out = [Float](repeating: 0, count: shape.batch * T * shape.queryWidth)
+        for b in 0..<shape.batch {
+            for h in 0..<shape.heads {
+                let g = shape.group(of: h)
+                for t in 0..<T {
+                    var scores = [Double](repeating: 0, count: t + 1)
+                    for s in 0...t {
+                        var dot = 0.0
+                        for d in 0..<D {
+                            dot += Double(q[(b * T + t) * shape.queryWidth + h * D + d]) * Double(k[(b * T + s) * shape.keyValueWidth + g * D + d])
+                        }
+                        scores[s] = dot / Double(D).squareRoot()
+                    }
+                    let maximum = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - maximum) }
+                    let sum = weights.reduce(0, +)
+                    for d in 0..<D {
+                        var total = 0.0
+                        for s in 0...t { total += weights[s] / sum * Double(v[(b * T + s) * shape.keyValueWidth + g * D + d]) }
+                        out[(b * T + t) * shape.queryWidth + h * D + d] = Float(total)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Runs `body(0..<count)` on up to `threads` workers.
+func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    guard threads > 1, count > 1 else {
+        for index in 0..<count { body(index) }
+        return
+    }
+    let workers = min(threads, count)
+    // The body writes disjoint parts of shared buffers, which the type system cannot see.
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(value: body)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < count {
+                shared.value(index)
+                index += workers
+            }
+        }
+    }
+}
+
+/// Hands a value to concurrent workers that only read it or write disjoint memory through it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}

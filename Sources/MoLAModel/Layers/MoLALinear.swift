@@ -1,0 +1,272 @@
+import Foundation
+import MoLACheckpoint
+import MoLATensor
+
+/// A frozen (or trainable) linear projection with a mixture of LoRA experts and a router.
+///
+/// ```
+/// x is [N, Cin]   W0 is [Cout, Cin]   A (all experts stacked) is [E R, Cin]
+/// B (side by side) is [Cout, E R]   router Wr is [E, Cin]   y is [N, Cout]
+///
+/// p   = softmax(x Wr^T)                      float32, over all E experts
+/// S   = top-K indices of p;  w_i = p_i / sum_{j in S} p_j
+/// H   = dropout(x) A^T                       [N, E R], every expert
+/// G   = H with expert i's R columns times s * w_i for i in S, zero elsewhere
+/// y   = x W0^T + G B^T
+/// ```
+/// With one expert there is no router (plain LoRA, w = 1).
+/// ([MoLA, arXiv 2402.08562](https://arxiv.org/abs/2402.08562), section 3.)
+final class MoLALinear {
+    let layer: Int
+    let kind: ProjectionKind
+    let inputWidth: Int
+    let outputWidth: Int
+    let experts: Int
+    let rank: Int
+    let topK: Int
+    let scale: Float
+    let dropout: Float
+    let capacity: Int
+
+    // Caches of the last forward, for the backward: [capacity, ...].
+    let probabilities: FloatBuffer      // [N, E]
+    var chosen: [Int32]                 // [N, K]
+    let weights: FloatBuffer            // [N, K]
+    let hidden: FloatBuffer             // H, [N, E R]
+    let gated: FloatBuffer              // G, [N, E R]
+    let dropoutMask: FloatBuffer?       // [N, Cin], 0 or 1 / (1 - p)
+    let droppedInput: FloatBuffer?      // [N, Cin]
+    // Per-expert selection counts and probability sums of the last forward (balance loss, taps).
+    var selectionCounts: [Int]
+    var probabilitySums: [Double]
+
+    init(layer: Int, kind: ProjectionKind, inputWidth: Int, outputWidth: Int, experts: Int, rank: Int, topK: Int,
+         scale: Float, dropout: Float, capacity: Int) {
+        self.layer = layer
+        self.kind = kind
+        self.inputWidth = inputWidth
+        self.outputWidth = outputWidth
+        self.experts = experts
+        self.rank = rank
+        self.topK = topK
+        self.scale = scale
+        self.dropout = dropout
+        self.capacity = capacity
+        probabilities = FloatBuffer(count: capacity * experts)
+        chosen = [Int32](repeating: 0, count: capacity * topK)
+        weights = FloatBuffer(count: capacity * topK)
+        hidden = FloatBuffer(count: capacity * experts * rank)
+        gated = FloatBuffer(count: capacity * experts * rank)
+        dropoutMask = dropout > 0 ? FloatBuffer(count: capacity * inputWidth) : nil
+        droppedInput = dropout > 0 ? FloatBuffer(count: capacity * inputWidth) : nil
+        selectionCounts = Array(repeating: 0, count: experts)
+        probabilitySums = Array(repeating: 0, count: experts)
+    }
+
+    var hasRouter: Bool { experts > 1 }
+    var prefix: String { "layers.\(layer).\(kind.checkpointName)" }
+    var baseName: String { "model.layers.\(layer).\(kind.blockName).\(kind.checkpointName).weight" }
+    var aName: String { "\(prefix).lora_A" }
+    var bName: String { "\(prefix).lora_B" }
+    var routerName: String { "\(prefix).router" }
+
+    /// Parameter blocks this projection adds to the adapter set.
+    var adapterBlocks: [(name: String, rows: Int, columns: Int)] {
+        [(aName, experts * rank, inputWidth), (bName, outputWidth, experts * rank)]
+            + (hasRouter ? [(routerName, experts, inputWidth)] : [])
+    }
+
+    /// Per-expert views (`...lora_A_3`, `...lora_B_3`) into the stacked blocks.
+    func expertViews(in offsets: [String: ParameterSet.View]) -> [(name: String, view: ParameterSet.View)] {
+        guard let a = offsets[aName], let b = offsets[bName] else { return [] }
+        return (0..<experts).flatMap { e in [
+            ("\(aName)_\(e)", ParameterSet.View(offset: a.offset + e * rank * inputWidth, rows: rank, columns: inputWidth, rowStride: inputWidth)),
+            ("\(bName)_\(e)", ParameterSet.View(offset: b.offset + e * rank, rows: outputWidth, columns: rank, rowStride: experts * rank)),
+        ] }
+    }
+
+    /// y = x W0^T + G B^T; fills the caches.
+    func forward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
+                 out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix) {
+        let width = experts * rank
+        LinearAlgebra.multiply(x, base.values(baseName), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
+        guard experts > 0 else { return }  // not adapted: the base projection alone
+        precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
+        route(x, count: count, adapter: adapter)
+        var input = x
+        if training, let mask = dropoutMask, let dropped = droppedInput {
+            let keep = 1 / (1 - dropout)
+            for i in 0..<(count * inputWidth) {
+                mask.pointer[i] = random.nextUnit() < dropout ? 0 : keep
+                dropped.pointer[i] = x[i] * mask.pointer[i]
+            }
+            input = UnsafePointer(dropped.pointer)
+        } else if let mask = dropoutMask {
+            mask.pointer.update(repeating: 1, count: count * inputWidth)
+        }
+        LinearAlgebra.multiply(input, adapter.values(aName), transposeB: true, into: hidden.pointer, m: count, n: width, k: inputWidth)
+        gated.pointer.update(repeating: 0, count: count * width)
+        for n in 0..<count {
+            for slot in 0..<topK {
+                let expert = Int(chosen[n * topK + slot])
+                let factor = scale * weights.pointer[n * topK + slot]
+                let source = hidden.pointer + n * width + expert * rank, target = gated.pointer + n * width + expert * rank
+                for r in 0..<rank { target[r] = factor * source[r] }
+            }
+        }
+        LinearAlgebra.multiply(gated.pointer, adapter.values(bName), transposeB: true, into: out,
+                               m: count, n: outputWidth, k: width, beta: 1)
+    }
+
+    /// Router probabilities, top-K and renormalised weights (float32 softmax).
+    private func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
+        selectionCounts = Array(repeating: 0, count: experts)
+        probabilitySums = Array(repeating: 0, count: experts)
+        guard hasRouter else {
+            for n in 0..<count { chosen[n] = 0; weights.pointer[n] = 1; probabilities.pointer[n] = 1 }
+            selectionCounts[0] = count * topK
+            probabilitySums[0] = Double(count)
+            return
+        }
+        let p = probabilities.pointer
+        LinearAlgebra.multiply(x, adapter.values(routerName), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
+        for n in 0..<count {
+            let row = p + n * experts
+            var maximum = -Float.infinity
+            for e in 0..<experts { maximum = max(maximum, row[e]) }
+            var sum: Float = 0
+            for e in 0..<experts { row[e] = exp(row[e] - maximum); sum += row[e] }
+            for e in 0..<experts { row[e] /= sum; probabilitySums[e] += Double(row[e]) }
+            // Top-K by repeated selection (K is small); ties go to the lower index.
+            var picked: UInt64 = 0
+            var total: Float = 0
+            for slot in 0..<topK {
+                var best = -1
+                for e in 0..<experts where picked & (1 << UInt64(e)) == 0 && (best < 0 || row[e] > row[best]) { best = e }
+                picked |= 1 << UInt64(best)
+                chosen[n * topK + slot] = Int32(best)
+                total += row[best]
+                selectionCounts[best] += 1
+            }
+            for slot in 0..<topK { weights.pointer[n * topK + slot] = row[Int(chosen[n * topK + slot])] / total }
+        }
+    }
+
+    /// Accumulates gradients into `dx`, the adapter's gradients, and the base's when `trainBase`.
+    ///
+    /// - Parameter balanceGradient: `dLoss/dP[n, i]` of the balance loss (the same for every row), or nil.
+    func backward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, base: ParameterSet,
+                  adapter: ParameterSet, dx: UnsafeMutablePointer<Float>, trainBase: Bool,
+                  balanceGradient: [Float]?, scratch: Scratch) {
+        if experts > 0 {
+            adapterBackward(dout, x: x, count: count, adapter: adapter, dx: dx, balanceGradient: balanceGradient, scratch: scratch)
+        }
+        LinearAlgebra.multiply(dout, base.values(baseName), into: dx, m: count, n: inputWidth, k: outputWidth, beta: 1)
+        if trainBase {
+            LinearAlgebra.multiply(dout, transposeA: true, x, into: base.gradients(baseName),
+                                   m: outputWidth, n: inputWidth, k: count, beta: 1)
+        }
+    }
+
+    private func adapterBackward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, adapter: ParameterSet,
+                                 dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?, scratch: Scratch) {
+        let width = experts * rank
+        let dGated = scratch.buffer(0, count * width)
+        let dHidden = scratch.buffer(1, count * width)
+        // dG = dy B;  dB += dy^T G
+        LinearAlgebra.multiply(dout, adapter.values(bName), into: dGated, m: count, n: width, k: outputWidth)
+        LinearAlgebra.multiply(dout, transposeA: true, gated.pointer, into: adapter.gradients(bName),
+                               m: outputWidth, n: width, k: count, beta: 1)
+        let dWeights = scratch.buffer(2, count * topK)
+        dHidden.update(repeating: 0, count: count * width)
+        for n in 0..<count {
+            for slot in 0..<topK {
+                let expert = Int(chosen[n * topK + slot])
+                let offset = n * width + expert * rank
+                let factor = scale * weights.pointer[n * topK + slot]
+                var dot: Float = 0
+                for r in 0..<rank {
+                    dot += dGated[offset + r] * hidden.pointer[offset + r]
+                    dHidden[offset + r] = factor * dGated[offset + r]
+                }
+                dWeights[n * topK + slot] = scale * dot
+            }
+        }
+        // dA += dH^T dropout(x);  dx += dropout'(dH A)
+        let input = droppedInput.map { UnsafePointer($0.pointer) } ?? x
+        LinearAlgebra.multiply(dHidden, transposeA: true, input, into: adapter.gradients(aName),
+                               m: width, n: inputWidth, k: count, beta: 1)
+        if let mask = dropoutMask {
+            let dInput = scratch.buffer(3, count * inputWidth)
+            LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dInput, m: count, n: inputWidth, k: width)
+            for i in 0..<(count * inputWidth) { dx[i] += dInput[i] * mask.pointer[i] }
+        } else {
+            LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dx, m: count, n: inputWidth, k: width, beta: 1)
+        }
+        if hasRouter {
+            routerBackward(dWeights: dWeights, x: x, count: count, adapter: adapter, dx: dx,
+                           balanceGradient: balanceGradient, scratch: scratch)
+        }
+    }
+
+    /// Through the renormalisation and the softmax into the router and the input.
+    /// ```
+    /// dp_j = (dw_j - sum_{i in S} dw_i w_i) / sum_{i in S} p_i   for j in S, plus the balance term
+    /// dlogit = p * (dp - sum_e p_e dp_e)
+    /// ```
+    private func routerBackward(dWeights: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
+                                adapter: ParameterSet, dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?,
+                                scratch: Scratch) {
+        let dLogits = scratch.buffer(4, count * experts)
+        let p = probabilities.pointer
+        for n in 0..<count {
+            let row = p + n * experts, gradient = dLogits + n * experts
+            for e in 0..<experts { gradient[e] = balanceGradient?[e] ?? 0 }
+            var selectedSum: Float = 0, weighted: Float = 0
+            for slot in 0..<topK {
+                selectedSum += row[Int(chosen[n * topK + slot])]
+                weighted += dWeights[n * topK + slot] * weights.pointer[n * topK + slot]
+            }
+            for slot in 0..<topK {
+                gradient[Int(chosen[n * topK + slot])] += (dWeights[n * topK + slot] - weighted) / selectedSum
+            }
+            var dot: Float = 0
+            for e in 0..<experts { dot += row[e] * gradient[e] }
+            for e in 0..<experts { gradient[e] = row[e] * (gradient[e] - dot) }
+        }
+        LinearAlgebra.multiply(dLogits, transposeA: true, x, into: adapter.gradients(routerName),
+                               m: experts, n: inputWidth, k: count, beta: 1)
+        LinearAlgebra.multiply(dLogits, adapter.values(routerName), into: dx, m: count, n: inputWidth, k: experts, beta: 1)
+    }
+}
+
+/// Reusable scratch buffers, grown on demand.
+final class Scratch {
+    private var buffers: [FloatBuffer] = []
+
+    func buffer(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
+        while buffers.count <= slot { buffers.append(FloatBuffer(count: 0)) }
+        if buffers[slot].count < count { buffers[slot] = FloatBuffer(count: count) }
+        return buffers[slot].pointer
+    }
+}
+
+/// SplitMix64, for dropout masks and initialisation (deterministic for a seed).
+public struct SplitMix: Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func nextUnit() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Uniform in [-bound, bound).
+    public mutating func uniform(_ bound: Float) -> Float { (nextUnit() * 2 - 1) * bound }
+}

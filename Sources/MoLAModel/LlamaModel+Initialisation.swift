@@ -1,0 +1,43 @@
+import Foundation
+import MoLACheckpoint
+
+extension LlamaModel {
+    /// A new random base: weights normal with standard deviation 0.02 (as Hugging Face's
+    /// LLaMA initialises them), norms at 1. Deterministic for a seed.
+    public func initialiseBase(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        for name in base.names {
+            let view = base.view(name)
+            let target = base.values.pointer + view.offset
+            if name.hasSuffix("norm.weight") {
+                target.update(repeating: 1, count: view.count)
+                continue
+            }
+            var index = 0
+            while index < view.count {
+                // Box-Muller pairs.
+                let u = max(random.nextUnit(), 0x1p-24), w = random.nextUnit()
+                let radius = (-2 * logf(u)).squareRoot() * 0.02
+                target[index] = radius * cosf(2 * .pi * w)
+                if index + 1 < view.count { target[index + 1] = radius * sinf(2 * .pi * w) }
+                index += 2
+            }
+        }
+    }
+
+    /// The reference initialisation of the adapters: every `A_i` and the router rows
+    /// kaiming-uniform with a = sqrt(5), i.e. uniform in `[-1/sqrt(d_in), 1/sqrt(d_in)]`; every
+    /// `B_i` zero, so the adapter adds nothing at step 0.
+    public func initialiseAdapter(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        adapter.values.zero()
+        for projection in projections.joined() where projection.experts > 0 {
+            let bound = 1 / Float(projection.inputWidth).squareRoot()
+            let names = [projection.aName] + (projection.hasRouter ? [projection.routerName] : [])
+            for name in names {
+                let view = adapter.view(name)
+                for i in 0..<view.count { adapter.values.pointer[view.offset + i] = random.uniform(bound) }
+            }
+        }
+    }
+}

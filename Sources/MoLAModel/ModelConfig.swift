@@ -1,0 +1,79 @@
+import Foundation
+import MoLACheckpoint
+
+/// The shape of a LLaMA-architecture decoder, as Hugging Face's `config.json` gives it.
+public struct ModelConfig: Sendable, Equatable {
+    public var vocabularySize: Int
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var layerCount: Int
+    public var headCount: Int
+    public var keyValueHeadCount: Int
+    public var ropeTheta: Double
+    public var rmsNormEpsilon: Double
+    public var tiedEmbeddings: Bool
+
+    public init(vocabularySize: Int, hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int,
+                keyValueHeadCount: Int? = nil, ropeTheta: Double = 10_000, rmsNormEpsilon: Double = 1e-6,
+                tiedEmbeddings: Bool = false) {
+        self.vocabularySize = vocabularySize
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.layerCount = layerCount
+        self.headCount = headCount
+        self.keyValueHeadCount = keyValueHeadCount ?? headCount
+        self.ropeTheta = ropeTheta
+        self.rmsNormEpsilon = rmsNormEpsilon
+        self.tiedEmbeddings = tiedEmbeddings
+    }
+
+    public var headDimension: Int { hiddenSize / headCount }
+    public var keyValueWidth: Int { keyValueHeadCount * headDimension }
+
+    /// Checks the sizes fit together.
+    public func validate() throws {
+        func fail(_ reason: String) -> ModelError { .invalidConfig(reason) }
+        guard vocabularySize > 0, hiddenSize > 0, intermediateSize > 0, layerCount > 0, headCount > 0, keyValueHeadCount > 0 else {
+            throw fail("sizes must be positive")
+        }
+        guard hiddenSize % headCount == 0 else { throw fail("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)") }
+        guard headDimension % 2 == 0 else { throw fail("the head dimension \(headDimension) must be even for rotary embeddings") }
+        guard headCount % keyValueHeadCount == 0 else {
+            throw fail("num_attention_heads \(headCount) is not a multiple of num_key_value_heads \(keyValueHeadCount)")
+        }
+    }
+
+    /// The width of a projection's input and output.
+    public func widths(_ kind: ProjectionKind) -> (input: Int, output: Int) {
+        switch kind {
+        case .query, .output: (hiddenSize, hiddenSize)
+        case .key, .value: (hiddenSize, keyValueWidth)
+        case .gate, .up: (hiddenSize, intermediateSize)
+        case .down: (intermediateSize, hiddenSize)
+        }
+    }
+}
+
+/// Failures to build, load or run a model.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case invalidConfig(String)
+    case notLlama(file: String, found: String)
+    case missingTensor(file: String, tensor: String, expected: [Int])
+    case tensorShape(file: String, tensor: String, expected: [Int], found: [Int])
+    case adapterMismatch(String)
+    case invalidAdapter(String)
+    case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfig(reason): "invalid model configuration: \(reason)"
+        case let .notLlama(file, found): "not a LLaMA-family config (model_type \(found)) (\(file))"
+        case let .missingTensor(file, tensor, expected): "missing tensor \(tensor), expected shape \(expected) (\(file))"
+        case let .tensorShape(file, tensor, expected, found): "tensor \(tensor) has shape \(found), expected \(expected) (\(file))"
+        case let .adapterMismatch(reason): "the adapter does not fit the base: \(reason)"
+        case let .invalidAdapter(reason): "invalid adapter: \(reason)"
+        case let .tokenOutOfRange(token, position, vocabularySize):
+            "token id \(token) at position \(position) is outside the vocabulary of \(vocabularySize)"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// Named views into one contiguous buffer of parameters, with gradients (and optimizer
+/// moments, for the trainer) mirroring it element for element.
+///
+/// A view is a matrix of `rows x columns` starting at `offset` with `rowStride` between rows,
+/// so one expert's `B_i` can be a column block of the side-by-side `[d_out, E r]` matrix the
+/// fast path multiplies with.
+public final class ParameterSet: @unchecked Sendable {
+    public struct View: Sendable, Equatable {
+        public let offset: Int
+        public let rows: Int
+        public let columns: Int
+        public let rowStride: Int
+        public var shape: [Int] { [rows, columns] }
+        public var count: Int { rows * columns }
+    }
+
+    public let values: FloatBuffer
+    public let gradients: FloatBuffer
+    /// Views in the order they were declared.
+    public private(set) var names: [String] = []
+    public private(set) var views: [String: View] = [:]
+
+    /// Lays out `blocks` (name, rows, columns) one after another.
+    init(blocks: [(name: String, rows: Int, columns: Int)], extraViews: [(name: String, view: View)] = []) {
+        var offset = 0
+        var views: [String: View] = [:]
+        var names: [String] = []
+        for block in blocks {
+            views[block.name] = View(offset: offset, rows: block.rows, columns: block.columns, rowStride: block.columns)
+            names.append(block.name)
+            offset += block.rows * block.columns
+        }
+        for (name, view) in extraViews {
+            views[name] = view
+            names.append(name)
+        }
+        self.views = views
+        self.names = names
+        values = FloatBuffer(count: offset)
+        gradients = FloatBuffer(count: offset)
+    }
+
+    public var count: Int { values.count }
+
+    public func view(_ name: String) -> View {
+        guard let view = views[name] else { preconditionFailure("ParameterSet: no view \(name)") }
+        return view
+    }
+
+    /// Pointer to the first value (or gradient) of a view.
+    public func values(_ name: String) -> UnsafeMutablePointer<Float> { values.pointer + view(name).offset }
+    public func gradients(_ name: String) -> UnsafeMutablePointer<Float> { gradients.pointer + view(name).offset }
+
+    /// A view's values, row-major.
+    public func read(_ name: String, from buffer: FloatBuffer? = nil) -> [Float] {
+        let view = view(name)
+        let source = (buffer ?? values).pointer + view.offset
+        var result: [Float] = []
+        result.reserveCapacity(view.count)
+        for row in 0..<view.rows { for column in 0..<view.columns { result.append(source[row * view.rowStride + column]) } }
+        return result
+    }
+
+    /// Sets a view's values from row-major `data`.
+    public func write(_ name: String, _ data: [Float]) {
+        let view = view(name)
+        precondition(data.count == view.count, "ParameterSet.write: \(data.count) values for \(name) \(view.shape)")
+        let target = values.pointer + view.offset
+        for row in 0..<view.rows { for column in 0..<view.columns { target[row * view.rowStride + column] = data[row * view.columns + column] } }
+    }
+}
