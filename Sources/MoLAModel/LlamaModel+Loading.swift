@@ -1,0 +1,133 @@
+import Foundation
+import MoLACheckpoint
+
+extension ModelConfig {
+    /// Reads a Hugging Face `config.json` of a LLaMA-family model.
+    ///
+    /// - Throws: `ModelError.notLlama` for another architecture, `.invalidConfig` for missing or
+    ///   unsupported fields.
+    public init(huggingFaceConfig path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+            throw ModelError.invalidConfig("\(path) is not a JSON object")
+        }
+        let type = fields["model_type"] as? String ?? "unknown"
+        let architectures = fields["architectures"] as? [String] ?? []
+        guard type == "llama" || architectures.contains("LlamaForCausalLM") else {
+            throw ModelError.notLlama(file: path, found: type)
+        }
+        func integer(_ name: String) throws -> Int {
+            guard let value = fields[name] as? Int, value > 0 else {
+                throw ModelError.invalidConfig("\(name) is missing or not a positive integer (\(path))")
+            }
+            return value
+        }
+        if let activation = fields["hidden_act"] as? String, activation != "silu" {
+            throw ModelError.invalidConfig("hidden_act \(activation) is not supported, only silu (\(path))")
+        }
+        if let scaling = fields["rope_scaling"], !(scaling is NSNull) {
+            throw ModelError.invalidConfig("rope_scaling is not supported (\(path))")
+        }
+        self.init(vocabularySize: try integer("vocab_size"), hiddenSize: try integer("hidden_size"),
+                  intermediateSize: try integer("intermediate_size"), layerCount: try integer("num_hidden_layers"),
+                  headCount: try integer("num_attention_heads"),
+                  keyValueHeadCount: fields["num_key_value_heads"] as? Int,
+                  ropeTheta: (fields["rope_theta"] as? NSNumber)?.doubleValue ?? 10_000,
+                  rmsNormEpsilon: (fields["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6,
+                  tiedEmbeddings: fields["tie_word_embeddings"] as? Bool ?? false)
+        try validate()
+    }
+}
+
+extension AdapterSpec {
+    /// The spec of an adapter read from a checkpoint (experts, ranks, alpha from its files;
+    /// top-K as given, capped at each layer's expert count by the caller's choice).
+    public init(checkpoint adapter: MoLAAdapter, topK: [Int]) throws {
+        let kinds = Set(adapter.projections.map(\.kind))
+        for layer in adapter.layers where Set(layer.projections.map(\.kind)) != kinds {
+            throw ModelError.invalidAdapter("layer \(layer.index) adapts \(layer.projections.map(\.kind.checkpointName)), other layers \(kinds.sorted().map(\.checkpointName))")
+        }
+        var ranks: [Int] = []
+        for layer in adapter.layers {
+            guard let rank = layer.rank else { throw ModelError.invalidAdapter("the projections of layer \(layer.index) have different ranks") }
+            ranks.append(rank)
+        }
+        self.init(projections: kinds.sorted(), expertsPerLayer: adapter.allocation.expertsPerLayer)
+        self.ranks = ranks
+        alphas = Array(repeating: adapter.alpha, count: ranks.count)
+        self.topK = topK
+    }
+}
+
+extension LlamaModel {
+    /// Copies a Hugging Face base's weights (`model.safetensors`, F32, F16 or BF16) into this model.
+    ///
+    /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor.
+    public func loadBase(safetensors path: String) throws {
+        let file = try SafetensorsFile(path: path)
+        let available = Set(file.records.map(\.name))
+        for name in base.names {
+            let view = base.view(name)
+            let expected = name.hasSuffix("norm.weight") ? [view.columns] : view.shape
+            guard available.contains(name) else { throw ModelError.missingTensor(file: path, tensor: name, expected: expected) }
+            let record = try file.record(named: name)
+            guard record.shape == expected else {
+                throw ModelError.tensorShape(file: path, tensor: name, expected: expected, found: record.shape)
+            }
+            base.write(name, try record.doubles().map { Float($0) })
+        }
+    }
+
+    /// Opens a Hugging Face LLaMA directory (`config.json`, `model.safetensors`), optionally with a
+    /// MoLA adapter (a checkpoint written by the reference code or by this project).
+    ///
+    /// - Parameters:
+    ///   - topK: top-K per layer for the adapter (see `Checkpoint.topK(flag:)`).
+    /// - Throws: `ModelError` for a base that is not LLaMA or an adapter that does not fit it,
+    ///   and the readers' errors.
+    public static func load(baseDirectory: String, adapter checkpoint: Checkpoint?, topK: [Int]? = nil,
+                            balanceCoefficient: Double? = nil, batch: Int, time: Int, threadCount: Int = 1) throws -> LlamaModel {
+        let directory = URL(fileURLWithPath: baseDirectory)
+        let configPath = directory.appendingPathComponent("config.json").path
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw ModelError.invalidConfig("no config.json: \(baseDirectory) is not a Hugging Face model directory")
+        }
+        let config = try ModelConfig(huggingFaceConfig: configPath)
+        var spec: AdapterSpec?
+        if let checkpoint {
+            let adapter = checkpoint.adapter
+            guard adapter.layers.count == config.layerCount else {
+                throw ModelError.adapterMismatch("the adapter has \(adapter.layers.count) layers, the base \(config.layerCount)")
+            }
+            for projection in adapter.projections {
+                let (input, output) = config.widths(projection.kind)
+                guard projection.inputWidth == input, projection.outputWidth == output else {
+                    throw ModelError.adapterMismatch("\(projection.label) maps \(projection.inputWidth) -> \(projection.outputWidth), the base's \(input) -> \(output)")
+                }
+            }
+            spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(flag: nil).perLayer)
+            spec?.balanceCoefficient = balanceCoefficient
+        }
+        let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+        try model.loadBase(safetensors: directory.appendingPathComponent("model.safetensors").path)
+        if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
+        return model
+    }
+
+    /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
+    public func loadAdapter(_ adapter: MoLAAdapter) throws {
+        for source in adapter.projections {
+            let target = projection(source.layer, source.kind)
+            guard target.experts == source.expertCount, target.rank == source.rank else {
+                throw ModelError.adapterMismatch("\(source.label) has \(source.expertCount) experts of rank \(source.rank), the model \(target.experts) of rank \(target.rank)")
+            }
+            for (expert, names) in source.experts.enumerated() {
+                self.adapter.write("\(target.aName)_\(expert)", try adapter.file.record(named: names.a).doubles().map { Float($0) })
+                self.adapter.write("\(target.bName)_\(expert)", try adapter.file.record(named: names.b).doubles().map { Float($0) })
+            }
+            if let router = source.router, target.hasRouter {
+                self.adapter.write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
+            }
+        }
+    }
+}
