@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "MoLAAnalysis", targets: ["MoLAAnalysis"]),
         .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
         .library(name: "MoLAModel", targets: ["MoLAModel"]),
+        .library(name: "MoLATrain", targets: ["MoLATrain"]),
+        .executable(name: "mola-benchmark", targets: ["mola-benchmark"]),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -28,6 +30,7 @@ let package = Package(
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
         // The LLaMA decoder with MoLA adapters, forward and backward; below analyses and trainer.
         .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint"]),
+        .target(name: "MoLATrain", dependencies: ["MoLAModel"]),
         .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),
@@ -36,6 +39,9 @@ let package = Package(
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", path: "Tests/TestSupport"),
+        // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
+        .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint"]),
+
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",

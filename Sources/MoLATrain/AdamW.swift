@@ -1,0 +1,49 @@
+import Foundation
+import MoLAModel
+
+/// AdamW (decoupled weight decay) over one `ParameterSet`, its moments mirroring the parameter
+/// buffer element for element.
+///
+/// ```
+/// m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
+/// p -= lr * ( m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps) + weight_decay * p )
+/// ```
+/// ([Loshchilov and Hutter, arXiv 1711.05101](https://arxiv.org/abs/1711.05101); PyTorch's
+/// `torch.optim.AdamW` defaults.)
+public final class AdamW {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    public private(set) var step = 0
+    let parameters: ParameterSet
+    let firstMoment: FloatBuffer
+    let secondMoment: FloatBuffer
+
+    public init(parameters: ParameterSet, learningRate: Float = 3e-4, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        firstMoment = FloatBuffer(count: parameters.count)
+        secondMoment = FloatBuffer(count: parameters.count)
+    }
+
+    /// One update from the accumulated gradients.
+    public func update() {
+        step += 1
+        let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
+        let p = parameters.values.pointer, g = parameters.gradients.pointer
+        let m = firstMoment.pointer, v = secondMoment.pointer
+        for i in 0..<parameters.count {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+            p[i] -= learningRate * (update + weightDecay * p[i])
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// The model-core benchmark: one MoLA fine-tuning step (forward, loss, backward, AdamW on the
+// adapter) and the routing forward of the benchmark model (4 layers, hidden 256, 4 heads,
+// MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
+// 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
+// Usage: mola-benchmark [--threads N] [--steps N]
+import Foundation
+import MoLACheckpoint
+import MoLAModel
+import MoLATrain
+
+var threads = 2, steps = 10
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--threads": threads = Int(arguments.next() ?? "") ?? threads
+    case "--steps": steps = Int(arguments.next() ?? "") ?? steps
+    default:
+        FileHandle.standardError.write(Data("usage: mola-benchmark [--threads N] [--steps N]\n".utf8))
+        exit(64)
+    }
+}
+let (batch, time) = (8, 128)
+let config = ModelConfig(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4)
+let spec = AdapterSpec(expertsPerLayer: [2, 4, 6, 8], rank: 8, alpha: 16, topK: 2)
+let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threads)
+model.initialiseBase(seed: 0)
+model.initialiseAdapter(seed: 1)
+// Non-zero B, as the PyTorch benchmark has (randn * 0.01), so every product is real work.
+var random = SplitMix(seed: 2)
+for name in model.adapter.names where name.hasSuffix("lora_B") {
+    let view = model.adapter.view(name)
+    for i in 0..<view.count { model.adapter.values(name)[i] = random.uniform(0.017) }
+}
+var generator = SplitMix(seed: 3)
+let tokens = (0..<(batch * time)).map { _ in 3 + Int(generator.next() % 509) }
+let targets = (0..<(batch * time)).map { $0 % time == time - 1 ? -1 : tokens[$0 + 1] }
+let optimizer = AdamW(parameters: model.adapter)
+
+@MainActor func step() throws {
+    model.zeroGradients()
+    try model.forward(tokens: tokens, targets: targets, training: true)
+    model.backward()
+    optimizer.update()
+}
+for _ in 0..<3 { try step() }
+var start = Date()
+for _ in 0..<steps { try step() }
+let training = Double(steps * batch * time) / Date().timeIntervalSince(start)
+
+let tap = RoutingTap()
+model.routingTap = tap
+var selections = 0
+for _ in 0..<3 { try model.forward(tokens: tokens) }
+start = Date()
+for _ in 0..<steps {
+    try model.forward(tokens: tokens)
+    selections += tap.records.reduce(0) { $0 + $1.chosen.count }
+}
+let routing = Double(steps * batch * time) / Date().timeIntervalSince(start)
+print("{\"threads\": \(threads), \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"selections\": \(selections)}")
