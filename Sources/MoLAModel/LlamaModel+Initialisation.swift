@@ -31,7 +31,7 @@ extension LlamaModel {
     public func initialiseAdapter(seed: UInt64) {
         var random = SplitMix(seed: seed)
         adapter.values.zero()
-        for projection in projections.joined() where projection.experts > 0 {
+        for projection in lanes[0].projections.joined() where projection.experts > 0 {
             let bound = 1 / Float(projection.inputWidth).squareRoot()
             let names = [projection.aName] + (projection.hasRouter ? [projection.routerName] : [])
             for name in names {

@@ -23,25 +23,23 @@ public final class LlamaModel {
     public let adapter: ParameterSet
     /// Whether the base weights receive gradients (pretraining) or stay frozen (fine-tuning).
     public var trainBase = false
-    /// Worker threads for BLAS and attention.
-    public var threadCount: Int { didSet { LinearAlgebra.setBLASThreadCount(threadCount) } }
+    /// Worker threads: whole sequences are split between them (see `Lane`).
+    public let threadCount: Int
     /// When set, each forward records every layer's routing decisions here.
     public var routingTap: RoutingTap?
 
-    let projections: [[MoLALinear]]   // [layer][projection], all seven per layer
-    let rotary: RotaryTable
-    let activations: [LayerActivations]
-    let final: FinalActivations
-    let scratch = Scratch()
-    var random: SplitMix
-    var lastTokens: [Int] = []
-    var lastTargets: [Int] = []
-    var lastCount = 0
-    /// Per layer, dLoss/dP of the balance term (one value per expert), from the last forward.
-    var balanceGradients: [[Float]?] = []
+    /// The workers; lane 0 shares the model's gradient buffers, the others sum into them.
+    let lanes: [Lane]
+    var lastCounted = 0
+    var lastActiveLanes = 0
+    var hasTargets = false
 
     /// A model with zero weights; call `initialise...` or load weights.
     ///
+    /// - Parameters:
+    ///   - batch, time: the largest batch of sequences and the sequence length it will run.
+    ///   - threadCount: workers; each runs whole sequences with single-threaded BLAS.
+    ///   - seed: dropout randomness (deterministic for a seed and thread count).
     /// - Throws: `ModelError` when the config or the adapter spec is inconsistent.
     public init(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int, threadCount: Int = 1, seed: UInt64 = 0) throws {
         try config.validate()
@@ -51,31 +49,31 @@ public final class LlamaModel {
         adapterSpec = spec
         self.batch = batch
         self.time = time
-        self.threadCount = threadCount
-        LinearAlgebra.setBLASThreadCount(threadCount)
-        random = SplitMix(seed: seed)
-        let capacity = batch * time
-        var projections: [[MoLALinear]] = []
-        for layer in 0..<config.layerCount {
-            projections.append(ProjectionKind.allCases.map { kind in
-                let (input, output) = config.widths(kind)
-                let adapted = spec?.projections.contains(kind) ?? false
-                return MoLALinear(layer: layer, kind: kind, inputWidth: input, outputWidth: output,
-                                  experts: adapted ? spec!.expertsPerLayer[layer] : 0, rank: adapted ? spec!.ranks[layer] : 0,
-                                  topK: adapted ? spec!.topK[layer] : 0, scale: adapted ? spec!.scale(layer: layer) : 0,
-                                  dropout: adapted ? Float(spec!.dropout) : 0, capacity: adapted ? capacity : 0)
-            })
-        }
-        self.projections = projections
+        let laneCount = max(1, min(threadCount, batch))
+        self.threadCount = max(1, threadCount)
+        // With one lane, BLAS itself uses the threads; with several, each lane runs single-threaded.
+        LinearAlgebra.setBLASThreadCount(laneCount == 1 ? self.threadCount : 1)
         base = ParameterSet(blocks: Self.baseBlocks(config))
         var adapterBlocks: [(name: String, rows: Int, columns: Int)] = []
-        for projection in projections.joined() where projection.experts > 0 { adapterBlocks += projection.adapterBlocks }
-        let layout = ParameterSet(blocks: adapterBlocks)
-        let expertViews = projections.joined().filter { $0.experts > 0 }.flatMap { $0.expertViews(in: layout.views) }
+        var expertViews: [(name: String, view: ParameterSet.View)] = []
+        if let spec {
+            let layout = Lane(config: config, spec: spec, capacity: 0, time: time, base: base, adapter: ParameterSet(blocks: []),
+                              rotary: RotaryTable(length: 0, dimension: 2, theta: 1), seed: 0)
+            for projection in layout.projections.joined() where projection.experts > 0 { adapterBlocks += projection.adapterBlocks }
+            let offsets = ParameterSet(blocks: adapterBlocks).views
+            expertViews = layout.projections.joined().filter { $0.experts > 0 }.flatMap { $0.expertViews(in: offsets) }
+        }
         adapter = ParameterSet(blocks: adapterBlocks, extraViews: expertViews)
-        rotary = RotaryTable(length: time, dimension: config.headDimension, theta: config.ropeTheta)
-        activations = (0..<config.layerCount).map { _ in LayerActivations(config: config, batch: batch, time: time) }
-        final = FinalActivations(config: config, count: capacity)
+        let rotary = RotaryTable(length: time, dimension: config.headDimension, theta: config.ropeTheta)
+        let perLane = (batch + laneCount - 1) / laneCount
+        var lanes: [Lane] = []
+        for index in 0..<laneCount {
+            lanes.append(Lane(config: config, spec: spec, capacity: perLane, time: time,
+                              base: index == 0 ? base : ParameterSet(sharingValuesOf: base),
+                              adapter: index == 0 ? adapter : ParameterSet(sharingValuesOf: adapter),
+                              rotary: rotary, seed: seed &+ UInt64(index) &* 0x9E37_79B9))
+        }
+        self.lanes = lanes
     }
 
     /// Base parameter blocks with their Hugging Face names.
@@ -94,16 +92,15 @@ public final class LlamaModel {
         return blocks
     }
 
-    /// The LM head's weight: its own, or the embedding when tied.
-    var headName: String { config.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight" }
-
     public func zeroGradients() {
-        base.gradients.zero()
-        adapter.gradients.zero()
+        for lane in lanes {
+            lane.base.gradients.zero()
+            lane.adapter.gradients.zero()
+        }
     }
 
-    /// The projection `kind` of `layer`.
-    func projection(_ layer: Int, _ kind: ProjectionKind) -> MoLALinear { projections[layer][kind.rawValue] }
+    /// The projection `kind` of `layer` (lane 0's; every lane has the same structure).
+    func projection(_ layer: Int, _ kind: ProjectionKind) -> MoLALinear { lanes[0].projection(layer, kind) }
 }
 
 /// What one layer's forward keeps for its backward. Sizes in the legend of `LlamaModel`.

@@ -40,6 +40,15 @@ public final class ParameterSet: @unchecked Sendable {
         gradients = FloatBuffer(count: offset)
     }
 
+    /// A set that shares `other`'s values and views but has gradients of its own (for a worker
+    /// whose gradients are summed into `other`'s afterwards).
+    init(sharingValuesOf other: ParameterSet) {
+        values = other.values
+        gradients = FloatBuffer(count: other.count)
+        names = other.names
+        views = other.views
+    }
+
     public var count: Int { values.count }
 
     public func view(_ name: String) -> View {

@@ -24,13 +24,17 @@ public final class RoutingTap {
 
     func reset() { records.removeAll(keepingCapacity: true) }
 
-    func record(_ projection: MoLALinear, count: Int) {
-        guard projection.experts > 0 else { return }
-        records.append(RoutingRecord(
-            layer: projection.layer, projection: projection.kind, tokens: count, experts: projection.experts,
-            topK: projection.topK,
-            probabilities: Array(UnsafeBufferPointer(start: projection.probabilities.pointer, count: count * projection.experts)),
-            chosen: Array(projection.chosen[0..<(count * projection.topK)]),
-            weights: Array(UnsafeBufferPointer(start: projection.weights.pointer, count: count * projection.topK))))
+    /// One record from the same projection of every lane, in token order.
+    func record(_ parts: [(projection: MoLALinear, count: Int)]) {
+        guard let first = parts.first?.projection, first.experts > 0 else { return }
+        var probabilities: [Float] = [], chosen: [Int32] = [], weights: [Float] = []
+        for (projection, count) in parts {
+            probabilities += UnsafeBufferPointer(start: projection.probabilities.pointer, count: count * projection.experts)
+            chosen += projection.chosen[0..<(count * projection.topK)]
+            weights += UnsafeBufferPointer(start: projection.weights.pointer, count: count * projection.topK)
+        }
+        records.append(RoutingRecord(layer: first.layer, projection: first.kind, tokens: parts.reduce(0) { $0 + $1.count },
+                                     experts: first.experts, topK: first.topK, probabilities: probabilities,
+                                     chosen: chosen, weights: weights))
     }
 }

@@ -133,10 +133,12 @@ enum SwiGLU {
 
 /// Cross-entropy over logits with ignored positions (target < 0), mean over the rest.
 enum CrossEntropy {
-    /// logits are [N, V]; writes dlogits = (softmax - onehot) / counted; returns the mean loss.
+    /// logits are [N, V]; writes dlogits = (softmax - onehot) / normaliser and returns the summed
+    /// loss over counted targets divided by `normaliser` (pass the counted targets of the whole
+    /// batch for a mean; 1 for the sum).
     static func forwardBackward(logits: UnsafePointer<Float>, targets: [Int], vocabulary: Int,
-                                dLogits: UnsafeMutablePointer<Float>?) -> Double {
-        let counted = targets.filter { $0 >= 0 }.count
+                                dLogits: UnsafeMutablePointer<Float>?, normaliser: Int) -> Double {
+        let counted = normaliser
         guard counted > 0 else {
             dLogits?.update(repeating: 0, count: targets.count * vocabulary)
             return 0
