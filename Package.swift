@@ -31,11 +31,11 @@ let package = Package(
         // The LLaMA decoder with MoLA adapters, forward and backward; below analyses and trainer.
         .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint"]),
         .target(name: "MoLATrain", dependencies: ["MoLAModel"]),
-        .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint"]),
+        .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAAnalysis", "MoLAPlot"]),
+                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", path: "Tests/TestSupport"),

@@ -52,7 +52,7 @@ final class Lane {
     var headName: String { config.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight" }
 
     /// Forward over this lane's sequences; returns the summed (not averaged) cross-entropy.
-    func forward(tokens: [Int], targets: [Int], training: Bool, threads: Int) -> Double {
+    func forward(tokens: [Int], targets: [Int], training: Bool, logits: Bool, threads: Int) -> Double {
         self.tokens = tokens
         self.targets = targets
         let count = tokens.count, batch = count / time
@@ -83,6 +83,7 @@ final class Lane {
             run(layer, .down, a.activated, output, training)
             for i in 0..<(count * c) { output.pointer[i] += a.middle.pointer[i] }
         }
+        guard logits || !targets.isEmpty else { return 0 }
         RMSNorm.forward(final.input.pointer, weight: base.values("model.norm.weight"), out: final.norm.pointer,
                         rstd: final.rstd.pointer, count: count, channels: c, epsilon: epsilon)
         LinearAlgebra.multiply(final.norm.pointer, base.values(headName), transposeB: true, into: final.logits.pointer,

@@ -15,10 +15,12 @@ extension LlamaModel {
     /// `targets` (same layout, negative = ignored), the loss. Sequences are split between the
     /// lanes, which run in parallel.
     ///
-    /// - Parameter training: applies adapter dropout.
+    /// - Parameters:
+    ///   - training: applies adapter dropout.
+    ///   - logits: computes the final norm and LM head without targets (routing passes skip them).
     /// - Throws: `ModelError.tokenOutOfRange`.
     @discardableResult
-    public func forward(tokens: [Int], targets: [Int]? = nil, training: Bool = false) throws -> ForwardResult {
+    public func forward(tokens: [Int], targets: [Int]? = nil, training: Bool = false, logits: Bool = true) throws -> ForwardResult {
         let count = tokens.count
         precondition(count % time == 0 && count / time <= batch && count > 0,
                      "forward: \(count) tokens is not 1 to \(batch) sequences of \(time)")
@@ -42,7 +44,7 @@ extension LlamaModel {
         let threadsInside = active == 1 ? threadCount : 1
         parallel(active, threads: active) { index in
             sums[index] = lanes[index].forward(tokens: Array(tokens[ranges[index]]), targets: targets.map { Array($0[ranges[index]]) } ?? [],
-                                               training: training, threads: threadsInside)
+                                               training: training, logits: logits, threads: threadsInside)
         }
         let balance = combineBalance(active: active)
         if let routingTap { recordRouting(into: routingTap, active: active) }

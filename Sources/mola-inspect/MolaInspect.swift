@@ -12,6 +12,7 @@ struct MolaInspect {
     static let commands: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
         ("info", "the architecture card of a checkpoint", InfoCommand.run),
         ("redundancy", "pairwise distances between the experts of every layer (Figure 3)", RedundancyCommand.run),
+        ("routing", "where tokens go: selection counts, shares, probabilities, balance per expert", RoutingCommand.run),
         ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation", PlotCommand.run),
     ]
 

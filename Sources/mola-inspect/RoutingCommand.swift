@@ -1,0 +1,135 @@
+import Foundation
+import MoLAAnalysis
+import MoLACheckpoint
+import MoLAModel
+
+/// `mola-inspect routing --base BASE ADAPTER --data FILE`: where tokens go.
+enum RoutingCommand {
+    static let base = OptionSpec(name: "--base", valueName: "DIR", help: "the Hugging Face LLaMA directory the adapter was trained on (required)")
+    static let data = OptionSpec(name: "--data", valueName: "FILE", help: "text (one example a line), or JSON/JSONL in the reference layout")
+    static let tokens = OptionSpec(name: "--tokens", valueName: "FILE", help: "pre-tokenised ids instead: a JSON array of arrays of integers")
+    static let maxTokens = OptionSpec(name: "--max-tokens", valueName: "N", help: "stop after N counted tokens")
+    static let length = OptionSpec(name: "--length", valueName: "N", help: "window length: longer sequences are cut into windows (default 256)")
+    static let batch = OptionSpec(name: "--batch", valueName: "N", help: "windows per forward pass (default 8)")
+    static let includePadding = OptionSpec(name: "--include-padding", valueName: nil, help: "count padding tokens too, as the reference's balance loss does")
+    static let perToken = OptionSpec(name: "--per-token", valueName: "FILE", help: "also write each token's chosen experts and weights (JSONL)")
+    static let options = [base, data, tokens, SharedOptions.topK, includePadding, maxTokens, length, batch, perToken,
+                          SharedOptions.json, SharedOptions.csv, SharedOptions.output, SharedOptions.threads]
+
+    static let help = helpText(
+        usage: "mola-inspect routing --base DIR <adapter> (--data FILE | --tokens FILE) [options]",
+        summary: "Runs the base with the adapter over a dataset and reports, for every layer, projection and expert, how often it is among the top-K (count and share), its mean softmax probability over all tokens and its mean renormalised weight when chosen; per projection the balance term, the routing entropy, experts never selected and experts taking more than twice their even share. Padding is excluded.",
+        options: options,
+        details: """
+        Text goes through the base's tokenizer; only this project's byte-level tokenizer is built in
+        (tokenizer_config.json: "tokenizer_class": "MoLAByteTokenizer"); for other bases pass ids with --tokens.
+        """)
+
+    @Sendable static func run(_ rawArguments: [String]) throws {
+        let arguments = try parseArguments(rawArguments, options: options)
+        if arguments.wantsHelp { return print(help) }
+        let adapterPath = try SharedOptions.checkpointPath(arguments)
+        let format = try SharedOptions.format(arguments, allowsCSV: true)
+        guard let basePath = arguments.value(base.name) else { throw UsageError("missing --base DIR, the base model directory") }
+        let dataPath = arguments.value(data.name), tokensPath = arguments.value(tokens.name)
+        guard (dataPath == nil) != (tokensPath == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
+        let topKFlag = try arguments.integer(SharedOptions.topK.name, in: 1...1024)
+        let windowLength = try arguments.integer(length.name, in: 1...65_536) ?? 256
+        let batchSize = try arguments.integer(batch.name, in: 1...4096) ?? 8
+        let limit = try arguments.integer(maxTokens.name, in: 1...Int.max)
+        let threads = try SharedOptions.threadCount(arguments)
+
+        let checkpoint = try Checkpoint(path: adapterPath)
+        let (topK, topKSource) = checkpoint.topK(flag: topKFlag)
+        for layer in checkpoint.adapter.layers where topK[layer.index] > layer.expertCount {
+            let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
+            if topKSource == .flag { throw UsageError(message) }
+            throw CommandError.invalidCheckpoint(message)
+        }
+        // Data before the model, so a bad file fails fast.
+        var padding = 0
+        let sequences: [[Int]]
+        if let tokensPath {
+            sequences = try TextDataset.loadTokens(path: tokensPath)
+        } else {
+            guard ByteTokenizer.isDeclared(in: basePath) else {
+                throw CommandError.invalidCheckpoint("the base declares no tokenizer that mola-inspect can run (only \(ByteTokenizer.className) is built in); tokenise the data and pass --tokens (\(basePath))")
+            }
+            sequences = try TextDataset.load(path: dataPath!).map { ByteTokenizer().encode($0, appendEnd: true) }
+            padding = ByteTokenizer.padding
+        }
+        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
+                                        batch: batchSize, time: windowLength, threadCount: threads)
+        for (index, sequence) in sequences.enumerated() {
+            if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {
+                throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")
+            }
+        }
+        let writer = try arguments.value(perToken.name).map { try PerTokenWriter(path: $0) }
+        let progress = ProgressBar(label: "routing")
+        let report = try RoutingRun.run(model: model, sequences: sequences, padding: padding,
+                                        includePadding: arguments.flag(includePadding.name), maxTokens: limit,
+                                        progress: { progress.update(done: $0, total: $1) },
+                                        perToken: writer.map { writer in { try writer.append(windows: $0, records: $1, counted: $2) } })
+        progress.finish()
+        guard report.tokens > 0 else { throw CommandError.invalidCheckpoint("the data holds no tokens to route") }
+        let view = RoutingView(basePath: basePath, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
+                               includePadding: arguments.flag(includePadding.name))
+        let text = switch format {
+        case .json: view.json.rendered()
+        case .csv: view.csv
+        case .table: view.table
+        }
+        try writer?.finish()
+        try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+    }
+}
+
+/// Each token's chosen experts and weights, one JSON line per token, written to a temporary
+/// file and renamed into place by `finish()`.
+final class PerTokenWriter {
+    let path: String
+    private let temporary: String
+    private let handle: FileHandle
+    private var sequence = 0
+
+    init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw OutputError.cannotWrite(path: path, reason: "cannot create a file there")
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: temporary)
+    }
+
+    func append(windows: [[Int]], records: [RoutingRecord], counted: [Bool]) throws {
+        let time = counted.count / max(windows.count, 1)
+        var lines = ""
+        for (index, window) in windows.enumerated() {
+            for position in 0..<window.count where counted[index * time + position] {
+                let token = index * time + position
+                let routes = records.map { record -> String in
+                    let chosen = (0..<record.topK).map { String(record.chosen[token * record.topK + $0]) }
+                    let weights = (0..<record.topK).map { String(record.weights[token * record.topK + $0]) }
+                    return "\"\(record.layer).\(record.projection.checkpointName)\": {\"experts\": [\(chosen.joined(separator: ", "))], \"weights\": [\(weights.joined(separator: ", "))]}"
+                }
+                lines += "{\"window\": \(sequence + index), \"position\": \(position), \"token\": \(window[position]), \"routes\": {\(routes.joined(separator: ", "))}}\n"
+            }
+        }
+        sequence += windows.count
+        try handle.write(contentsOf: Data(lines.utf8))
+    }
+
+    func finish() throws {
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}
