@@ -13,6 +13,20 @@ public struct RoutingRecord: Sendable {
     public let chosen: [Int32]
     /// Their renormalised weights, [tokens, topK].
     public let weights: [Float]
+
+    public init(layer: Int, projection: ProjectionKind, tokens: Int, experts: Int, topK: Int, probabilities: [Float],
+                chosen: [Int32], weights: [Float]) {
+        precondition(probabilities.count == tokens * experts && chosen.count == tokens * topK && weights.count == tokens * topK,
+                     "RoutingRecord: sizes do not match \(tokens) tokens")
+        self.layer = layer
+        self.projection = projection
+        self.tokens = tokens
+        self.experts = experts
+        self.topK = topK
+        self.probabilities = probabilities
+        self.chosen = chosen
+        self.weights = weights
+    }
 }
 
 /// Collects `RoutingRecord`s from forward passes. Costs nothing unless set on a model.

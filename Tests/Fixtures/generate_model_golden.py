@@ -3,7 +3,8 @@
 Writes Tests/Fixtures/tiny-model/:
   base/config.json, base/model.safetensors     a Hugging Face LLaMA directory (F32)
   adapter/adapter_model.bin, adapter_config.json   the adapter in the reference layout (torch.save)
-  golden.safetensors                            tokens, targets, logits, losses and every gradient
+  golden.safetensors                            tokens, targets, logits, losses, every gradient and
+                                                every projection's router probabilities and top-K
 
 The model follows ../shared/docs/MOLA.md and the Hugging Face LLaMA conventions (RMSNorm,
 rotate-half rotary embeddings, grouped key/value heads, SwiGLU), written here in plain torch
@@ -66,6 +67,9 @@ def rotate_half(x):
     return torch.cat((-x2, x1), -1)
 
 
+routers = {}  # "layer.projection" -> (softmax probabilities [N, E], top-K indices [N, K]) of the last forward
+
+
 def forward(base, adapter, tokens, targets):
     """Returns loss, cross-entropy, balance term, logits and the smallest top-K margin."""
     inv_freq = 1.0 / (THETA ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
@@ -74,6 +78,7 @@ def forward(base, adapter, tokens, targets):
     cos, sin = emb.cos(), emb.sin()
     x = base["model.embed_tokens.weight"][tokens]
     balance, margin = 0.0, float("inf")
+    routers.clear()
 
     def mola(l, block, name, h, pooled):
         nonlocal margin
@@ -94,6 +99,7 @@ def forward(base, adapter, tokens, targets):
             gate = (w * (index == e)).sum(-1, keepdim=True)
             update = update + gate * s * ((flat @ adapter[f"{prefix}.lora_A_{e}.weight"].T) @ adapter[f"{prefix}.lora_B_{e}.weight"].T)
         pooled.append((p, index))
+        routers[f"{l}.{name}"] = (p.detach().clone(), index.clone())
         return y + update.reshape(y.shape)
 
     for l in range(L):
@@ -155,6 +161,10 @@ def main():
               "losses": torch.tensor([loss.item(), ce.item(), balance.item()])}
     for name, tensor in list(base.items()) + list(adapter.items()):
         golden["grad." + name] = tensor.grad
+    # The reference router outputs, for the routing fidelity test.
+    for key, (p, index) in routers.items():
+        golden["router." + key] = p
+        golden["chosen." + key] = index.double()
     save_file({k: v.float().contiguous() for k, v in golden.items()}, str(OUT / "golden.safetensors"))
     # The losses in full precision too (float32 storage would round them).
     (OUT / "golden-losses.json").write_text(json.dumps({"loss": loss.item(), "cross_entropy": ce.item(),
