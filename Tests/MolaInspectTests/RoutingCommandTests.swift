@@ -1,0 +1,81 @@
+// `mola-inspect routing` as a user meets it.
+import Foundation
+import MoLATestSupport
+import Testing
+
+@Suite final class RoutingCommandTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    static let fixture = Fixtures.path("tiny-model")
+
+    /// The tiny base, declaring the byte-level tokenizer (its vocabulary of 300 holds the 259 ids).
+    private func byteBase() throws -> String {
+        let directory = scratch.path("base")
+        try FileManager.default.copyItem(atPath: "\(Self.fixture)/base", toPath: directory)
+        try scratch.write(Array(#"{"tokenizer_class": "MoLAByteTokenizer"}"#.utf8), to: "base/tokenizer_config.json")
+        return directory
+    }
+
+    @Test func tableJSONCSVAndPerTokenFromText() throws {
+        let base = try byteBase()
+        let data = try scratch.write(Array("""
+        {"instruction": "Add the numbers.", "input": "2 + 3", "output": "The answer is A."}
+        {"instruction": "Reverse the word.", "input": "", "output": "olleh"}
+        """.utf8), to: "data.jsonl")
+        let adapter = "\(Self.fixture)/adapter"
+        let table = try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--length", "64"])
+        #expect(table.status == 0, "\(table.standardError)")
+        #expect(table.standardOutput.contains("layer  projection  experts  balance  entropy"))
+        let json = try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--length", "64", "--json", "--top-k", "1"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as! [String: Any]
+        #expect(report["top_k"] as? [Int] == [1, 1, 1])
+        #expect(report["top_k_source"] as? String == "--top-k")
+        let tokens = report["tokens"] as! Int
+        #expect(tokens > 300)  // both prompts, byte by byte, with <bos> and <eos>
+        let layer = (report["layers"] as! [[String: Any]])[1]
+        let query = (layer["projections"] as! [String: Any])["q_proj"] as! [String: Any]
+        let experts = query["experts"] as! [[String: Any]]
+        #expect(experts.count == 4)
+        #expect(experts.reduce(0) { $0 + ($1["selected"] as! Int) } == tokens)
+        #expect(abs(experts.reduce(0.0) { $0 + ($1["share"] as! Double) } - 1) < 1e-12)
+        #expect(query["balance"] is Double && query["entropy"] is Double)
+        let csv = try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--csv", "--length", "64"])
+        #expect(csv.standardOutput.split(separator: "\n").count == 1 + 7 * (2 + 4 + 3))
+        let perToken = scratch.path("tokens.jsonl")
+        #expect(try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--length", "64", "--per-token", perToken]).status == 0)
+        let lines = try String(contentsOfFile: perToken, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == tokens)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(first["token"] as? Int == 256)
+        #expect(((first["routes"] as! [String: Any])["1.q_proj"] as! [String: Any])["experts"] is [Int])
+    }
+
+    @Test func badInputsFailAndWriteNothing() throws {
+        let adapter = "\(Self.fixture)/adapter"
+        let base = "\(Self.fixture)/base"
+        let output = scratch.path("out.json")
+        func expectFailure(_ arguments: [String], status: Int32 = 1, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let result = try runMolaInspect(arguments + ["--output", output])
+            #expect(result.status == status, "\(result.standardError)", sourceLocation: sourceLocation)
+            #expect(result.standardError.contains(message), "\(result.standardError)", sourceLocation: sourceLocation)
+            #expect(!FileManager.default.fileExists(atPath: output), sourceLocation: sourceLocation)
+        }
+        let outside = try scratch.write(Array("[[1, 2, 300]]".utf8), to: "outside.json")
+        try expectFailure(["routing", "--base", base, adapter, "--tokens", outside], "token id 300 (sequence 0, position 2) is outside the base's vocabulary of 300")
+        let empty = try scratch.write(Array("[[]]".utf8), to: "empty.json")
+        try expectFailure(["routing", "--base", base, adapter, "--tokens", empty], "the data file holds no examples")
+        let tokens = try scratch.write(Array("[[1, 2, 3]]".utf8), to: "tokens.json")
+        try expectFailure(["routing", "--base", base, adapter, "--tokens", tokens, "--top-k", "3"], status: 64, "top-K 3 exceeds the 2 experts of layer 0")
+        try expectFailure(["routing", "--base", base, Fixtures.path("small-2468-f32"), "--tokens", tokens], "the adapter does not fit the base: the adapter has 4 layers, the base 3")
+        let notLlama = scratch.path("gpt")
+        try FileManager.default.createDirectory(atPath: notLlama, withIntermediateDirectories: true)
+        try scratch.write(Array(#"{"model_type": "gpt2"}"#.utf8), to: "gpt/config.json")
+        try expectFailure(["routing", "--base", notLlama, adapter, "--tokens", tokens], "not a LLaMA-family config (model_type gpt2)")
+        let broken = try scratch.write(Array("{\"instruction\": \"x\", \"output\": \"y\"}\n{broken\n".utf8), to: "broken.jsonl")
+        try expectFailure(["routing", "--base", try byteBase(), adapter, "--data", broken], "invalid JSON (\(broken), line 2)")
+        try expectFailure(["routing", "--base", base, adapter, "--data", broken], "the base declares no tokenizer that mola-inspect can run")
+        try expectFailure(["routing", "--base", base, adapter], status: 64, "give one of --data FILE and --tokens FILE")
+    }
+}
