@@ -16,3 +16,8 @@ mkdir -p plots
 "$mola" plot redundancy examples/mola-tiny-2468 --projections all -o plots/redundancy-2468-all.png
 "$mola" plot pairs examples/mola-tiny-2468 -o plots/pairs-2468.png
 "$mola" plot allocation examples/mola-tiny-2468 examples/mola-tiny-8888 examples/mola-tiny-5555 -o plots/allocation.png
+# Routing needs a base and data: the random tiny-base and a few examples (examples/README.md).
+routing=(--base examples/tiny-base --data examples/sample-data.jsonl)
+"$mola" plot routing examples/mola-tiny-2468 "${routing[@]}" -o plots/routing-share-2468.png
+"$mola" plot routing-weights examples/mola-tiny-2468 "${routing[@]}" -o plots/routing-weights-2468.png
+"$mola" plot routing-redundancy examples/mola-tiny-2468 "${routing[@]}" -o plots/routing-redundancy-2468.png

@@ -70,3 +70,28 @@ extension Canvas {
         }
     }
 }
+
+/// A canvas whose drawing lands `down` points lower on another canvas (for stacked charts).
+final class ShiftedCanvas: Canvas {
+    private let target: Canvas
+    private let down: Double
+
+    init(_ target: Canvas, down: Double) {
+        self.target = target
+        self.down = down
+    }
+
+    private func shift(_ point: Point) -> Point { Point(point.x, point.y + down) }
+    private func shift(_ rect: Rect) -> Rect { Rect(x: rect.x, y: rect.y + down, width: rect.width, height: rect.height) }
+
+    func fill(_ rect: Rect, _ color: Color) { target.fill(shift(rect), color) }
+    func stroke(_ rect: Rect, _ color: Color, width: Double) { target.stroke(shift(rect), color, width: width) }
+    func line(_ points: [Point], _ color: Color, width: Double, dashed: Bool) { target.line(points.map(shift), color, width: width, dashed: dashed) }
+    func polygon(_ points: [Point], fill: Color) { target.polygon(points.map(shift), fill: fill) }
+    func marker(_ shape: MarkerShape, at center: Point, size: Double, fill: Color, stroke: Color) {
+        target.marker(shape, at: shift(center), size: size, fill: fill, stroke: stroke)
+    }
+    func text(_ text: String, at: Point, font: Font, color: Color, alignment: TextAlignment, degrees: Double) {
+        target.text(text, at: shift(at), font: font, color: color, alignment: alignment, degrees: degrees)
+    }
+}

@@ -26,6 +26,12 @@ final class ChartRenderer {
         case let .bars(spec): drawBars(spec)
         case let .heatmap(spec): drawHeatmap(spec)
         case let .heatmapGrid(spec): drawHeatmapGrid(spec)
+        case let .stacked(charts):
+            let part = height / Double(max(charts.count, 1))
+            for (index, chart) in charts.enumerated() {
+                let shifted = ShiftedCanvas(canvas, down: Double(index) * part)
+                ChartRenderer(canvas: shifted, measure: measure, widthPoints: width, heightPoints: part).draw(chart)
+            }
         }
     }
 

@@ -5,6 +5,8 @@ public enum Chart: Sendable {
     case heatmap(Heatmap)
     case heatmapGrid(HeatmapGrid)
     case bars(BarChart)
+    /// Charts one above the other, sharing the width and splitting the height equally.
+    indirect case stacked([Chart])
 }
 
 /// Lines with markers over a numeric x axis, with an optional min-max band per series.

@@ -28,8 +28,20 @@ enum RoutingCommand {
     @Sendable static func run(_ rawArguments: [String]) throws {
         let arguments = try parseArguments(rawArguments, options: options)
         if arguments.wantsHelp { return print(help) }
-        let adapterPath = try SharedOptions.checkpointPath(arguments)
         let format = try SharedOptions.format(arguments, allowsCSV: true)
+        let writer = try arguments.value(perToken.name).map { try PerTokenWriter(path: $0) }
+        let view = try analyse(arguments, adapterPath: try SharedOptions.checkpointPath(arguments), perToken: writer)
+        let text = switch format {
+        case .json: view.json.rendered()
+        case .csv: view.csv
+        case .table: view.table
+        }
+        try writer?.finish()
+        try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+    }
+
+    /// Runs the base with the adapter over the data the options name.
+    static func analyse(_ arguments: ParsedArguments, adapterPath: String, perToken writer: PerTokenWriter? = nil) throws -> RoutingView {
         guard let basePath = arguments.value(base.name) else { throw UsageError("missing --base DIR, the base model directory") }
         let dataPath = arguments.value(data.name), tokensPath = arguments.value(tokens.name)
         guard (dataPath == nil) != (tokensPath == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
@@ -65,7 +77,6 @@ enum RoutingCommand {
                 throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")
             }
         }
-        let writer = try arguments.value(perToken.name).map { try PerTokenWriter(path: $0) }
         let progress = ProgressBar(label: "routing")
         let report = try RoutingRun.run(model: model, sequences: sequences, padding: padding,
                                         includePadding: arguments.flag(includePadding.name), maxTokens: limit,
@@ -73,15 +84,8 @@ enum RoutingCommand {
                                         perToken: writer.map { writer in { try writer.append(windows: $0, records: $1, counted: $2) } })
         progress.finish()
         guard report.tokens > 0 else { throw CommandError.invalidCheckpoint("the data holds no tokens to route") }
-        let view = RoutingView(basePath: basePath, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
-                               includePadding: arguments.flag(includePadding.name))
-        let text = switch format {
-        case .json: view.json.rendered()
-        case .csv: view.csv
-        case .table: view.table
-        }
-        try writer?.finish()
-        try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+        return RoutingView(basePath: basePath, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
+                           includePadding: arguments.flag(includePadding.name))
     }
 }
 

@@ -9,6 +9,9 @@ enum PlotCommand {
         ("redundancy", "Figure 3: mean pairwise expert distance per layer, one curve per checkpoint", PlotRedundancy.run),
         ("pairs", "every layer's expert-by-expert distance matrix, as small multiples", PlotPairs.run),
         ("allocation", "experts per layer as bars (the paper's Figure 2 shapes), one group per checkpoint", PlotAllocation.run),
+        ("routing", "selection share per layer and expert, as a heatmap", PlotRouting.shares),
+        ("routing-weights", "mean routing weight per layer and expert, as bars", PlotRouting.weights),
+        ("routing-redundancy", "per layer, expert distances beside routing entropy and balance", PlotRouting.beside),
     ]
 
     static var help: String {
