@@ -40,7 +40,7 @@ let package = Package(
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
-        .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint"]),
+        .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint", "MoLAAnalysis"]),
 
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATestSupport"]),

@@ -1,8 +1,8 @@
 """Benchmark: one MoLA fine-tuning step and the routing forward, mola-benchmark against PyTorch.
 
 Runs, in one invocation and with the same thread count, `.build/release/mola-benchmark`
-(this project's model core: forward, loss, backward, AdamW on the adapter, then the routing
-forward with selections gathered) and `../shared/bench/torch_mola_speed.py` (a clean modern
+(this project's model core: forward, loss, backward, AdamW on the adapter; the routing
+forward with selections gathered; and the routing analysis with every statistic) and `../shared/bench/torch_mola_speed.py` (a clean modern
 PyTorch implementation of the same model and step), alternating them `--rounds` times, and
 reports the best tokens/s of each and their peak resident memory (VmHWM).
 
@@ -56,7 +56,8 @@ def main():
     for _ in range(args.rounds):
         output, memory = run([str(BINARY), "--threads", str(args.threads), "--steps", "10"], environment)
         result = json.loads(output)
-        ours.append((result["train_tokens_per_second"], result["routing_tokens_per_second"], memory))
+        ours.append((result["train_tokens_per_second"], result["routing_tokens_per_second"], memory,
+                     result["routing_statistics_tokens_per_second"]))
         output, memory = run([sys.executable, str(TORCH)], environment)
         match = re.search(r"train (\d+) tokens/s, routing forward (\d+) tokens/s", output)
         theirs.append((int(match.group(1)), int(match.group(2)), memory))
@@ -66,6 +67,8 @@ def main():
     print(f"mola-benchmark:        train {best(ours, 0):6d} tokens/s, routing forward {best(ours, 1):6d} tokens/s, peak RSS {max(r[2] for r in ours):.0f} MB")
     print(f"PyTorch ({version}): train {best(theirs, 0):6d} tokens/s, routing forward {best(theirs, 1):6d} tokens/s, peak RSS {max(r[2] for r in theirs):.0f} MB")
     print(f"ratio:                 train {best(ours, 0) / best(theirs, 0):.2f}x, routing forward {best(ours, 1) / best(theirs, 1):.2f}x")
+    print(f"routing analysis (mola-inspect routing's loop, all statistics gathered, no LM head): {best(ours, 3)} tokens/s,"
+          f" {best(ours, 3) / best(theirs, 1):.2f}x PyTorch's routing forward")
 
 
 main()

@@ -2,8 +2,10 @@
 // adapter) and the routing forward of the benchmark model (4 layers, hidden 256, 4 heads,
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
-// Usage: mola-benchmark [--threads N] [--steps N]
+// It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
+// gathered). Usage: mola-benchmark [--threads N] [--steps N]
 import Foundation
+import MoLAAnalysis
 import MoLACheckpoint
 import MoLAModel
 import MoLATrain
@@ -57,4 +59,15 @@ for _ in 0..<steps {
     selections += tap.records.reduce(0) { $0 + $1.chosen.count }
 }
 let routing = Double(steps * batch * time) / Date().timeIntervalSince(start)
-print("{\"threads\": \(threads), \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"selections\": \(selections)}")
+
+// What `mola-inspect routing` does: forward without the LM head, every statistic gathered.
+model.routingTap = nil
+let windows = (0..<batch).map { Array(tokens[($0 * time)..<(($0 + 1) * time)]) }
+_ = try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil)
+start = Date()
+var counted = 0
+for _ in 0..<steps {
+    counted += try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil).tokens
+}
+let statistics = Double(counted) / Date().timeIntervalSince(start)
+print("{\"threads\": \(threads), \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
