@@ -36,8 +36,12 @@ enum Attention {
             let key = k + b * T * shape.keyValueWidth + g * D
             let value = v + b * T * shape.keyValueWidth + g * D
             let p = probabilities + pair * T * T
-            LinearAlgebra.multiply(query, leadingA: shape.queryWidth, key, transposeB: true, leadingB: shape.keyValueWidth,
-                                   into: p, m: T, n: T, k: D, alpha: scale)
+            // Causal: row block [r0, r1) needs key columns [0, r1) only.
+            for (r0, r1) in causalBlocks(T) {
+                LinearAlgebra.multiply(query + r0 * shape.queryWidth, leadingA: shape.queryWidth, key, transposeB: true,
+                                       leadingB: shape.keyValueWidth, into: p + r0 * T, leadingC: T,
+                                       m: r1 - r0, n: r1, k: D, alpha: scale)
+            }
             for t in 0..<T {
                 let row = p + t * T
                 var maximum = -Float.infinity
@@ -48,8 +52,11 @@ enum Attention {
                 for s in 0...t { row[s] *= inverse }
                 for s in (t + 1)..<max(T, t + 1) { row[s] = 0 }
             }
-            LinearAlgebra.multiply(p, value, leadingB: shape.keyValueWidth, into: out + b * T * shape.queryWidth + h * D,
-                                   leadingC: shape.queryWidth, m: T, n: D, k: T)
+            let output = out + b * T * shape.queryWidth + h * D
+            for (r0, r1) in causalBlocks(T) {
+                LinearAlgebra.multiply(p + r0 * T, leadingA: T, value, leadingB: shape.keyValueWidth,
+                                       into: output + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1)
+            }
         }
     }
 
@@ -74,12 +81,17 @@ enum Attention {
                 let query = q + b * T * shape.queryWidth + h * D
                 let key = k + b * T * shape.keyValueWidth + g * D
                 let value = v + b * T * shape.keyValueWidth + g * D
-                // dP = dO V^T;  dV += P^T dO
-                LinearAlgebra.multiply(gradient, leadingA: shape.queryWidth, value, transposeB: true, leadingB: shape.keyValueWidth,
-                                       into: dScores, m: T, n: T, k: D)
-                LinearAlgebra.multiply(p, transposeA: true, gradient, leadingB: shape.queryWidth,
-                                       into: dv + b * T * shape.keyValueWidth + g * D, leadingC: shape.keyValueWidth,
-                                       m: T, n: D, k: T, beta: 1)
+                let dValue = dv + b * T * shape.keyValueWidth + g * D
+                let dQuery = dq + b * T * shape.queryWidth + h * D
+                let dKey = dk + b * T * shape.keyValueWidth + g * D
+                // dP = dO V^T (row block r needs columns < r1);  dV += P^T dO (column block c needs rows >= c0)
+                for (r0, r1) in causalBlocks(T) {
+                    LinearAlgebra.multiply(gradient + r0 * shape.queryWidth, leadingA: shape.queryWidth, value, transposeB: true,
+                                           leadingB: shape.keyValueWidth, into: dScores + r0 * T, leadingC: T, m: r1 - r0, n: r1, k: D)
+                    LinearAlgebra.multiply(p + r0 * T + r0, transposeA: true, leadingA: T, gradient + r0 * shape.queryWidth,
+                                           leadingB: shape.queryWidth, into: dValue + r0 * shape.keyValueWidth,
+                                           leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
+                }
                 // dS = P * (dP - rowsum(dP * P)), then scaled.
                 for t in 0..<T {
                     let pRow = p + t * T, dRow = dScores + t * T
@@ -89,13 +101,20 @@ enum Attention {
                     for s in (t + 1)..<max(T, t + 1) { dRow[s] = 0 }
                 }
                 // dQ += dS K;  dK += dS^T Q
-                LinearAlgebra.multiply(dScores, key, leadingB: shape.keyValueWidth, into: dq + b * T * shape.queryWidth + h * D,
-                                       leadingC: shape.queryWidth, m: T, n: D, k: T, beta: 1)
-                LinearAlgebra.multiply(dScores, transposeA: true, query, leadingB: shape.queryWidth,
-                                       into: dk + b * T * shape.keyValueWidth + g * D, leadingC: shape.keyValueWidth,
-                                       m: T, n: D, k: T, beta: 1)
+                for (r0, r1) in causalBlocks(T) {
+                    LinearAlgebra.multiply(dScores + r0 * T, leadingA: T, key, leadingB: shape.keyValueWidth,
+                                           into: dQuery + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1, beta: 1)
+                    LinearAlgebra.multiply(dScores + r0 * T + r0, transposeA: true, leadingA: T, query + r0 * shape.queryWidth,
+                                           leadingB: shape.queryWidth, into: dKey + r0 * shape.keyValueWidth,
+                                           leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
+                }
             }
         }
+    }
+
+    /// Row blocks `[r0, r1)` of a causal T x T matrix: block r only meets columns below r1.
+    static func causalBlocks(_ time: Int, size: Int = 32) -> [(Int, Int)] {
+        stride(from: 0, to: time, by: size).map { ($0, min(time, $0 + size)) }
     }
 
     /// The naive reference: loops only, no BLAS, no parallelism.
