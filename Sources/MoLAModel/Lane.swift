@@ -80,6 +80,11 @@ final class Lane {
             run(layer, .gate, a.norm2, a.gate, training)
             run(layer, .up, a.norm2, a.up, training)
             SwiGLU.forward(gate: a.gate.pointer, up: a.up.pointer, out: a.activated.pointer, count: count * config.intermediateSize)
+            if layer == config.layerCount - 1 && !logits && targets.isEmpty {
+                // A routing pass: nothing reads the last layer's output, only its router's decisions.
+                projection(layer, .down).routeOnly(a.activated.pointer, count: count, adapter: adapter)
+                return 0
+            }
             run(layer, .down, a.activated, output, training)
             for i in 0..<(count * c) { output.pointer[i] += a.middle.pointer[i] }
         }

@@ -118,6 +118,13 @@ final class MoLALinear {
                                m: count, n: outputWidth, k: width, beta: 1)
     }
 
+    /// Only the routing decisions, for a projection whose output nobody reads (the last
+    /// down_proj of a routing pass without logits).
+    func routeOnly(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
+        guard experts > 0 else { return }
+        route(x, count: count, adapter: adapter)
+    }
+
     /// Router probabilities, top-K and renormalised weights (float32 softmax).
     private func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
         selectionCounts = Array(repeating: 0, count: experts)
