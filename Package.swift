@@ -38,17 +38,17 @@ let package = Package(
                           dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
-        .target(name: "MoLATestSupport", path: "Tests/TestSupport"),
+        .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
         .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint", "MoLAAnalysis"]),
 
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATestSupport"]),
+        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
-                    dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLATestSupport"]),
+                    dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
-        .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
-        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
+        .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATensor", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]
 )

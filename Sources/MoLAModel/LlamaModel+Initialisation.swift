@@ -1,3 +1,4 @@
+import MoLATensor
 import Foundation
 import MoLACheckpoint
 

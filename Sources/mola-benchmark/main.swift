@@ -1,3 +1,4 @@
+import MoLATensor
 // The model-core benchmark: one MoLA fine-tuning step (forward, loss, backward, AdamW on the
 // adapter) and the routing forward of the benchmark model (4 layers, hidden 256, 4 heads,
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch

@@ -22,7 +22,7 @@ struct ArchitectureCard {
         for layer in adapter.layers where topK[layer.index] > layer.expertCount && layer.expertCount > 1 {
             let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
             if topKSource == .flag { throw UsageError(message) }
-            throw CommandError.invalidCheckpoint("\(message) (\(checkpoint.sidecarPath ?? checkpoint.path))")
+            throw CommandError.failed("\(message) (\(checkpoint.sidecarPath ?? checkpoint.path))")
         }
     }
 
@@ -170,11 +170,11 @@ func trimmed(_ value: Double) -> String {
 
 /// A failure of a command that is not a reader's error.
 enum CommandError: Error, CustomStringConvertible {
-    case invalidCheckpoint(String)
+    case failed(String)
 
     var description: String {
         switch self {
-        case let .invalidCheckpoint(message): message
+        case let .failed(message): message
         }
     }
 }

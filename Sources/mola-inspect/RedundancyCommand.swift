@@ -35,7 +35,7 @@ enum RedundancyCommand {
         let present = Set(checkpoint.adapter.projections.map(\.kind))
         let missing = requested.kinds.filter { !present.contains($0) }
         if missing.count == requested.kinds.count {
-            throw CommandError.invalidCheckpoint(
+            throw CommandError.failed(
                 "the checkpoint has no experts on \(requested.name) (it adapts \(present.sorted().map(\.checkpointName).joined(separator: ", "))) (\(path))")
         }
         if requested.isExplicitList, !missing.isEmpty {

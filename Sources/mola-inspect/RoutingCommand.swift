@@ -56,7 +56,7 @@ enum RoutingCommand {
         for layer in checkpoint.adapter.layers where topK[layer.index] > layer.expertCount {
             let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
             if topKSource == .flag { throw UsageError(message) }
-            throw CommandError.invalidCheckpoint(message)
+            throw CommandError.failed(message)
         }
         // Data before the model, so a bad file fails fast.
         var padding = 0
@@ -65,7 +65,7 @@ enum RoutingCommand {
             sequences = try TextDataset.loadTokens(path: tokensPath)
         } else {
             guard ByteTokenizer.isDeclared(in: basePath) else {
-                throw CommandError.invalidCheckpoint("the base declares no tokenizer that mola-inspect can run (only \(ByteTokenizer.className) is built in); tokenise the data and pass --tokens (\(basePath))")
+                throw CommandError.failed("the base declares no tokenizer that mola-inspect can run (only \(ByteTokenizer.className) is built in); tokenise the data and pass --tokens (\(basePath))")
             }
             sequences = try TextDataset.load(path: dataPath!).map { ByteTokenizer().encode($0, appendEnd: true) }
             padding = ByteTokenizer.padding
@@ -83,7 +83,7 @@ enum RoutingCommand {
                                         progress: { progress.update(done: $0, total: $1) },
                                         perToken: writer.map { writer in { try writer.append(windows: $0, records: $1, counted: $2) } })
         progress.finish()
-        guard report.tokens > 0 else { throw CommandError.invalidCheckpoint("the data holds no tokens to route") }
+        guard report.tokens > 0 else { throw CommandError.failed("the data holds no tokens to route") }
         return RoutingView(basePath: basePath, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
                            includePadding: arguments.flag(includePadding.name))
     }

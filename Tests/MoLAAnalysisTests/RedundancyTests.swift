@@ -3,6 +3,7 @@
 import Foundation
 import MoLATestSupport
 import Testing
+import MoLATensor
 @testable import MoLAAnalysis
 import MoLACheckpoint
 
@@ -16,7 +17,7 @@ import MoLACheckpoint
     /// A one-layer adapter on q_proj and down_proj whose experts are `base * (1 + relative * noise)`.
     private func adapter(experts: Int, rank: Int, width: Int, mlpWidth: Int, relative: Double?, seed: UInt64,
                          poison: String? = nil) throws -> MoLAAdapter {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix(seed: seed)
         var tensors: TensorList = []
         for (name, inputWidth, outputWidth) in [("self_attn.q_proj", width, width), ("mlp.down_proj", mlpWidth, width)] {
             let baseA = (0..<(rank * inputWidth)).map { _ in generator.normal() / Double(inputWidth).squareRoot() }

@@ -3,6 +3,7 @@
 import Foundation
 import MoLACheckpoint
 import MoLATestSupport
+import MoLATensor
 import Testing
 @testable import MoLAModel
 

@@ -2,6 +2,7 @@
 // attention against its naive reference.
 import Foundation
 import MoLATestSupport
+import MoLATensor
 import Testing
 @testable import MoLAModel
 

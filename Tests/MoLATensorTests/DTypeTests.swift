@@ -40,7 +40,7 @@ import Testing
 @Suite struct LinearAlgebraTests {
     @Test(arguments: [(1, 1), (3, 5), (7, 2), (16, 33)])
     func gramsMatchNaiveLoops(rows: Int, columns: Int) {
-        var generator = SeededGenerator(seed: UInt64(rows * 100 + columns))
+        var generator = SplitMix(seed: UInt64(rows * 100 + columns))
         let matrix = (0..<(rows * columns)).map { _ in generator.normal() }
         var ofRows = [Double](repeating: .nan, count: rows * rows)
         var ofColumns = [Double](repeating: .nan, count: columns * columns)

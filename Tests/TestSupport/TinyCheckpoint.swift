@@ -1,3 +1,4 @@
+import MoLATensor
 /// Writes a small random checkpoint directory (`adapter_model.safetensors` and
 /// `adapter_config.json`, alpha 16, rank 2) with q_proj (6 -> 6) and up_proj (6 -> 10) experts.
 ///
@@ -7,7 +8,7 @@
 /// - Returns: the directory's path.
 public func writeTinyCheckpoint(in scratch: ScratchDirectory, name: String, experts: [Int], poisoned: Bool = false,
                                 seed: UInt64 = 3) throws -> String {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix(seed: seed)
     var tensors: [(name: String, shape: [Int], values: [Float])] = []
     for (layer, count) in experts.enumerated() {
         for (projection, outputWidth) in [("self_attn.q_proj", 6), ("mlp.up_proj", 10)] {

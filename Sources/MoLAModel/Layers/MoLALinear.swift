@@ -257,23 +257,3 @@ final class Scratch {
         return buffers[slot].pointer
     }
 }
-
-/// SplitMix64, for dropout masks and initialisation (deterministic for a seed).
-public struct SplitMix: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Float { Float(next() >> 40) * 0x1p-24 }
-
-    /// Uniform in [-bound, bound).
-    public mutating func uniform(_ bound: Float) -> Float { (nextUnit() * 2 - 1) * bound }
-}

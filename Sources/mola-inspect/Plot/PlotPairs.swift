@@ -22,7 +22,7 @@ enum PlotPairs {
         let (analysisOptions, requested) = try RedundancyCommand.analysisOptions(arguments)
         let input = try RedundancyInput.load(arguments.positionals[0], options: analysisOptions)
         let kinds = input.kinds(in: analysisOptions.projections)
-        guard !kinds.isEmpty else { throw CommandError.invalidCheckpoint("\(input.source) has no \(requested.name) projections") }
+        guard !kinds.isEmpty else { throw CommandError.failed("\(input.source) has no \(requested.name) projections") }
         var notes: [String] = []
         var single: [Int] = []
         let panels = input.layers.map { layer -> HeatmapPanel in

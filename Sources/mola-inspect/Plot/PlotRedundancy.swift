@@ -23,7 +23,7 @@ enum PlotRedundancy {
         let inputs = try arguments.positionals.map { try RedundancyInput.load($0, options: analysisOptions) }
         let metrics = Set(inputs.map { "\($0.metric) \($0.scaled)" })
         guard metrics.count == 1, let first = inputs.first else {
-            throw CommandError.invalidCheckpoint("the inputs measure different things (\(inputs.map { "\($0.source): \($0.metric)\($0.scaled ? "" : ", unscaled")" }.joined(separator: "; "))); plot them separately")
+            throw CommandError.failed("the inputs measure different things (\(inputs.map { "\($0.source): \($0.metric)\($0.scaled ? "" : ", unscaled")" }.joined(separator: "; "))); plot them separately")
         }
         let labels = try PlotCommand.labels(arguments, inputs: arguments.positionals, allocations: inputs.map(\.shortAllocation))
         var notes: [String] = []
@@ -32,7 +32,7 @@ enum PlotRedundancy {
             let kinds = input.kinds(in: analysisOptions.projections)
             let missing = requested.kinds.filter { !kinds.contains($0) }
             if kinds.isEmpty {
-                throw CommandError.invalidCheckpoint("\(input.source) has no \(requested.name) projections")
+                throw CommandError.failed("\(input.source) has no \(requested.name) projections")
             }
             if !missing.isEmpty { notes.append("\(label): no \(missing.map(\.checkpointName).joined(separator: ", ")); averaged over \(kinds.map(\.checkpointName).joined(separator: ", "))") }
             var x: [Double] = [], y: [Double?] = [], band: [(low: Double, high: Double)?] = []

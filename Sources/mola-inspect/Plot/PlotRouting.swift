@@ -89,7 +89,7 @@ enum PlotRouting {
         let input = try RoutingInput.load(arguments.positionals[0], arguments: arguments)
         let present = Set(input.layers.flatMap(\.projections.keys))
         let kinds = requested.kinds.filter(present.contains)
-        guard !kinds.isEmpty else { throw CommandError.invalidCheckpoint("the routing has no \(requested.name) projections (\(arguments.positionals[0]))") }
+        guard !kinds.isEmpty else { throw CommandError.failed("the routing has no \(requested.name) projections (\(arguments.positionals[0]))") }
         return (input, kinds, path, size)
     }
 

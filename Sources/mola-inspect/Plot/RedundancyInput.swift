@@ -36,7 +36,7 @@ struct RedundancyInput {
         let checkpoint = try Checkpoint(path: path)
         let present = Set(checkpoint.adapter.projections.map(\.kind))
         guard !present.isDisjoint(with: options.projections) else {
-            throw CommandError.invalidCheckpoint(
+            throw CommandError.failed(
                 "the checkpoint has no experts on \(options.projections.sorted().map(\.checkpointName).joined(separator: ", ")) (it adapts \(present.sorted().map(\.checkpointName).joined(separator: ", "))) (\(path))")
         }
         let report = try RedundancyAnalyzer.analyze(checkpoint.adapter, options: options)
@@ -54,9 +54,9 @@ struct RedundancyInput {
 
     private static func fromJSON(_ path: String) throws -> RedundancyInput {
         func invalid(_ reason: String) -> CommandError {
-            .invalidCheckpoint("\(path) is not the JSON output of `mola-inspect redundancy`: \(reason)")
+            .failed("\(path) is not the JSON output of `mola-inspect redundancy`: \(reason)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError.invalidCheckpoint("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError.failed("cannot read \(path)") }
         guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
             throw invalid("not a JSON object")
         }

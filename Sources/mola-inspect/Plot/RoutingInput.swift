@@ -33,9 +33,9 @@ struct RoutingInput {
     /// Reads the JSON output of `mola-inspect routing`.
     init(json path: String) throws {
         func invalid(_ reason: String) -> CommandError {
-            .invalidCheckpoint("\(path) is not the JSON output of `mola-inspect routing`: \(reason)")
+            .failed("\(path) is not the JSON output of `mola-inspect routing`: \(reason)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError.invalidCheckpoint("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError.failed("cannot read \(path)") }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let adapter = root["adapter"] as? String, let layerObjects = root["layers"] as? [[String: Any]] else {
             throw invalid("no \"adapter\" and \"layers\"")

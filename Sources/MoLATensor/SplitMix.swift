@@ -1,5 +1,7 @@
-/// SplitMix64: a small deterministic generator for seeded property tests.
-public struct SeededGenerator: RandomNumberGenerator {
+import Foundation
+
+/// SplitMix64: a small, fast, deterministic generator (dropout masks, initialisation, tests).
+public struct SplitMix: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
@@ -12,6 +14,12 @@ public struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
+    /// Uniform in [0, 1) with 24 random bits.
+    public mutating func nextUnit() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Uniform in [-bound, bound).
+    public mutating func uniform(_ bound: Float) -> Float { (nextUnit() * 2 - 1) * bound }
+
     /// A standard normal sample (Box-Muller).
     public mutating func normal() -> Double {
         let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
@@ -19,5 +27,3 @@ public struct SeededGenerator: RandomNumberGenerator {
         return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
     }
 }
-
-import Foundation
