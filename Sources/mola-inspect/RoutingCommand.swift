@@ -77,7 +77,7 @@ enum RoutingCommand {
                 throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")
             }
         }
-        let progress = ProgressBar(label: "routing")
+        let progress = ProgressBar(label: "routing", unit: "tokens")
         let report = try RoutingRun.run(model: model, sequences: sequences, padding: padding,
                                         includePadding: arguments.flag(includePadding.name), maxTokens: limit,
                                         progress: { progress.update(done: $0, total: $1) },

@@ -6,13 +6,16 @@ import Foundation
 /// throttled to 20 per second and may come from any thread.
 final class ProgressBar: @unchecked Sendable {
     private let label: String
+    /// What is counted, e.g. `tokens`; with it the bar shows a rate.
+    private let unit: String?
     private let enabled: Bool
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private let start = Date()
 
-    init(label: String) {
+    init(label: String, unit: String? = nil) {
         self.label = label
+        self.unit = unit
         let environment = ProcessInfo.processInfo.environment
         enabled = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb" && environment["CI"] == nil
     }
@@ -28,8 +31,16 @@ final class ProgressBar: @unchecked Sendable {
         let width = 30
         let filled = width * done / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let elapsed = String(format: "%.1fs", now.timeIntervalSince(start))
-        FileHandle.standardError.write(Data("\r\(label) \(bar) \(done)/\(total) \(elapsed)\u{1B}[K".utf8))
+        let seconds = now.timeIntervalSince(start)
+        var status = "\(done)/\(total)"
+        if let unit, seconds > 0 {
+            let rate = Double(done) / seconds
+            let remaining = rate > 0 ? Double(total - done) / rate : 0
+            status += " \(unit), \(Int(rate)) \(unit)/s, \(String(format: "%.0fs", remaining)) left"
+        } else {
+            status += " " + String(format: "%.1fs", seconds)
+        }
+        FileHandle.standardError.write(Data("\r\(label) \(bar) \(status)\u{1B}[K".utf8))
     }
 
     /// Clears the bar's line.
