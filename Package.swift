@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "MoLAAnalysisTests",
                     dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
+        .testTarget(name: "MoLATrainTests", dependencies: ["MoLATrain", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATensor", "MoLATestSupport"],
                     exclude: ["Snapshots"]),

@@ -7,9 +7,12 @@ densely in float64 numpy (form dW_i = s * B_i @ A_i, take the Frobenius norm of 
 from the exact values stored in the file (after F16/BF16 rounding). The Swift tests read
 these files and need no Python.
 
-Run by hand from the repository root, then commit the outputs:
+Run by hand from the repository root with any Python that has numpy, safetensors and torch
+(from PyPI; CPU is enough), then commit the outputs:
     pip install numpy safetensors torch
-    python3 Tests/Fixtures/generate_fixtures.py
+    /path/to/python Tests/Fixtures/generate_fixtures.py
+Every value comes from seeded generators, so a rerun rewrites the same bytes (checked with
+torch 2.15, numpy 2.4, safetensors 0.8).
 """
 import collections, itertools, json, shutil
 from pathlib import Path
@@ -156,16 +159,21 @@ def main():
 
     # A whole-model trainer checkpoint: base weights and the adapter, un-renamed keys.
     adapter = make_adapter(rng, [3, 5], [4, 4], hidden=16, mlp=24, projections=ATTENTION + MLP, spelling="trainer")
+    # The base weights come from a generator of their own, so that the fixtures after this one
+    # keep their values whatever the base holds.
+    base_rng = np.random.default_rng(10)
+    def randn(*shape):
+        return torch.tensor(base_rng.standard_normal(shape), dtype=torch.float32)
     full = collections.OrderedDict()
-    full["base_model.model.model.embed_tokens.weight"] = torch.randn(50, 16)
+    full["base_model.model.model.embed_tokens.weight"] = randn(50, 16)
     for layer in range(2):
         for block, projection in ATTENTION + MLP:
             d_in, d_out = widths(projection, 16, 24)
-            full[f"base_model.model.model.layers.{layer}.{block}.{projection}.weight"] = torch.randn(d_out, d_in)
+            full[f"base_model.model.model.layers.{layer}.{block}.{projection}.weight"] = randn(d_out, d_in)
         full[f"base_model.model.model.layers.{layer}.input_layernorm.weight"] = torch.ones(16)
         full[f"base_model.model.model.layers.{layer}.post_attention_layernorm.weight"] = torch.ones(16)
     full["base_model.model.model.norm.weight"] = torch.ones(16)
-    full["base_model.model.lm_head.weight"] = torch.randn(50, 16)
+    full["base_model.model.lm_head.weight"] = randn(50, 16)
     full.update(adapter)
     folder = HERE / "trainer-checkpoint"
     shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,86 @@
+import MoLATensor
+
+/// Multiple-choice tasks from four domains that need different skills, with letter answers in
+/// the reference's format (`The answer is B.`), so everything trains and evaluates offline.
+public enum SyntheticTasks {
+    public enum Domain: String, CaseIterable, Sendable {
+        case arithmetic, reversal, sorting, topic
+    }
+
+    /// One example in the reference layout.
+    public struct Example: Sendable, Equatable {
+        public let domain: Domain
+        public let instruction: String
+        public let input: String
+        public let output: String
+        public let answer: String
+    }
+
+    private static let topics: [(String, [String])] = [
+        ("biology", ["cell", "gene", "protein", "enzyme", "leaf", "organ"]),
+        ("physics", ["force", "energy", "photon", "magnet", "velocity", "mass"]),
+        ("chemistry", ["acid", "molecule", "bond", "salt", "catalyst", "ion"]),
+        ("economics", ["price", "market", "tax", "trade", "wage", "demand"]),
+    ]
+
+    /// `count` examples per domain, deterministic for `seed`, domains interleaved.
+    public static func generate(domains: [Domain] = Domain.allCases, count: Int, seed: UInt64) -> [Example] {
+        var random = SplitMix(seed: seed)
+        var examples: [Example] = []
+        for _ in 0..<count {
+            for domain in domains { examples.append(example(domain, &random)) }
+        }
+        return examples
+    }
+
+    private static func example(_ domain: Domain, _ random: inout SplitMix) -> Example {
+        func integer(_ range: Range<Int>) -> Int { range.lowerBound + Int(random.next() % UInt64(range.count)) }
+        func word(_ length: Int) -> String {
+            String((0..<length).map { _ in Character(Unicode.Scalar(UInt8(97 + integer(0..<26)))) })
+        }
+        let question: String
+        let correct: String
+        var wrong: [String] = []
+        switch domain {
+        case .arithmetic:
+            let (a, b) = (integer(0..<50), integer(0..<50))
+            question = "What is \(a) + \(b)?"
+            correct = String(a + b)
+            while wrong.count < 3 {
+                let candidate = String(a + b + integer(-9..<10))
+                if candidate != correct && !wrong.contains(candidate) { wrong.append(candidate) }
+            }
+        case .reversal:
+            let text = word(5)
+            question = "Which is \(text) written backwards?"
+            correct = String(text.reversed())
+            while wrong.count < 3 {
+                let candidate = String(text.shuffled(using: &random))
+                if candidate != correct && !wrong.contains(candidate) { wrong.append(candidate) }
+                else if wrong.count < 3 { wrong.append(word(5)) }
+            }
+        case .sorting:
+            let text = word(5)
+            question = "Which are the letters of \(text) in alphabetical order?"
+            correct = String(text.sorted())
+            while wrong.count < 3 {
+                let candidate = String(text.shuffled(using: &random))
+                if candidate != correct && !wrong.contains(candidate) { wrong.append(candidate) }
+                else if wrong.count < 3 { wrong.append(word(5)) }
+            }
+        case .topic:
+            let index = integer(0..<topics.count)
+            let keywords = topics[index].1
+            let (first, second) = (keywords[integer(0..<keywords.count)], keywords[integer(0..<keywords.count)])
+            question = "Which subject is a text about \(first) and \(second)?"
+            correct = topics[index].0
+            wrong = topics.map(\.0).filter { $0 != correct }
+        }
+        var options = ([correct] + wrong.prefix(3)).shuffled(using: &random)
+        options = Array(options.prefix(4))
+        let letter = ["A", "B", "C", "D"][options.firstIndex(of: correct)!]
+        let listed = zip(["A", "B", "C", "D"], options).map { "(\($0)) \($1)" }.joined(separator: " ")
+        return Example(domain: domain, instruction: question, input: "Options: \(listed)",
+                       output: "The answer is \(letter).", answer: letter)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import MoLAModel
+import MoLATensor
+
+/// The training recipe: the reference's defaults where it has them.
+public struct TrainingOptions: Sendable {
+    public var learningRate: Float = 3e-4
+    public var warmupSteps = 100
+    /// Optimizer steps; when nil, `epochs` passes over the data.
+    public var steps: Int?
+    public var epochs = 1
+    /// Sequences per optimizer step (gradients accumulated over micro-batches).
+    public var batchSize = 128
+    public var microBatchSize = 8
+    public var weightDecay: Float = 0
+    /// Clip the global gradient norm to this (nil: no clipping).
+    public var clipNorm: Float? = 1
+    public var seed: UInt64 = 42
+
+    public init() {}
+}
+
+/// What one optimizer step did.
+public struct StepLog: Sendable {
+    public let step: Int
+    public let totalSteps: Int
+    public let loss: Double
+    public let learningRate: Float
+    public let gradientNorm: Double
+    public let tokens: Int
+    public let seconds: Double
+}
+
+/// Training failures.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case noData
+    case batchNotMultiple(batch: Int, microBatch: Int)
+    case nonFiniteLoss(step: Int)
+    case microBatchTooLarge(microBatch: Int, capacity: Int)
+
+    public var description: String {
+        switch self {
+        case .noData: "there is nothing to train on"
+        case let .batchNotMultiple(batch, microBatch): "the batch size \(batch) is not a multiple of the micro-batch size \(microBatch)"
+        case let .nonFiniteLoss(step): "the loss became NaN or infinite at step \(step); training stopped"
+        case let .microBatchTooLarge(microBatch, capacity): "a micro-batch of \(microBatch) sequences does not fit the model built for \(capacity)"
+        }
+    }
+}
+
+/// AdamW with linear warm-up and linear decay, gradient accumulation over micro-batches and
+/// global-norm clipping, over the adapter (fine-tuning) or the base (pretraining, when the
+/// model's `trainBase` is set). Deterministic for a seed and thread count.
+public final class Trainer {
+    public let model: LlamaModel
+    public let options: TrainingOptions
+    let sequences: [TrainingSequence]
+    let optimizer: AdamW
+    let parameters: ParameterSet
+    public private(set) var step = 0
+
+    public init(model: LlamaModel, sequences: [TrainingSequence], options: TrainingOptions) throws {
+        guard !sequences.isEmpty else { throw TrainingError.noData }
+        guard options.batchSize % options.microBatchSize == 0 else {
+            throw TrainingError.batchNotMultiple(batch: options.batchSize, microBatch: options.microBatchSize)
+        }
+        guard options.microBatchSize <= model.batch else {
+            throw TrainingError.microBatchTooLarge(microBatch: options.microBatchSize, capacity: model.batch)
+        }
+        self.model = model
+        self.options = options
+        self.sequences = sequences
+        parameters = model.trainBase ? model.base : model.adapter
+        optimizer = AdamW(parameters: parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
+    }
+
+    /// Optimizer steps the run takes.
+    public var totalSteps: Int {
+        options.steps ?? max(1, options.epochs * ((sequences.count + options.batchSize - 1) / options.batchSize))
+    }
+
+    /// The learning rate at `step` (0-based): linear warm-up to the peak, then linear decay to 0.
+    public func learningRate(at step: Int) -> Float {
+        let warmup = options.warmupSteps
+        if step < warmup { return options.learningRate * Float(step + 1) / Float(warmup) }
+        let remaining = max(totalSteps - warmup, 1)
+        return options.learningRate * max(0, Float(totalSteps - step) / Float(remaining))
+    }
+
+    /// The sequence order: every epoch a fresh deterministic shuffle.
+    func order(epoch: Int) -> [Int] {
+        var random = SplitMix(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        return Array(sequences.indices).shuffled(using: &random)
+    }
+
+    /// Runs every remaining step, calling `log` after each.
+    ///
+    /// - Throws: `TrainingError.nonFiniteLoss` (the parameters stay as they were before that step).
+    public func run(log: (StepLog) throws -> Void) throws {
+        let start = Date()
+        var epoch = 0
+        var queue = order(epoch: 0)
+        let accumulation = options.batchSize / options.microBatchSize
+        var tokens = 0
+        while step < totalSteps {
+            model.zeroGradients()
+            var loss = 0.0
+            for _ in 0..<accumulation {
+                if queue.count < options.microBatchSize {
+                    epoch += 1
+                    queue += order(epoch: epoch)
+                }
+                let batch = queue.prefix(options.microBatchSize).map { sequences[$0] }
+                queue.removeFirst(options.microBatchSize)
+                let result = try model.forward(tokens: batch.flatMap(\.tokens), targets: batch.flatMap(\.targets), training: true)
+                model.backward()
+                loss += result.loss / Double(accumulation)
+                tokens += batch.reduce(0) { $0 + $1.targets.filter { $0 >= 0 }.count }
+            }
+            guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1) }
+            // Mean over micro-batches, then clip the global norm.
+            let gradients = parameters.gradients.pointer
+            var squared = 0.0
+            for i in 0..<parameters.count {
+                gradients[i] /= Float(accumulation)
+                squared += Double(gradients[i]) * Double(gradients[i])
+            }
+            let norm = squared.squareRoot()
+            if let clip = options.clipNorm, norm > Double(clip) {
+                let factor = Float(Double(clip) / norm)
+                for i in 0..<parameters.count { gradients[i] *= factor }
+            }
+            optimizer.learningRate = learningRate(at: step)
+            optimizer.update()
+            step += 1
+            try log(StepLog(step: step, totalSteps: totalSteps, loss: loss, learningRate: optimizer.learningRate,
+                            gradientNorm: norm, tokens: tokens, seconds: Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// The training loop: schedule, determinism, learning, and its refusals.
+import Foundation
+import MoLATensor
+import MoLATestSupport
+import Testing
+@testable import MoLAModel
+@testable import MoLATrain
+
+@Suite struct TrainerTests {
+    static func tinyModel(threads: Int = 1) throws -> LlamaModel {
+        let config = ModelConfig(vocabularySize: ByteTokenizer.minimumVocabulary, hiddenSize: 32, intermediateSize: 48,
+                                 layerCount: 2, headCount: 4, keyValueHeadCount: 2)
+        let model = try LlamaModel(config: config, adapter: AdapterSpec(expertsPerLayer: [2, 4], rank: 4, alpha: 8, topK: 2,
+                                                                         balanceCoefficient: 0.001),
+                                   batch: 4, time: 48, threadCount: threads, seed: 5)
+        model.initialiseBase(seed: 1)
+        model.initialiseAdapter(seed: 2)
+        return model
+    }
+
+    static func data() -> [TrainingSequence] {
+        let examples = SyntheticTasks.generate(domains: [.topic], count: 16, seed: 3)
+        let texts = examples.map { (text: "\($0.instruction) \($0.output)", promptLength: nil as Int?) }
+        return TrainingData.sequences(texts, cutoff: 48).sequences
+    }
+
+    @Test func warmupThenLinearDecay() throws {
+        var options = TrainingOptions()
+        options.learningRate = 1e-3
+        options.warmupSteps = 4
+        options.steps = 12
+        options.microBatchSize = 4
+        let trainer = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
+        assertClose([0, 1, 3, 4, 8, 11].map { Double(trainer.learningRate(at: $0)) },
+                    [2.5e-4, 5e-4, 1e-3, 1e-3, 5e-4, 1.25e-4], rtol: 1e-6)
+    }
+
+    @Test func sameSeedSameLossesAndTheLossFalls() throws {
+        var options = TrainingOptions()
+        options.learningRate = 3e-2
+        options.warmupSteps = 2
+        options.steps = 30
+        options.batchSize = 8
+        options.microBatchSize = 4
+        var runs: [[Double]] = []
+        for _ in 0..<2 {
+            let model = try Self.tinyModel()
+            model.trainBase = true  // pretraining: every weight learns
+            let trainer = try Trainer(model: model, sequences: Self.data(), options: options)
+            var losses: [Double] = []
+            try trainer.run { losses.append($0.loss) }
+            runs.append(losses)
+        }
+        #expect(runs[0] == runs[1])
+        #expect(runs[0].count == 30)
+        let early: Double = runs[0].prefix(3).reduce(0, +) / 3
+        let late: Double = runs[0].suffix(5).reduce(0, +) / 5
+        #expect(late < 0.6 * early, "\(runs[0])")
+    }
+
+    @Test func refusals() throws {
+        var options = TrainingOptions()
+        options.batchSize = 6
+        options.microBatchSize = 4
+        #expect(throws: TrainingError.batchNotMultiple(batch: 6, microBatch: 4)) {
+            try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
+        }
+        #expect(throws: TrainingError.noData) { try Trainer(model: Self.tinyModel(), sequences: [], options: TrainingOptions()) }
+        #expect(throws: TrainingError.microBatchTooLarge(microBatch: 8, capacity: 4)) {
+            try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: TrainingOptions())
+        }
+    }
+
+    @Test func sequencesAreTruncatedAndMasked() {
+        let (sequences, truncated) = TrainingData.sequences([(text: "abcdef", promptLength: 3), (text: String(repeating: "x", count: 20), promptLength: nil)], cutoff: 8)
+        #expect(truncated == 1)
+        // <bos> a b c d e f <eos> -> inputs <bos>..f, targets a..<eos>; the prompt's 3 targets masked.
+        let expectedTokens: [Int] = [256, 97, 98, 99, 100, 101, 102, ByteTokenizer.padding]
+        let expectedTargets: [Int] = [-1, -1, -1, 100, 101, 102, 257, -1]
+        #expect(sequences[0].tokens == expectedTokens)
+        #expect(sequences[0].targets == expectedTargets)
+        #expect(sequences[1].tokens.count == 8 && sequences[1].targets.allSatisfy { $0 == 120 })
+    }
+
+    @Test func syntheticTasksAreDeterministicWithOneCorrectLetter() {
+        let first = SyntheticTasks.generate(count: 5, seed: 9)
+        #expect(first == SyntheticTasks.generate(count: 5, seed: 9))
+        #expect(first.count == 20)
+        #expect(Set(first.map(\.domain)) == Set(SyntheticTasks.Domain.allCases))
+        for example in first {
+            #expect(example.output == "The answer is \(example.answer).")
+            #expect(example.input.contains("(\(example.answer))"))
+        }
+        let arithmetic = first.first { $0.domain == .arithmetic }!
+        let numbers = arithmetic.instruction.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(arithmetic.input.contains("(\(arithmetic.answer)) \(numbers[0] + numbers[1])"))
+    }
+}
