@@ -35,7 +35,7 @@ let package = Package(
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot"]),
+                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot", "MoLATrain"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),

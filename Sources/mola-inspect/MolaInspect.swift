@@ -13,7 +13,8 @@ struct MolaInspect {
         ("info", "the architecture card of a checkpoint", InfoCommand.run),
         ("redundancy", "pairwise distances between the experts of every layer (Figure 3)", RedundancyCommand.run),
         ("routing", "where tokens go: selection counts, shares, probabilities, balance per expert", RoutingCommand.run),
-        ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation", PlotCommand.run),
+        ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing", PlotCommand.run),
+        ("train", "pretrain a small base or fine-tune MoLA adapters on one", TrainCommand.run),
     ]
 
     static func main() {

@@ -4,13 +4,27 @@ import Foundation
 /// `output`, optional `answer`) rendered with the Alpaca template, or plain text (one example
 /// per non-empty line).
 public enum TextDataset {
+    /// Each example's prompt and output (for training on outputs only): the Alpaca prompt and
+    /// the `output` for the reference layout, an empty prompt and the line for plain text.
+    ///
+    /// - Throws: `DatasetError` naming the file and line.
+    public static func loadRecords(path: String) throws -> [(prompt: String, output: String)] {
+        try load(path: path, split: true).map { ($0.prompt, $0.output) }
+    }
+
+    /// The examples as full texts (prompt followed by output).
+    ///
     /// - Throws: `DatasetError` naming the file and line.
     public static func load(path: String) throws -> [String] {
+        try load(path: path, split: true).map { $0.prompt + $0.output }
+    }
+
+    private static func load(path: String, split: Bool) throws -> [(prompt: String, output: String)] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = path.lowercased()
-        let examples: [String]
+        let examples: [(prompt: String, output: String)]
         if lower.hasSuffix(".jsonl") {
             examples = try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
                 let content = line.trimmingCharacters(in: .whitespaces)
@@ -27,12 +41,13 @@ public enum TextDataset {
             examples = try records.enumerated().map { try render($1, file: path, line: nil, record: $0) }
         } else {
             examples = trimmed.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                .map { (prompt: "", output: $0) }
         }
         guard !examples.isEmpty else { throw DatasetError.empty(file: path) }
         return examples
     }
 
-    private static func render(_ object: Any, file: String, line: Int?, record: Int? = nil) throws -> String {
+    private static func render(_ object: Any, file: String, line: Int?, record: Int? = nil) throws -> (prompt: String, output: String) {
         guard let fields = object as? [String: Any], let instruction = fields["instruction"] as? String else {
             throw DatasetError.missingField(file: file, line: line, record: record, field: "instruction")
         }
@@ -40,7 +55,7 @@ public enum TextDataset {
         guard let output = fields["output"] as? String else {
             throw DatasetError.missingField(file: file, line: line, record: record, field: "output")
         }
-        return PromptTemplate.alpaca(instruction: instruction, input: input, output: output)
+        return (PromptTemplate.alpaca(instruction: instruction, input: input, output: ""), output)
     }
 
     /// Pre-tokenised ids: a JSON array of arrays of integers.

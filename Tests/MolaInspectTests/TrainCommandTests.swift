@@ -1,0 +1,65 @@
+// `mola-inspect train` as a user meets it: pretrain, fine-tune, read the result back; refusals.
+import Foundation
+import MoLATestSupport
+import Testing
+
+@Suite final class TrainCommandTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    static let small = ["--tasks", "4", "--cutoff", "96", "--batch", "4", "--micro-batch", "2", "--steps", "6", "--lr", "3e-3"]
+
+    @Test func pretrainThenFineTuneThenInspect() throws {
+        let base = scratch.path("base")
+        let pretrained = try runMolaInspect(["train", "--pretrain", "--layers", "2", "--hidden", "32", "--mlp", "48", "--heads", "2",
+                                             "--out", base, "--json"] + Self.small)
+        #expect(pretrained.status == 0, "\(pretrained.standardError)")
+        let lines = pretrained.standardOutput.split(separator: "\n")
+        #expect(lines.count == 6)
+        let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as! [String: Any]
+        #expect(last["step"] as? Int == 6 && last["loss"] is Double)
+        for file in ["config.json", "model.safetensors", "tokenizer_config.json"] {
+            #expect(FileManager.default.fileExists(atPath: "\(base)/\(file)"), "\(file)")
+        }
+        let adapter = scratch.path("adapter")
+        let tuned = try runMolaInspect(["train", "--base", base, "--allocation", "2,4", "--balance-loss", "0.001", "--format", "bin",
+                                        "--out", adapter] + Self.small)
+        #expect(tuned.status == 0, "\(tuned.standardError)")
+        let info = try runMolaInspect(["info", adapter, "--json"])
+        let card = try JSONSerialization.jsonObject(with: Data(info.standardOutput.utf8)) as! [String: Any]
+        #expect(card["format"] as? String == "torch.save")
+        #expect((card["allocation"] as? [String: Any])?["experts_per_layer"] as? [Int] == [2, 4])
+        #expect((card["top_k"] as? [String: Any])?["source"] as? String == "mola_config.json")
+        #expect(try runMolaInspect(["redundancy", adapter]).status == 0)
+        // Routing runs on the pair, through the byte tokenizer the base declares.
+        let data = try scratch.write(Array("one line of text\nanother line\n".utf8), to: "data.txt")
+        #expect(try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--length", "32"]).status == 0)
+    }
+
+    @Test func refusals() throws {
+        let base = scratch.path("base")
+        #expect(try runMolaInspect(["train", "--pretrain", "--layers", "2", "--hidden", "32", "--mlp", "48", "--heads", "2", "--out", base] + Self.small).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(base)/model.safetensors"))
+        let again = try runMolaInspect(["train", "--pretrain", "--layers", "2", "--hidden", "32", "--mlp", "48", "--heads", "2", "--out", base] + Self.small)
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("already holds a checkpoint"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(base)/model.safetensors")) == before)
+        let unknown = try runMolaInspect(["train", "--base", base, "--allocation", "2x4", "--out", scratch.path("a")] + Self.small)
+        #expect(unknown.status == 64)
+        #expect(unknown.standardError.contains("--allocation \"2x4\" is neither"))
+        let length = try runMolaInspect(["train", "--base", base, "--allocation", "2,2,2", "--out", scratch.path("a")] + Self.small)
+        #expect(length.standardError.contains("--allocation lists 3 layers but the base has 2"))
+        let broken = try scratch.write(Array("{\"instruction\": \"x\", \"output\": \"y\"}\nnot json\n".utf8), to: "bad.jsonl")
+        let parse = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--data", broken, "--out", scratch.path("a"), "--steps", "2"])
+        #expect(parse.status == 1)
+        #expect(parse.standardError.contains("invalid JSON (\(broken), line 2)"))
+        let diverging = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", scratch.path("a"),
+                                            "--tasks", "4", "--cutoff", "96", "--batch", "2", "--micro-batch", "2", "--steps", "30",
+                                            "--lr", "1e30", "--warmup", "0"])
+        #expect(diverging.status == 1, "\(diverging.standardError)")
+        #expect(diverging.standardError.contains("NaN or infinite"))
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("a"))) ?? []
+        #expect(written.isEmpty, "\(written)")
+    }
+}
