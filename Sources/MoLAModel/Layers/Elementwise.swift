@@ -86,6 +86,20 @@ struct RotaryTable {
         self.sin = sin
     }
 
+    /// Rotates the heads of one token's row (`heads * D` values) at `position`.
+    func apply(row: UnsafeMutablePointer<Float>, position: Int, heads: Int) {
+        let dimension = 2 * half
+        for h in 0..<heads {
+            let head = row + h * dimension
+            for i in 0..<half {
+                let c = cos[position * half + i], s = sin[position * half + i]
+                let first = head[i], second = head[i + half]
+                head[i] = first * c - second * s
+                head[i + half] = second * c + first * s
+            }
+        }
+    }
+
     /// Rotates every head of x ([B*T, heads*D]) in place; `inverse` applies the transpose (backward).
     func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, time: Int, heads: Int, inverse: Bool) {
         let dimension = 2 * half
