@@ -15,6 +15,7 @@ struct MolaInspect {
         ("routing", "where tokens go: selection counts, shares, probabilities, balance per expert", RoutingCommand.run),
         ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing", PlotCommand.run),
         ("train", "pretrain a small base or fine-tune MoLA adapters on one", TrainCommand.run),
+        ("eval", "accuracy by greedy generation, scored as the reference does", EvalCommand.run),
     ]
 
     static func main() {

@@ -35,6 +35,12 @@ import Testing
         // Routing runs on the pair, through the byte tokenizer the base declares.
         let data = try scratch.write(Array("one line of text\nanother line\n".utf8), to: "data.txt")
         #expect(try runMolaInspect(["routing", "--base", base, adapter, "--data", data, "--length", "32"]).status == 0)
+        // Evaluation by generation, per synthetic domain.
+        let evaluated = try runMolaInspect(["eval", "--base", base, adapter, "--tasks", "2", "--max-new-tokens", "4", "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(evaluated.standardOutput.utf8)) as! [String: Any]
+        #expect(report["items"] as? Int == 8)
+        #expect((report["groups"] as? [[String: Any]])?.map { $0["name"] as! String } == ["arithmetic", "reversal", "sorting", "topic"])
     }
 
     @Test func refusals() throws {

@@ -58,6 +58,41 @@ public enum TextDataset {
         return (PromptTemplate.alpaca(instruction: instruction, input: input, output: ""), output)
     }
 
+    /// Questions for evaluation: JSON or JSONL in the reference layout with an `answer` field;
+    /// the prompt is the Alpaca template with an empty response.
+    ///
+    /// - Throws: `DatasetError` naming the file and line.
+    public static func loadQuestions(path: String) throws -> [(prompt: String, answer: String)] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
+        var objects: [(Any, Int?, Int?)] = []
+        if path.lowercased().hasSuffix(".jsonl") {
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
+                    throw DatasetError.invalidJSON(file: path, line: index + 1)
+                }
+                objects.append((object, index + 1, nil))
+            }
+        } else {
+            guard let object = try? JSONSerialization.jsonObject(with: data), let records = object as? [Any] else {
+                throw DatasetError.invalidJSON(file: path, line: nil)
+            }
+            objects = records.enumerated().map { ($1, nil, $0) }
+        }
+        let questions = try objects.map { object, line, record -> (prompt: String, answer: String) in
+            guard let fields = object as? [String: Any], let instruction = fields["instruction"] as? String else {
+                throw DatasetError.missingField(file: path, line: line, record: record, field: "instruction")
+            }
+            guard let answer = fields["answer"] as? String else {
+                throw DatasetError.missingField(file: path, line: line, record: record, field: "answer")
+            }
+            return (PromptTemplate.alpaca(instruction: instruction, input: fields["input"] as? String ?? "", output: ""), answer)
+        }
+        guard !questions.isEmpty else { throw DatasetError.empty(file: path) }
+        return questions
+    }
+
     /// Pre-tokenised ids: a JSON array of arrays of integers.
     public static func loadTokens(path: String) throws -> [[Int]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }

@@ -1,0 +1,65 @@
+import Foundation
+import MoLAModel
+
+/// Accuracy by generation, as the reference evaluates: greedy decoding, then the answer taken
+/// from the text with `The answer is ([A-Z]).` (exactly one match, else wrong) or
+/// `Answer: <label>`.
+public enum Evaluation {
+    /// The letter of `The answer is X.` when the text holds exactly one such sentence.
+    public static func answerLetter(_ text: String) -> String? {
+        let pattern = try! NSRegularExpression(pattern: "The answer is ([A-Z])\\.")
+        let matches = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        guard matches.count == 1, let range = Range(matches[0].range(at: 1), in: text) else { return nil }
+        return String(text[range])
+    }
+
+    /// The label of `Answer: <label>` (the first one), for the GLUE-style tasks.
+    public static func answerLabel(_ text: String) -> String? {
+        let pattern = try! NSRegularExpression(pattern: "Answer: *([^\\s.]+)")
+        guard let match = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+              let range = Range(match.range(at: 1), in: text) else { return nil }
+        return String(text[range])
+    }
+
+    /// One evaluated question.
+    public struct Item: Sendable {
+        public let group: String
+        public let prompt: String
+        public let answer: String
+
+        public init(group: String, prompt: String, answer: String) {
+            self.group = group
+            self.prompt = prompt
+            self.answer = answer
+        }
+    }
+
+    /// Correct answers and totals per group, in the order groups first appear.
+    public struct Result: Sendable {
+        public let groups: [(name: String, correct: Int, total: Int)]
+        public var correct: Int { groups.reduce(0) { $0 + $1.correct } }
+        public var total: Int { groups.reduce(0) { $0 + $1.total } }
+        public var accuracy: Double { total > 0 ? Double(correct) / Double(total) : 0 }
+    }
+
+    /// Generates an answer for every item and scores it.
+    ///
+    /// - Parameter progress: called with (done, total).
+    public static func run(_ items: [Item], decoder: Decoder, maxNewTokens: Int,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+        let tokenizer = ByteTokenizer()
+        var order: [String] = []
+        var scores: [String: (Int, Int)] = [:]
+        for (index, item) in items.enumerated() {
+            let prompt = Array(tokenizer.encode(item.prompt).suffix(decoder.capacity - maxNewTokens))
+            let generated = try decoder.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: ByteTokenizer.end)
+            let text = tokenizer.decode(generated)
+            let predicted = answerLetter(text) ?? (item.answer.count > 1 ? answerLabel(text) : nil)
+            if scores[item.group] == nil { order.append(item.group) }
+            let (correct, total) = scores[item.group] ?? (0, 0)
+            scores[item.group] = (correct + (predicted == item.answer ? 1 : 0), total + 1)
+            progress?(index + 1, items.count)
+        }
+        return Result(groups: order.map { ($0, scores[$0]!.0, scores[$0]!.1) })
+    }
+}
