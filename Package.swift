@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
         // The LLaMA decoder with MoLA adapters, forward and backward; below analyses and trainer.
         .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint"]),
-        .target(name: "MoLATrain", dependencies: ["MoLAModel"]),
+        .target(name: "MoLATrain", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor"]),
         .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),

@@ -99,6 +99,15 @@ public final class LlamaModel {
         }
     }
 
+    /// Each lane's dropout generator state, to save and restore with a training run.
+    public var randomStates: [UInt64] {
+        get { lanes.map(\.random.state) }
+        set {
+            precondition(newValue.count == lanes.count, "randomStates: \(newValue.count) states for \(lanes.count) lanes")
+            for (lane, state) in zip(lanes, newValue) { lane.random.state = state }
+        }
+    }
+
     /// The projection `kind` of `layer` (lane 0's; every lane has the same structure).
     func projection(_ layer: Int, _ kind: ProjectionKind) -> MoLALinear { lanes[0].projection(layer, kind) }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// SplitMix64: a small, fast, deterministic generator (dropout masks, initialisation, tests).
 public struct SplitMix: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole generator state (saved and restored to resume a run exactly).
+    public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

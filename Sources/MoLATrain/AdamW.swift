@@ -33,6 +33,19 @@ public final class AdamW {
         secondMoment = FloatBuffer(count: parameters.count)
     }
 
+    /// The moments and step, to save with a training run.
+    public var state: (step: Int, first: [Float], second: [Float]) {
+        (step, firstMoment.array, secondMoment.array)
+    }
+
+    /// Restores what `state` gave.
+    public func restore(step: Int, first: [Float], second: [Float]) {
+        precondition(first.count == parameters.count && second.count == parameters.count, "AdamW.restore: sizes differ")
+        self.step = step
+        firstMoment.pointer.update(from: first, count: first.count)
+        secondMoment.pointer.update(from: second, count: second.count)
+    }
+
     /// One update from the accumulated gradients.
     public func update() {
         step += 1

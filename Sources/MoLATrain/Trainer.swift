@@ -58,6 +58,9 @@ public final class Trainer {
     let optimizer: AdamW
     let parameters: ParameterSet
     public private(set) var step = 0
+    /// Where the data stands: the epoch and the sequences of it not yet used.
+    public private(set) var epoch = 0
+    public private(set) var queue: [Int] = []
 
     public init(model: LlamaModel, sequences: [TrainingSequence], options: TrainingOptions) throws {
         guard !sequences.isEmpty else { throw TrainingError.noData }
@@ -72,6 +75,29 @@ public final class Trainer {
         self.sequences = sequences
         parameters = model.trainBase ? model.base : model.adapter
         optimizer = AdamW(parameters: parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
+        queue = order(epoch: 0)
+    }
+
+    /// Everything needed to continue this run exactly (with the parameters, saved separately).
+    public var state: TrainingState {
+        let moments = optimizer.state
+        return TrainingState(step: step, epoch: epoch, queue: queue, optimizerStep: moments.step, firstMoment: moments.first,
+                             secondMoment: moments.second, randomStates: model.randomStates,
+                             parameterChecksum: TrainingState.checksum(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)))
+    }
+
+    /// Continues from `state`; the parameters must already be the ones saved with it.
+    ///
+    /// - Throws: `TrainingStateError.parametersDoNotMatch` when they are not.
+    public func restore(_ state: TrainingState, path: String) throws {
+        guard TrainingState.checksum(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)) == state.parameterChecksum else {
+            throw TrainingStateError.parametersDoNotMatch(path: path)
+        }
+        step = state.step
+        epoch = state.epoch
+        queue = state.queue
+        optimizer.restore(step: state.optimizerStep, first: state.firstMoment, second: state.secondMoment)
+        model.randomStates = state.randomStates
     }
 
     /// Optimizer steps the run takes.
@@ -93,13 +119,12 @@ public final class Trainer {
         return Array(sequences.indices).shuffled(using: &random)
     }
 
-    /// Runs every remaining step, calling `log` after each.
+    /// Runs every remaining step, calling `log` after each and `save` every `saveEvery` steps
+    /// (not after the last: the caller saves the result).
     ///
     /// - Throws: `TrainingError.nonFiniteLoss` (the parameters stay as they were before that step).
-    public func run(log: (StepLog) throws -> Void) throws {
+    public func run(saveEvery: Int? = nil, save: (() throws -> Void)? = nil, log: (StepLog) throws -> Void) throws {
         let start = Date()
-        var epoch = 0
-        var queue = order(epoch: 0)
         let accumulation = options.batchSize / options.microBatchSize
         var tokens = 0
         while step < totalSteps {
@@ -135,6 +160,7 @@ public final class Trainer {
             step += 1
             try log(StepLog(step: step, totalSteps: totalSteps, loss: loss, learningRate: optimizer.learningRate,
                             gradientNorm: norm, tokens: tokens, seconds: Date().timeIntervalSince(start)))
+            if let saveEvery, let save, step % saveEvery == 0, step < totalSteps { try save() }
         }
     }
 }

@@ -33,9 +33,11 @@ enum TrainCommand {
     static let cutoff = OptionSpec(name: "--cutoff", valueName: "N", help: "tokens per sequence; longer ones are truncated (default 256)")
     static let seed = OptionSpec(name: "--seed", valueName: "N", help: "random seed (default 42)")
     static let format = OptionSpec(name: "--format", valueName: "safetensors|bin", help: "adapter file format (default safetensors)")
+    static let saveEvery = OptionSpec(name: "--save-every", valueName: "N", help: "also save the checkpoint and the training state every N steps")
+    static let resume = OptionSpec(name: "--resume", valueName: nil, help: "continue the run saved in --out (same options), exactly where it stopped")
     static let options = [out, overwrite, pretrain, base, layers, hidden, heads, kvHeads, mlp, allocation, projections, rank, alpha,
                           topK, balance, dropout, data, tasks, outputsOnly, epochs, steps, learningRate, warmup, batch, microBatch,
-                          cutoff, seed, format, SharedOptions.json, SharedOptions.threads]
+                          cutoff, seed, format, saveEvery, resume, SharedOptions.json, SharedOptions.threads]
 
     static let help = helpText(
         usage: "mola-inspect train (--pretrain | --base DIR --allocation DIGITS) (--data FILE | --tasks N) --out DIR [options]",
@@ -53,7 +55,8 @@ enum TrainCommand {
         guard (arguments.value(data.name) == nil) != (arguments.value(tasks.name) == nil) else {
             throw UsageError("give one of --data FILE and --tasks N")
         }
-        try refuseExistingCheckpoint(outPath, overwrite: arguments.flag(overwrite.name))
+        let resuming = arguments.flag(resume.name)
+        if !resuming { try refuseExistingCheckpoint(outPath, overwrite: arguments.flag(overwrite.name)) }
         var training = TrainingOptions()
         let peakRate = try number(arguments, learningRate) ?? 3e-4
         training.learningRate = Float(peakRate)
@@ -79,8 +82,12 @@ enum TrainCommand {
                                      keyValueHeadCount: try arguments.integer(kvHeads.name, in: 1...1024) ?? heads)
             model = try LlamaModel(config: config, adapter: nil, batch: training.microBatchSize, time: sequenceLength,
                                    threadCount: threads, seed: training.seed)
-            model.initialiseBase(seed: training.seed)
             model.trainBase = true
+            if resuming {
+                try model.loadBase(safetensors: URL(fileURLWithPath: outPath).appendingPathComponent("model.safetensors").path)
+            } else {
+                model.initialiseBase(seed: training.seed)
+            }
         } else {
             guard ByteTokenizer.isDeclared(in: basePath!) else {
                 throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(basePath!))")
@@ -90,39 +97,59 @@ enum TrainCommand {
             model = try LlamaModel(config: config, adapter: spec, batch: training.microBatchSize, time: sequenceLength,
                                    threadCount: threads, seed: training.seed)
             try model.loadBase(safetensors: URL(fileURLWithPath: basePath!).appendingPathComponent("model.safetensors").path)
-            model.initialiseAdapter(seed: training.seed)
+            if resuming {
+                try model.loadAdapter(Checkpoint(path: outPath).adapter)
+            } else {
+                model.initialiseAdapter(seed: training.seed)
+            }
         }
         // The reference warms up for 100 steps; short runs warm up for a tenth of their steps.
         let plannedSteps = training.steps ?? max(1, training.epochs * ((sequences.count + training.batchSize - 1) / training.batchSize))
         training.warmupSteps = try arguments.integer(warmup.name, in: 0...10_000_000) ?? min(100, plannedSteps / 10)
         let run = try Trainer(model: model, sequences: sequences, options: training)
+        // Everything that must be the same for a resumed run to continue the saved one exactly.
+        let ignored: Set<String> = [resume.name, overwrite.name, saveEvery.name, SharedOptions.json.name, SharedOptions.threads.name]
+        let fingerprint = (arguments.values.filter { !ignored.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+            + arguments.flags.filter { !ignored.contains($0) }).sorted().joined(separator: " ") + " threads=\(threads)"
+        if resuming {
+            let state = try TrainingState.load(from: outPath, fingerprint: fingerprint)
+            try run.restore(state, path: outPath)
+            FileHandle.standardError.write(Data("resuming at step \(state.step) of \(run.totalSteps)\n".utf8))
+        }
+        let save = {
+            if isPretraining {
+                try model.saveBase(to: outPath, byteTokenizer: true)
+            } else {
+                try model.saveAdapter(to: outPath, format: arguments.value(format.name) == "bin" ? .bin : .safetensors, baseModel: basePath!,
+                                      extraSidecar: ["training": ["steps": run.totalSteps, "step": run.step, "learning_rate": peakRate,
+                                                                  "batch": training.batchSize, "micro_batch": training.microBatchSize,
+                                                                  "cutoff": sequenceLength, "seed": Int(training.seed)] as [String: Any]])
+            }
+            // The state last: it names (by checksum) the parameters just written.
+            try run.state.save(to: outPath, fingerprint: fingerprint)
+        }
         if truncated > 0 { warn("\(truncated) of \(sequences.count) sequences were longer than --cutoff \(sequenceLength) and were truncated") }
         let json = arguments.flag(SharedOptions.json.name)
         let progress = ProgressBar(label: "training", unit: "steps")
         do {
-            try run.run { log in
+            try run.run(saveEvery: try arguments.integer(saveEvery.name, in: 1...Int.max), save: save) { log in
                 progress.update(done: log.step, total: log.totalSteps)
                 let line = json
                     ? "{\"step\": \(log.step), \"steps\": \(log.totalSteps), \"loss\": \(log.loss), \"learning_rate\": \(log.learningRate), \"gradient_norm\": \(log.gradientNorm), \"tokens\": \(log.tokens), \"seconds\": \(log.seconds)}"
                     : String(format: "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s", log.step, log.totalSteps, log.loss,
                              log.learningRate, log.gradientNorm, Double(log.tokens) / max(log.seconds, 1e-9))
                 if json || log.step == 1 || log.step == log.totalSteps || log.step % max(1, log.totalSteps / 20) == 0 {
-                    print(line)
+                    // Unbuffered, so a watcher sees each step as it ends.
+                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
             }
         } catch let error as TrainingError {
             progress.finish()
-            throw CommandError.failed("\(error); nothing was written to \(outPath)")
+            let kept = arguments.value(saveEvery.name) == nil ? "nothing was written" : "the last checkpoint saved before it is kept"
+            throw CommandError.failed("\(error); \(kept) (\(outPath))")
         }
         progress.finish()
-        if isPretraining {
-            try model.saveBase(to: outPath, byteTokenizer: true)
-        } else {
-            try model.saveAdapter(to: outPath, format: arguments.value(format.name) == "bin" ? .bin : .safetensors, baseModel: basePath!,
-                                  extraSidecar: ["training": ["steps": run.totalSteps, "learning_rate": peakRate,
-                                                              "batch": training.batchSize, "micro_batch": training.microBatchSize,
-                                                              "cutoff": sequenceLength, "seed": Int(training.seed)] as [String: Any]])
-        }
+        try save()
         FileHandle.standardError.write(Data("wrote \(outPath)\n".utf8))
     }
 

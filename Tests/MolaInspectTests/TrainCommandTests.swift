@@ -69,3 +69,70 @@ import Testing
         #expect(written.isEmpty, "\(written)")
     }
 }
+
+@Suite final class ResumeTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    static func command(_ out: String) -> [String] {
+        ["train", "--pretrain", "--layers", "2", "--hidden", "32", "--mlp", "48", "--heads", "2", "--tasks", "6", "--cutoff", "96",
+         "--batch", "4", "--micro-batch", "2", "--steps", "12", "--lr", "3e-3", "--save-every", "2", "--json", "--threads", "2", "--out", out]
+    }
+
+    static func losses(_ output: String) throws -> [Int: Double] {
+        var result: [Int: Double] = [:]
+        for line in output.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            result[object["step"] as! Int] = object["loss"] as? Double
+        }
+        return result
+    }
+
+    /// Kill -9 a run mid-way, resume it: the same losses and the same final weights as a run
+    /// that was never interrupted.
+    @Test func aKilledAndResumedRunEndsLikeAnUninterruptedOne() throws {
+        let whole = scratch.path("whole")
+        let uninterrupted = try runMolaInspect(Self.command(whole))
+        #expect(uninterrupted.status == 0, "\(uninterrupted.standardError)")
+        let reference = try Self.losses(uninterrupted.standardOutput)
+
+        let cut = scratch.path("cut")
+        let process = Process()
+        process.executableURL = molaInspectBinary
+        process.arguments = Self.command(cut)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        while !seen.contains("\"step\": 5,") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let resumed = try runMolaInspect(Self.command(cut) + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("resuming at step "))
+        let continued = try Self.losses(resumed.standardOutput)
+        #expect(!continued.isEmpty && continued.keys.max() == 12)
+        for (step, loss) in continued { #expect(loss == reference[step], "step \(step)") }
+        let a = try Data(contentsOf: URL(fileURLWithPath: "\(whole)/model.safetensors"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: "\(cut)/model.safetensors"))
+        #expect(a == b)
+    }
+
+    @Test func resumingWithOtherOptionsIsRefused() throws {
+        let out = scratch.path("run")
+        #expect(try runMolaInspect(Self.command(out)).status == 0)
+        let changed = try runMolaInspect(Self.command(out).map { $0 == "3e-3" ? "1e-3" : $0 } + ["--resume"])
+        #expect(changed.status == 1)
+        #expect(changed.standardError.contains("the run to resume used a different configuration"))
+        let nothing = try runMolaInspect(Self.command(scratch.path("empty")) + ["--resume"])
+        #expect(nothing.status == 1)
+    }
+}
