@@ -9,6 +9,13 @@ public struct TrainingSequence: Sendable, Equatable {
 
 /// Turns texts into training sequences with the byte-level tokenizer.
 public enum TrainingData {
+    /// Sequences of prompts followed by their outputs; with `outputsOnly`, the targets inside
+    /// each prompt are not trained on.
+    public static func sequences(_ examples: [(prompt: String, output: String)], outputsOnly: Bool,
+                                 cutoff: Int) -> (sequences: [TrainingSequence], truncated: Int) {
+        sequences(examples.map { (text: $0.prompt + $0.output, promptLength: outputsOnly ? $0.prompt.utf8.count : nil) }, cutoff: cutoff)
+    }
+
     /// - Parameters:
     ///   - texts: full texts (prompt and output), each with the length of its prompt in bytes
     ///     when only outputs are trained on (nil: the whole sequence, the reference default).

@@ -203,19 +203,15 @@ enum TrainCommand {
 
     /// Sequences from --data or --tasks, tokenised byte by byte.
     private static func trainingSequences(_ arguments: ParsedArguments, cutoff: Int, seed: UInt64) throws -> ([TrainingSequence], Int) {
-        let outputsOnly = arguments.flag(outputsOnly.name)
-        var texts: [(text: String, promptLength: Int?)] = []
+        var examples: [(prompt: String, output: String)] = []
         if let count = try arguments.integer(tasks.name, in: 1...1_000_000) {
-            for example in SyntheticTasks.generate(count: count, seed: seed) {
-                let prompt = PromptTemplate.alpaca(instruction: example.instruction, input: example.input, output: "")
-                texts.append((prompt + example.output, outputsOnly ? prompt.utf8.count + 1 : nil))
+            examples = SyntheticTasks.generate(count: count, seed: seed).map {
+                (PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), $0.output)
             }
         } else {
-            for record in try TextDataset.loadRecords(path: arguments.value(data.name)!) {
-                texts.append((record.prompt + record.output, outputsOnly ? record.prompt.utf8.count + 1 : nil))
-            }
+            examples = try TextDataset.loadRecords(path: arguments.value(data.name)!)
         }
-        let result = TrainingData.sequences(texts, cutoff: cutoff)
+        let result = TrainingData.sequences(examples, outputsOnly: arguments.flag(outputsOnly.name), cutoff: cutoff)
         return (result.sequences, result.truncated)
     }
 }

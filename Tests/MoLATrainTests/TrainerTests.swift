@@ -82,6 +82,14 @@ import Testing
         #expect(sequences[1].tokens.count == 8 && sequences[1].targets.allSatisfy { $0 == 120 })
     }
 
+    /// With outputs only, the first trained target is the output's first byte.
+    @Test func outputsOnlyMasksExactlyThePrompt() {
+        let (sequences, _) = TrainingData.sequences([(prompt: "Q: x\n", output: "The answer is A.")], outputsOnly: true, cutoff: 32)
+        let firstTrained = sequences[0].targets.firstIndex { $0 >= 0 }!
+        #expect(sequences[0].targets[firstTrained] == Int(UInt8(ascii: "T")))
+        #expect(sequences[0].tokens[firstTrained] == Int(UInt8(ascii: "\n")))
+    }
+
     @Test func syntheticTasksAreDeterministicWithOneCorrectLetter() {
         let first = SyntheticTasks.generate(count: 5, seed: 9)
         #expect(first == SyntheticTasks.generate(count: 5, seed: 9))
