@@ -14,6 +14,7 @@ enum TrainCommand {
     static let heads = OptionSpec(name: "--heads", valueName: "N", help: "pretraining: attention heads (default 4)")
     static let kvHeads = OptionSpec(name: "--kv-heads", valueName: "N", help: "pretraining: key/value heads (default: --heads)")
     static let mlp = OptionSpec(name: "--mlp", valueName: "N", help: "pretraining: MLP width (default 344)")
+    static let vocabulary = OptionSpec(name: "--vocab", valueName: "N", help: "pretraining: vocabulary size, at least the 259 byte-level ids (default 259)")
     static let allocation = OptionSpec(name: "--allocation", valueName: "DIGITS|LIST", help: "experts per layer: paper digits (2468, 8642, 8228, 5555, 8888) or a list 2,2,4,4")
     static let projections = OptionSpec(name: "--projections", valueName: "SET", help: "adapted projections: all (default), attention, mlp or a list")
     static let rank = OptionSpec(name: "--rank", valueName: "R", help: "LoRA rank of every expert (default 8)")
@@ -35,7 +36,7 @@ enum TrainCommand {
     static let format = OptionSpec(name: "--format", valueName: "safetensors|bin", help: "adapter file format (default safetensors)")
     static let saveEvery = OptionSpec(name: "--save-every", valueName: "N", help: "also save the checkpoint and the training state every N steps")
     static let resume = OptionSpec(name: "--resume", valueName: nil, help: "continue the run saved in --out (same options), exactly where it stopped")
-    static let options = [out, overwrite, pretrain, base, layers, hidden, heads, kvHeads, mlp, allocation, projections, rank, alpha,
+    static let options = [out, overwrite, pretrain, base, layers, hidden, heads, kvHeads, mlp, vocabulary, allocation, projections, rank, alpha,
                           topK, balance, dropout, data, tasks, outputsOnly, epochs, steps, learningRate, warmup, batch, microBatch,
                           cutoff, seed, format, saveEvery, resume, SharedOptions.json, SharedOptions.threads]
 
@@ -75,7 +76,8 @@ enum TrainCommand {
         let model: LlamaModel
         if isPretraining {
             let heads = try arguments.integer(TrainCommand.heads.name, in: 1...1024) ?? 4
-            let config = ModelConfig(vocabularySize: ByteTokenizer.minimumVocabulary,
+            let config = ModelConfig(vocabularySize: try arguments.integer(vocabulary.name, in: ByteTokenizer.minimumVocabulary...1_000_000)
+                                         ?? ByteTokenizer.minimumVocabulary,
                                      hiddenSize: try arguments.integer(hidden.name, in: 2...65_536) ?? 128,
                                      intermediateSize: try arguments.integer(mlp.name, in: 1...262_144) ?? 344,
                                      layerCount: try arguments.integer(layers.name, in: 1...1024) ?? 4, headCount: heads,
