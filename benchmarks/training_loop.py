@@ -8,7 +8,7 @@ tokens/s with the training loop of ../shared/bench/torch_mola_speed.py (steps on
 the same thread count, alternating `--rounds` times; reports the best of each.
 
 Usage (needs torch from PyPI; build first: swift build -c release --product mola-inspect):
-    python3 benchmarks/training_loop.py [--threads 2] [--rounds 3] [--steps 20]
+    python3 benchmarks/training_loop.py [--threads 2] [--rounds 3] [--steps 50]
 """
 import argparse, os, re, subprocess, sys, time
 from pathlib import Path
@@ -23,7 +23,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=50)
     args = parser.parse_args()
     if not BINARY.exists():
         sys.exit("build first: swift build -c release --product mola-inspect")
