@@ -29,6 +29,7 @@ enum TrainCommand {
     static let steps = OptionSpec(name: "--steps", valueName: "N", help: "optimizer steps instead of --epochs")
     static let learningRate = OptionSpec(name: "--lr", valueName: "RATE", help: "peak learning rate (default 3e-4)")
     static let warmup = OptionSpec(name: "--warmup", valueName: "N", help: "warm-up steps (default 100, at most a tenth of the run)")
+    static let weightDecay = OptionSpec(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay (default 0, as the reference)")
     static let batch = OptionSpec(name: "--batch", valueName: "N", help: "sequences per optimizer step (default 128)")
     static let microBatch = OptionSpec(name: "--micro-batch", valueName: "N", help: "sequences per forward pass (default 8)")
     static let cutoff = OptionSpec(name: "--cutoff", valueName: "N", help: "tokens per sequence; longer ones are truncated (default 256)")
@@ -37,7 +38,7 @@ enum TrainCommand {
     static let saveEvery = OptionSpec(name: "--save-every", valueName: "N", help: "also save the checkpoint and the training state every N steps")
     static let resume = OptionSpec(name: "--resume", valueName: nil, help: "continue the run saved in --out (same options), exactly where it stopped")
     static let options = [out, overwrite, pretrain, base, layers, hidden, heads, kvHeads, mlp, vocabulary, allocation, projections, rank, alpha,
-                          topK, balance, dropout, data, tasks, outputsOnly, epochs, steps, learningRate, warmup, batch, microBatch,
+                          topK, balance, dropout, data, tasks, outputsOnly, epochs, steps, learningRate, warmup, weightDecay, batch, microBatch,
                           cutoff, seed, format, saveEvery, resume, SharedOptions.json, SharedOptions.threads]
 
     static let help = helpText(
@@ -61,6 +62,7 @@ enum TrainCommand {
         var training = TrainingOptions()
         let peakRate = try number(arguments, learningRate) ?? 3e-4
         training.learningRate = Float(peakRate)
+        training.weightDecay = Float(try number(arguments, weightDecay) ?? 0)
         training.steps = try arguments.integer(steps.name, in: 1...10_000_000)
         training.epochs = try arguments.integer(epochs.name, in: 1...100_000) ?? 1
         training.batchSize = try arguments.integer(batch.name, in: 1...100_000) ?? 128
