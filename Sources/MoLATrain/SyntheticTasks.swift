@@ -33,6 +33,20 @@ public enum SyntheticTasks {
         return examples
     }
 
+    /// Three distinct shuffles of `text`'s letters other than `correct` (random words when the
+    /// letters allow too few).
+    private static func anagrams(of text: String, avoiding correct: String, _ random: inout SplitMix) -> [String] {
+        var result: [String] = []
+        var attempts = 0
+        while result.count < 3 {
+            attempts += 1
+            let candidate = attempts < 50 ? String(text.shuffled(using: &random))
+                : String((0..<text.count).map { _ in Character(Unicode.Scalar(UInt8(97 + Int(random.next() % 26)))) })
+            if candidate != correct && !result.contains(candidate) { result.append(candidate) }
+        }
+        return result
+    }
+
     private static func example(_ domain: Domain, _ random: inout SplitMix) -> Example {
         func integer(_ range: Range<Int>) -> Int { range.lowerBound + Int(random.next() % UInt64(range.count)) }
         func word(_ length: Int) -> String {
@@ -54,20 +68,12 @@ public enum SyntheticTasks {
             let text = word(5)
             question = "Which is \(text) written backwards?"
             correct = String(text.reversed())
-            while wrong.count < 3 {
-                let candidate = String(text.shuffled(using: &random))
-                if candidate != correct && !wrong.contains(candidate) { wrong.append(candidate) }
-                else if wrong.count < 3 { wrong.append(word(5)) }
-            }
+            wrong = anagrams(of: text, avoiding: correct, &random)
         case .sorting:
             let text = word(5)
             question = "Which are the letters of \(text) in alphabetical order?"
             correct = String(text.sorted())
-            while wrong.count < 3 {
-                let candidate = String(text.shuffled(using: &random))
-                if candidate != correct && !wrong.contains(candidate) { wrong.append(candidate) }
-                else if wrong.count < 3 { wrong.append(word(5)) }
-            }
+            wrong = anagrams(of: text, avoiding: correct, &random)
         case .topic:
             let index = integer(0..<topics.count)
             let keywords = topics[index].1
