@@ -41,7 +41,7 @@ enum EvalCommand {
         let topK = checkpoint.map { $0.topK(flag: nil).perLayer }
         let flag = try arguments.integer(SharedOptions.topK.name, in: 1...1024)
         let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint,
-                                        topK: flag.map { k in checkpoint!.adapter.layers.map { _ in k } } ?? topK,
+                                        topK: flag.flatMap { k in checkpoint.map { $0.adapter.layers.map { _ in k } } } ?? topK,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, decoder: Decoder(model: model), maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
