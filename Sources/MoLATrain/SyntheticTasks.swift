@@ -24,11 +24,15 @@ public enum SyntheticTasks {
     ]
 
     /// `count` examples per domain, deterministic for `seed`, domains interleaved.
-    public static func generate(domains: [Domain] = Domain.allCases, count: Int, seed: UInt64) -> [Example] {
+    ///
+    /// - Parameter shuffleOptions: with false, the options keep a fixed order (for the topic
+    ///   domain: always biology, physics, chemistry, economics), an easier task.
+    public static func generate(domains: [Domain] = Domain.allCases, count: Int, seed: UInt64,
+                                shuffleOptions: Bool = true) -> [Example] {
         var random = SplitMix(seed: seed)
         var examples: [Example] = []
         for _ in 0..<count {
-            for domain in domains { examples.append(example(domain, &random)) }
+            for domain in domains { examples.append(example(domain, shuffleOptions: shuffleOptions, &random)) }
         }
         return examples
     }
@@ -47,7 +51,7 @@ public enum SyntheticTasks {
         return result
     }
 
-    private static func example(_ domain: Domain, _ random: inout SplitMix) -> Example {
+    private static func example(_ domain: Domain, shuffleOptions: Bool, _ random: inout SplitMix) -> Example {
         func integer(_ range: Range<Int>) -> Int { range.lowerBound + Int(random.next() % UInt64(range.count)) }
         func word(_ length: Int) -> String {
             String((0..<length).map { _ in Character(Unicode.Scalar(UInt8(97 + integer(0..<26)))) })
@@ -82,8 +86,14 @@ public enum SyntheticTasks {
             correct = topics[index].0
             wrong = topics.map(\.0).filter { $0 != correct }
         }
-        var options = ([correct] + wrong.prefix(3)).shuffled(using: &random)
-        options = Array(options.prefix(4))
+        var options = [correct] + wrong.prefix(3)
+        if shuffleOptions {
+            options.shuffle(using: &random)
+        } else if domain == .topic {
+            options = topics.map(\.0)
+        } else {
+            options.sort()
+        }
         let letter = ["A", "B", "C", "D"][options.firstIndex(of: correct)!]
         let listed = zip(["A", "B", "C", "D"], options).map { "(\($0)) \($1)" }.joined(separator: " ")
         return Example(domain: domain, instruction: question, input: "Options: \(listed)",

@@ -93,10 +93,14 @@ enum TrainCommand {
                 model.initialiseBase(seed: training.seed)
             }
         } else {
+            let configPath = URL(fileURLWithPath: basePath!).appendingPathComponent("config.json").path
+            guard FileManager.default.fileExists(atPath: configPath) else {
+                throw ModelError.invalidConfig("no config.json: \(basePath!) is not a Hugging Face model directory")
+            }
+            let config = try ModelConfig(huggingFaceConfig: configPath)
             guard ByteTokenizer.isDeclared(in: basePath!) else {
                 throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(basePath!))")
             }
-            let config = try ModelConfig(huggingFaceConfig: URL(fileURLWithPath: basePath!).appendingPathComponent("config.json").path)
             let spec = try adapterSpec(arguments, layerCount: config.layerCount)
             model = try LlamaModel(config: config, adapter: spec, batch: training.microBatchSize, time: sequenceLength,
                                    threadCount: threads, seed: training.seed)
@@ -137,15 +141,13 @@ enum TrainCommand {
         let progress = ProgressBar(label: "training", unit: "steps")
         do {
             try run.run(saveEvery: try arguments.integer(saveEvery.name, in: 1...Int.max), save: save) { log in
-                progress.update(done: log.step, total: log.totalSteps)
+                progress.update(done: log.step, total: log.totalSteps, detail: "\(Int(Double(log.tokens) / max(log.seconds, 1e-9))) tokens/s")
                 let line = json
                     ? "{\"step\": \(log.step), \"steps\": \(log.totalSteps), \"loss\": \(log.loss), \"learning_rate\": \(log.learningRate), \"gradient_norm\": \(log.gradientNorm), \"tokens\": \(log.tokens), \"seconds\": \(log.seconds)}"
                     : String(format: "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s", log.step, log.totalSteps, log.loss,
                              log.learningRate, log.gradientNorm, Double(log.tokens) / max(log.seconds, 1e-9))
-                if json || log.step == 1 || log.step == log.totalSteps || log.step % max(1, log.totalSteps / 20) == 0 {
-                    // Unbuffered, so a watcher sees each step as it ends.
-                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-                }
+                // Every step, unbuffered, so a watcher sees each step as it ends.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         } catch let error as TrainingError {
             progress.finish()

@@ -60,6 +60,13 @@ import Testing
         let parse = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--data", broken, "--out", scratch.path("a"), "--steps", "2"])
         #expect(parse.status == 1)
         #expect(parse.standardError.contains("invalid JSON (\(broken), line 2)"))
+        let empty = try scratch.write([], to: "empty.txt")
+        let noData = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--data", empty, "--out", scratch.path("a"), "--steps", "2"])
+        #expect(noData.status == 1)
+        #expect(noData.standardError.contains("the data file holds no examples"))
+        let notLlama = try runMolaInspect(["train", "--base", scratch.path("nowhere"), "--allocation", "2", "--out", scratch.path("a")] + Self.small)
+        #expect(notLlama.status == 1)
+        #expect(notLlama.standardError.contains("is not a Hugging Face model directory"))
         let diverging = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", scratch.path("a"),
                                             "--tasks", "4", "--cutoff", "96", "--batch", "2", "--micro-batch", "2", "--steps", "30",
                                             "--lr", "1e30", "--warmup", "0"])

@@ -20,8 +20,8 @@ final class ProgressBar: @unchecked Sendable {
         enabled = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb" && environment["CI"] == nil
     }
 
-    /// Shows `done` of `total`.
-    func update(done: Int, total: Int) {
+    /// Shows `done` of `total`, and `detail` (e.g. a rate) after them.
+    func update(done: Int, total: Int, detail: String? = nil) {
         guard enabled, total > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -40,6 +40,7 @@ final class ProgressBar: @unchecked Sendable {
         } else {
             status += " " + String(format: "%.1fs", seconds)
         }
+        if let detail { status += ", " + detail }
         FileHandle.standardError.write(Data("\r\(label) \(bar) \(status)\u{1B}[K".utf8))
     }
 
