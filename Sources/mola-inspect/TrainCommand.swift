@@ -74,51 +74,20 @@ enum TrainCommand {
             throw UsageError("--batch \(training.batchSize) is not a multiple of --micro-batch \(training.microBatchSize)")
         }
 
-        let (sequences, truncated) = try trainingSequences(arguments, cutoff: sequenceLength, seed: training.seed)
-        let model: LlamaModel
-        if isPretraining {
-            let heads = try arguments.integer(TrainCommand.heads.name, in: 1...1024) ?? 4
-            let config = ModelConfig(vocabularySize: try arguments.integer(vocabulary.name, in: ByteTokenizer.minimumVocabulary...1_000_000)
-                                         ?? ByteTokenizer.minimumVocabulary,
-                                     hiddenSize: try arguments.integer(hidden.name, in: 2...65_536) ?? 128,
-                                     intermediateSize: try arguments.integer(mlp.name, in: 1...262_144) ?? 344,
-                                     layerCount: try arguments.integer(layers.name, in: 1...1024) ?? 4, headCount: heads,
-                                     keyValueHeadCount: try arguments.integer(kvHeads.name, in: 1...1024) ?? heads)
-            model = try LlamaModel(config: config, adapter: nil, batch: training.microBatchSize, time: sequenceLength,
-                                   threadCount: threads, seed: training.seed)
-            model.trainBase = true
-            if resuming {
-                try model.loadBase(safetensors: URL(fileURLWithPath: outPath).appendingPathComponent("model.safetensors").path)
-            } else {
-                model.initialiseBase(seed: training.seed)
-            }
-        } else {
-            let configPath = URL(fileURLWithPath: basePath!).appendingPathComponent("config.json").path
-            guard FileManager.default.fileExists(atPath: configPath) else {
-                throw ModelError.invalidConfig("no config.json: \(basePath!) is not a Hugging Face model directory")
-            }
-            let config = try ModelConfig(huggingFaceConfig: configPath)
-            guard ByteTokenizer.isDeclared(in: basePath!) else {
-                throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(basePath!))")
-            }
-            let spec = try adapterSpec(arguments, layerCount: config.layerCount)
-            model = try LlamaModel(config: config, adapter: spec, batch: training.microBatchSize, time: sequenceLength,
-                                   threadCount: threads, seed: training.seed)
-            try model.loadBase(safetensors: URL(fileURLWithPath: basePath!).appendingPathComponent("model.safetensors").path)
-            if resuming {
-                try model.loadAdapter(Checkpoint(path: outPath).adapter)
-            } else {
-                model.initialiseAdapter(seed: training.seed)
-            }
+        let fileFormat: AdapterFileFormat
+        switch arguments.value(format.name) ?? "safetensors" {
+        case "safetensors": fileFormat = .safetensors
+        case "bin": fileFormat = .bin
+        case let other: throw UsageError("--format \"\(other)\" is neither safetensors nor bin")
         }
+        let (sequences, truncated) = try trainingSequences(arguments, cutoff: sequenceLength, seed: training.seed)
+        let model = try makeModel(arguments, pretraining: isPretraining, basePath: basePath, outPath: outPath, resuming: resuming,
+                                  microBatch: training.microBatchSize, length: sequenceLength, threads: threads, seed: training.seed)
         // The reference warms up for 100 steps; short runs warm up for a tenth of their steps.
         let plannedSteps = training.steps ?? max(1, training.epochs * ((sequences.count + training.batchSize - 1) / training.batchSize))
         training.warmupSteps = try arguments.integer(warmup.name, in: 0...10_000_000) ?? min(100, plannedSteps / 10)
         let run = try Trainer(model: model, sequences: sequences, options: training)
-        // Everything that must be the same for a resumed run to continue the saved one exactly.
-        let ignored: Set<String> = [resume.name, overwrite.name, saveEvery.name, SharedOptions.json.name, SharedOptions.threads.name]
-        let fingerprint = (arguments.values.filter { !ignored.contains($0.key) }.map { "\($0.key)=\($0.value)" }
-            + arguments.flags.filter { !ignored.contains($0) }).sorted().joined(separator: " ") + " threads=\(threads)"
+        let fingerprint = Self.fingerprint(arguments, threads: threads)
         if resuming {
             let state = try TrainingState.load(from: outPath, fingerprint: fingerprint)
             try run.restore(state, path: outPath)
@@ -128,7 +97,7 @@ enum TrainCommand {
             if isPretraining {
                 try model.saveBase(to: outPath, byteTokenizer: true)
             } else {
-                try model.saveAdapter(to: outPath, format: arguments.value(format.name) == "bin" ? .bin : .safetensors, baseModel: basePath!,
+                try model.saveAdapter(to: outPath, format: fileFormat, baseModel: basePath!,
                                       extraSidecar: ["training": ["steps": run.totalSteps, "step": run.step, "learning_rate": peakRate,
                                                                   "batch": training.batchSize, "micro_batch": training.microBatchSize,
                                                                   "cutoff": sequenceLength, "seed": Int(training.seed)] as [String: Any]])
@@ -157,6 +126,54 @@ enum TrainCommand {
         progress.finish()
         try save()
         FileHandle.standardError.write(Data("wrote \(outPath)\n".utf8))
+    }
+
+    /// The model to train: a new (or resumed) base, or a base with new (or resumed) adapters.
+    private static func makeModel(_ arguments: ParsedArguments, pretraining: Bool, basePath: String?, outPath: String, resuming: Bool,
+                                  microBatch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
+        if pretraining {
+            let heads = try arguments.integer(TrainCommand.heads.name, in: 1...1024) ?? 4
+            let config = ModelConfig(vocabularySize: try arguments.integer(vocabulary.name, in: ByteTokenizer.minimumVocabulary...1_000_000)
+                                         ?? ByteTokenizer.minimumVocabulary,
+                                     hiddenSize: try arguments.integer(hidden.name, in: 2...65_536) ?? 128,
+                                     intermediateSize: try arguments.integer(mlp.name, in: 1...262_144) ?? 344,
+                                     layerCount: try arguments.integer(layers.name, in: 1...1024) ?? 4, headCount: heads,
+                                     keyValueHeadCount: try arguments.integer(kvHeads.name, in: 1...1024) ?? heads)
+            let model = try LlamaModel(config: config, adapter: nil, batch: microBatch, time: length, threadCount: threads, seed: seed)
+            model.trainBase = true
+            if resuming {
+                try model.loadBase(safetensors: URL(fileURLWithPath: outPath).appendingPathComponent("model.safetensors").path)
+            } else {
+                model.initialiseBase(seed: seed)
+            }
+            return model
+        }
+        let base = basePath!
+        let configPath = URL(fileURLWithPath: base).appendingPathComponent("config.json").path
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw ModelError.invalidConfig("no config.json: \(base) is not a Hugging Face model directory")
+        }
+        let config = try ModelConfig(huggingFaceConfig: configPath)
+        guard ByteTokenizer.isDeclared(in: base) else {
+            throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(base))")
+        }
+        let model = try LlamaModel(config: config, adapter: try adapterSpec(arguments, layerCount: config.layerCount),
+                                   batch: microBatch, time: length, threadCount: threads, seed: seed)
+        try model.loadBase(safetensors: URL(fileURLWithPath: base).appendingPathComponent("model.safetensors").path)
+        if resuming {
+            try model.loadAdapter(Checkpoint(path: outPath).adapter)
+        } else {
+            model.initialiseAdapter(seed: seed)
+        }
+        return model
+    }
+
+    /// Everything that must be the same for a resumed run to continue the saved one exactly:
+    /// the options that shape the run, and the thread count (the lanes split batches by it).
+    private static func fingerprint(_ arguments: ParsedArguments, threads: Int) -> String {
+        let ignored: Set<String> = [resume.name, overwrite.name, saveEvery.name, SharedOptions.json.name, SharedOptions.threads.name]
+        return (arguments.values.filter { !ignored.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+            + arguments.flags.filter { !ignored.contains($0) }).sorted().joined(separator: " ") + " threads=\(threads)"
     }
 
     private static func number(_ arguments: ParsedArguments, _ option: OptionSpec) throws -> Double? {
