@@ -67,15 +67,16 @@ public struct Checkpoint: Sendable {
     }
 
     /// Top-K per layer and where it came from: the caller's flag, the sidecar, or the
-    /// reference default 2 (the files of the reference code do not record it).
+    /// reference default 2 (the files of the reference code do not record it). A layer with a
+    /// single expert (plain LoRA) always has top-K 1.
     public func topK(flag: Int?) -> (perLayer: [Int], source: TopKSource) {
         let layerCount = adapter.layers.count
-        if let flag { return (Array(repeating: flag, count: layerCount), .flag) }
+        if let flag { return (adapter.layers.map { $0.expertCount == 1 ? 1 : flag }, .flag) }
         if let fromSidecar = sidecar?.topK {
             let perLayer = (0..<layerCount).compactMap { fromSidecar.rank(ofLayer: $0) }
             if perLayer.count == layerCount { return (perLayer, .sidecar) }
         }
-        return (Array(repeating: 2, count: layerCount), .referenceDefault)
+        return (adapter.layers.map { min(2, $0.expertCount) }, .referenceDefault)
     }
 }
 

@@ -28,6 +28,13 @@ import Testing
         #expect(withSidecar.topK(flag: 2).perLayer == [2, 2])
     }
 
+    @Test func singleExpertLayersHaveTopKOne() throws {
+        let path = try writeTinyCheckpoint(in: scratch, name: "mixed", experts: [1, 3])
+        let checkpoint = try Checkpoint(path: path)
+        #expect(checkpoint.topK(flag: nil).perLayer == [1, 2])
+        #expect(checkpoint.topK(flag: 3).perLayer == [1, 3])
+    }
+
     @Test func sidecarThatContradictsTheTensors() throws {
         let path = try directory(sidecar: #"{"experts_per_layer": [2, 5]}"#)
         #expect(throws: CheckpointError.sidecarDisagrees(file: scratch.path("c/mola_config.json"), sidecar: [2, 5], tensors: [2, 4])) {
