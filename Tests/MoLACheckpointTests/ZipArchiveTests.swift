@@ -69,6 +69,43 @@ import Testing
         #expect(throws: ZipError.duplicateName(file: path, name: "a")) { try ZipArchive(file: MappedFile(path: path)) }
     }
 
+    /// One record "a" of one byte: its central header starts at byte 32.
+    private func patchedSingleRecord(_ patch: (inout [UInt8]) -> Void) throws -> ZipArchive {
+        var bytes = zipBytes([ZipRecord(name: "a", data: [1])])
+        patch(&bytes)
+        return try archive(bytes)
+    }
+
+    @Test func encryptedRecord() throws {
+        let zip = try patchedSingleRecord { $0[32 + 8] = 1 }  // general-purpose flag bit 0
+        #expect(throws: ZipError.encryptedRecord(file: zip.file.path, name: "a")) { try zip.storedData(of: zip.entries["a"]!) }
+    }
+
+    @Test func storedRecordWhoseSizesDisagree() throws {
+        let zip = try patchedSingleRecord { $0[32 + 24] = 9 }  // uncompressed size 9, compressed 1
+        #expect(throws: ZipError.storedSizeMismatch(file: zip.file.path, name: "a", compressed: 1, uncompressed: 9)) {
+            try zip.storedData(of: zip.entries["a"]!)
+        }
+    }
+
+    @Test func recordRunningPastTheEnd() throws {
+        let zip = try patchedSingleRecord { bytes in
+            bytes[32 + 20] = 200; bytes[32 + 24] = 200  // both sizes 200 bytes
+        }
+        #expect(throws: ZipError.recordOutOfRange(file: zip.file.path, name: "a", offset: 31, size: 200)) {
+            try zip.storedData(of: zip.entries["a"]!)
+        }
+    }
+
+    @Test func zip64LocatorPointingNowhere() throws {
+        var bytes = zipBytes([ZipRecord(name: "a", data: [1])], zip64: true)
+        // The locator's record offset: 20 bytes before the 22-byte end record, at +8.
+        let position = bytes.count - 22 - 20 + 8
+        bytes.replaceSubrange(position..<(position + 8), with: [0, 0, 0, 0, 0, 0, 0, 0])
+        let path = try scratch.write(bytes, to: "z.zip")
+        #expect(throws: ZipError.badZip64EndRecord(file: path, offset: 0)) { try ZipArchive(file: MappedFile(path: path)) }
+    }
+
     /// Cut an archive at every byte: every prefix fails cleanly (the end record is gone).
     @Test func truncatedAtEveryPoint() throws {
         let bytes = zipBytes([ZipRecord(name: "x/data.pkl", data: Array(repeating: 7, count: 40)), ZipRecord(name: "x/version", data: [0x33])])
