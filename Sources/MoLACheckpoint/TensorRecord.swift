@@ -118,11 +118,6 @@ extension TensorRecord {
         }
     }
 
-    /// The tensor as a materialised `Float` tensor (conversion from F32/F16/BF16 is exact).
-    public func tensor() throws -> Tensor {
-        Tensor(shape: shape, values: try doubles().map { Float($0) })
-    }
-
     /// Walks the multi-index in row-major order and follows the strides.
     private func gatherStrided(dtype: DType, bytes: UnsafeRawBufferPointer,
                                into destination: UnsafeMutableBufferPointer<Double>) {

@@ -86,11 +86,6 @@ extension LlamaModel {
 
     private func writeJSON(_ object: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw ModelError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
+        try AtomicFileWriter.write(data + Data("\n".utf8), to: path)
     }
 }

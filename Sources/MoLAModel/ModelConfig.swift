@@ -63,7 +63,6 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case adapterMismatch(String)
     case invalidAdapter(String)
     case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
-    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -73,7 +72,6 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case let .tensorShape(file, tensor, expected, found): "tensor \(tensor) has shape \(found), expected \(expected) (\(file))"
         case let .adapterMismatch(reason): "the adapter does not fit the base: \(reason)"
         case let .invalidAdapter(reason): "invalid adapter: \(reason)"
-        case let .cannotWrite(path, reason): "cannot write \(path): \(reason)"
         case let .tokenOutOfRange(token, position, vocabularySize):
             "token id \(token) at position \(position) is outside the vocabulary of \(vocabularySize)"
         }

@@ -5,7 +5,8 @@ import MoLATensor
 /// The training recipe: the reference's defaults where it has them.
 public struct TrainingOptions: Sendable {
     public var learningRate: Float = 3e-4
-    public var warmupSteps = 100
+    /// Warm-up steps; nil: the reference's 100, or a tenth of a shorter run.
+    public var warmupSteps: Int?
     /// Optimizer steps; when nil, `epochs` passes over the data.
     public var steps: Int?
     public var epochs = 1
@@ -107,7 +108,7 @@ public final class Trainer {
 
     /// The learning rate at `step` (0-based): linear warm-up to the peak, then linear decay to 0.
     public func learningRate(at step: Int) -> Float {
-        let warmup = options.warmupSteps
+        let warmup = options.warmupSteps ?? min(100, totalSteps / 10)
         if step < warmup { return options.learningRate * Float(step + 1) / Float(warmup) }
         let remaining = max(totalSteps - warmup, 1)
         return options.learningRate * max(0, Float(totalSteps - step) / Float(remaining))

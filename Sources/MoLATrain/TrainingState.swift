@@ -31,10 +31,7 @@ public struct TrainingState: Sendable, Equatable {
                                      "random_states": randomStates.map { String($0) }, "fingerprint": fingerprint,
                                      "parameter_checksum": String(parameterChecksum)]
         let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-        let path = url.appendingPathComponent(Self.jsonName).path
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw TrainingStateError.unreadable(path: path) }
+        try AtomicFileWriter.write(data, to: url.appendingPathComponent(Self.jsonName).path)
     }
 
     /// Reads the state saved in `directory`; the configuration must have the same fingerprint.

@@ -92,24 +92,11 @@ enum RoutingCommand {
 /// Each token's chosen experts and weights, one JSON line per token, written to a temporary
 /// file and renamed into place by `finish()`.
 final class PerTokenWriter {
-    let path: String
-    private let temporary: String
-    private let handle: FileHandle
+    private let file: AtomicFileWriter
     private var sequence = 0
 
     init(path: String) throws {
-        self.path = path
-        let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw OutputError.cannotWrite(path: path, reason: "cannot create a file there")
-        }
-        self.handle = handle
-    }
-
-    deinit {
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
+        file = try AtomicFileWriter(path: path)
     }
 
     func append(windows: [[Int]], records: [RoutingRecord], counted: [Bool]) throws {
@@ -127,13 +114,8 @@ final class PerTokenWriter {
             }
         }
         sequence += windows.count
-        try handle.write(contentsOf: Data(lines.utf8))
+        try file.write(Data(lines.utf8))
     }
 
-    func finish() throws {
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
-    }
+    func finish() throws { try file.commit() }
 }

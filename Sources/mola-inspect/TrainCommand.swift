@@ -83,9 +83,7 @@ enum TrainCommand {
         let (sequences, truncated) = try trainingSequences(arguments, cutoff: sequenceLength, seed: training.seed)
         let model = try makeModel(arguments, pretraining: isPretraining, basePath: basePath, outPath: outPath, resuming: resuming,
                                   microBatch: training.microBatchSize, length: sequenceLength, threads: threads, seed: training.seed)
-        // The reference warms up for 100 steps; short runs warm up for a tenth of their steps.
-        let plannedSteps = training.steps ?? max(1, training.epochs * ((sequences.count + training.batchSize - 1) / training.batchSize))
-        training.warmupSteps = try arguments.integer(warmup.name, in: 0...10_000_000) ?? min(100, plannedSteps / 10)
+        training.warmupSteps = try arguments.integer(warmup.name, in: 0...10_000_000)
         let run = try Trainer(model: model, sequences: sequences, options: training)
         let fingerprint = Self.fingerprint(arguments, threads: threads)
         if resuming {

@@ -60,3 +60,21 @@ import Testing
         #expect(throws: TensorFileError.unrecognisedFormat(file: text)) { try Checkpoint(path: text) }
     }
 }
+
+@Suite final class SmallErrorTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    @Test func sidecarWithAnInvalidTopK() throws {
+        let path = try scratch.write(Array(#"{"top_k": "two"}"#.utf8), to: "mola_config.json")
+        #expect(throws: AdapterConfigError.invalidField(file: path, field: "top_k", expected: "a positive integer or a list of them")) {
+            try MoLASidecar(path: path)
+        }
+    }
+
+    @Test func askingForATensorTheFileLacks() throws {
+        let path = try scratch.write(safetensorsBytes(tensors: [("a", [1], [1])]), to: "t.safetensors")
+        #expect(throws: TensorFileError.noSuchTensor(file: path, tensor: "b")) { try openTensorFile(path: path).record(named: "b") }
+    }
+}

@@ -33,6 +33,35 @@ import Testing
         let trainer = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
         assertClose([0, 1, 3, 4, 8, 11].map { Double(trainer.learningRate(at: $0)) },
                     [2.5e-4, 5e-4, 1e-3, 1e-3, 5e-4, 1.25e-4], rtol: 1e-6)
+        // Without a warm-up length: the reference's 100 steps, or a tenth of a shorter run.
+        options.warmupSteps = nil
+        options.steps = 40
+        let short = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
+        assertClose(Double(short.learningRate(at: 0)), 2.5e-4, rtol: 1e-6)
+        assertClose(Double(short.learningRate(at: 3)), 1e-3, rtol: 1e-6)
+    }
+
+    @Test func stateRoundTripAndItsRefusals() throws {
+        var options = TrainingOptions()
+        options.steps = 3
+        options.batchSize = 4
+        options.microBatchSize = 4
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let trainer = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
+        try trainer.run { _ in }
+        try trainer.state.save(to: scratch.url.path, fingerprint: "a")
+        let loaded = try TrainingState.load(from: scratch.url.path, fingerprint: "a")
+        #expect(loaded == trainer.state)
+        #expect(throws: TrainingStateError.differentConfiguration(path: scratch.path(TrainingState.jsonName), saved: "a", current: "b")) {
+            try TrainingState.load(from: scratch.url.path, fingerprint: "b")
+        }
+        #expect(throws: TrainingStateError.unreadable(path: scratch.path("nothing/\(TrainingState.jsonName)"))) {
+            try TrainingState.load(from: scratch.path("nothing"), fingerprint: "a")
+        }
+        // Parameters other than the ones the state was saved with are refused.
+        let other = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
+        #expect(throws: TrainingStateError.parametersDoNotMatch(path: "x")) { try other.restore(loaded, path: "x") }
     }
 
     @Test func sameSeedSameLossesAndTheLossFalls() throws {

@@ -14,7 +14,7 @@ public enum TorchSaveWriter {
         }
         try zip.add(name: "\(folder)/version", data: Array("3\n".utf8))
         let bytes = try zip.finish()
-        try AtomicFile.write(path) { $0.write(Data(bytes)) }
+        try AtomicFileWriter.write(Data(bytes), to: path)
     }
 
     /// The pickle of `OrderedDict((name, _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())), ...)`.

@@ -217,10 +217,4 @@ public struct RasterImage: Sendable {
         }
         self.pixels = pixels
     }
-
-    /// The pixel at (x, y) as a color (alpha ignored).
-    public func color(x: Int, y: Int) -> Color {
-        let value = pixels[y * width + x]
-        return Color(hex: value & 0xFFFFFF)
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MoLACheckpoint
 
 /// Where a command's result goes: standard output, or a file written atomically.
 ///
@@ -14,21 +15,10 @@ struct OutputDestination {
             FileHandle.standardOutput.write(Data(body.utf8))
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try Data(body.utf8).write(to: temporary)
-            // rename(2) replaces the destination atomically.
-            guard rename(temporary.path, path) == 0 else {
-                throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as OutputError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw OutputError.cannotWrite(path: path, reason: (error as NSError).localizedDescription)
+            try AtomicFileWriter.write(Data(body.utf8), to: path)
+        } catch let AtomicFileError.cannotWrite(_, reason) {
+            throw OutputError.cannotWrite(path: path, reason: reason)
         }
     }
 }
