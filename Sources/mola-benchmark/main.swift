@@ -11,14 +11,15 @@ import MoLACheckpoint
 import MoLAModel
 import MoLATrain
 
-var threads = 2, steps = 10
+var threads = 2, steps = 10, routingOnly = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--threads": threads = Int(arguments.next() ?? "") ?? threads
     case "--steps": steps = Int(arguments.next() ?? "") ?? steps
+    case "--routing-only": routingOnly = true  // for profiling the routing analysis alone
     default:
-        FileHandle.standardError.write(Data("usage: mola-benchmark [--threads N] [--steps N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: mola-benchmark [--threads N] [--steps N] [--routing-only]\n".utf8))
         exit(64)
     }
 }
@@ -45,10 +46,14 @@ let optimizer = AdamW(parameters: model.adapter)
     model.backward()
     optimizer.update()
 }
-for _ in 0..<3 { try step() }
 var start = Date()
-for _ in 0..<steps { try step() }
-let training = Double(steps * batch * time) / Date().timeIntervalSince(start)
+var training = 0.0
+if !routingOnly {
+    for _ in 0..<3 { try step() }
+    start = Date()
+    for _ in 0..<steps { try step() }
+    training = Double(steps * batch * time) / Date().timeIntervalSince(start)
+}
 
 let tap = RoutingTap()
 model.routingTap = tap
@@ -71,4 +76,4 @@ for _ in 0..<steps {
     counted += try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil).tokens
 }
 let statistics = Double(counted) / Date().timeIntervalSince(start)
-print("{\"threads\": \(threads), \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
+print("{\"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")

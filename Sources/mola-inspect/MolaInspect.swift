@@ -2,6 +2,7 @@ import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
 import MoLAPlot
+import MoLATensor
 
 /// `mola-inspect`: look inside MoLA (mixture of LoRA experts) checkpoints.
 @main
@@ -25,7 +26,7 @@ struct MolaInspect {
             exit(arguments.isEmpty ? ExitStatus.usage : ExitStatus.success)
         }
         if first == "--version" {
-            print("mola-inspect \(version)")
+            print("mola-inspect \(version) (\(LinearAlgebra.blasConfiguration); kernels: \(LinearAlgebra.blasKernelName))")
             exit(ExitStatus.success)
         }
         guard let command = commands.first(where: { $0.name == first }) else {

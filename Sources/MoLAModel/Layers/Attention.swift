@@ -42,15 +42,13 @@ enum Attention {
                                        leadingB: shape.keyValueWidth, into: p + r0 * T, leadingC: T,
                                        m: r1 - r0, n: r1, k: D, alpha: scale)
             }
-            for t in 0..<T {
-                let row = p + t * T
-                var maximum = -Float.infinity
-                for s in 0...t { maximum = max(maximum, row[s]) }
-                var sum: Float = 0
-                for s in 0...t { row[s] = exp(row[s] - maximum); sum += row[s] }
-                let inverse = 1 / sum
-                for s in 0...t { row[s] *= inverse }
-                for s in (t + 1)..<max(T, t + 1) { row[s] = 0 }
+            // The products below read each row up to the end of its causal block: zero that far.
+            for (r0, r1) in causalBlocks(T) {
+                for t in r0..<r1 {
+                    let row = p + t * T
+                    VectorMath.softmax(row, count: t + 1)
+                    (row + t + 1).update(repeating: 0, count: r1 - t - 1)
+                }
             }
             let output = out + b * T * shape.queryWidth + h * D
             for (r0, r1) in causalBlocks(T) {

@@ -1,4 +1,5 @@
 import Foundation
+import MoLATensor
 
 // Layers without matrix products, as forward/backward pairs over flat buffers.
 // Legend: N tokens (batch x time), C channels, V vocabulary.
@@ -28,8 +29,7 @@ enum RMSNorm {
                         rstd: UnsafeMutablePointer<Float>, count: Int, channels: Int, epsilon: Float) {
         for n in 0..<count {
             let row = x + n * channels
-            var sum: Float = 0
-            for c in 0..<channels { sum += row[c] * row[c] }
+            let sum = VectorMath.sumOfSquares(row, count: channels)
             let inverse = 1 / (sum / Float(channels) + epsilon).squareRoot()
             rstd[n] = inverse
             let target = out + n * channels
@@ -127,10 +127,7 @@ struct RotaryTable {
 /// SwiGLU: `h = silu(g) * u`, silu(g) = g * sigmoid(g).
 enum SwiGLU {
     static func forward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            out[i] = g / (1 + exp(-g)) * up[i]
-        }
+        VectorMath.siluProduct(gate: gate, up: up, out: out, count: count)
     }
 
     /// dg = dh * u * sigmoid(g) * (1 + g * (1 - sigmoid(g)));  du = dh * silu(g). Overwrites dGate, dUp.

@@ -36,6 +36,8 @@ final class MoLALinear {
     let gated: FloatBuffer              // G, [N, E R]
     let dropoutMask: FloatBuffer?       // [N, Cin], 0 or 1 / (1 - p)
     let droppedInput: FloatBuffer?      // [N, Cin]
+    /// Whether the last forward applied dropout (else the backward reads the input itself).
+    var droppedInLastForward = false
     // Per-expert selection counts and probability sums of the last forward (balance loss, taps).
     var selectionCounts: [Int]
     var probabilitySums: [Double]
@@ -101,17 +103,20 @@ final class MoLALinear {
                 dropped.pointer[i] = x[i] * mask.pointer[i]
             }
             input = UnsafePointer(dropped.pointer)
-        } else if let mask = dropoutMask {
-            mask.pointer.update(repeating: 1, count: count * inputWidth)
+            droppedInLastForward = true
+        } else {
+            droppedInLastForward = false
         }
         LinearAlgebra.multiply(input, adapter.values(aName), transposeB: true, into: hidden.pointer, m: count, n: width, k: inputWidth)
-        gated.pointer.update(repeating: 0, count: count * width)
+        // One pass writes every expert's columns: s * w_i where chosen, 0 elsewhere.
+        var factors = [Float](repeating: 0, count: experts)
         for n in 0..<count {
-            for slot in 0..<topK {
-                let expert = Int(chosen[n * topK + slot])
-                let factor = scale * weights.pointer[n * topK + slot]
-                let source = hidden.pointer + n * width + expert * rank, target = gated.pointer + n * width + expert * rank
-                for r in 0..<rank { target[r] = factor * source[r] }
+            for slot in 0..<topK { factors[Int(chosen[n * topK + slot])] = scale * weights.pointer[n * topK + slot] }
+            let source = hidden.pointer + n * width, target = gated.pointer + n * width
+            for e in 0..<experts {
+                let factor = factors[e]
+                for r in (e * rank)..<((e + 1) * rank) { target[r] = factor * source[r] }
+                factors[e] = 0
             }
         }
         LinearAlgebra.multiply(gated.pointer, adapter.values(bName), transposeB: true, into: out,
@@ -200,10 +205,11 @@ final class MoLALinear {
             }
         }
         // dA += dH^T dropout(x);  dx += dropout'(dH A)
-        let input = droppedInput.map { UnsafePointer($0.pointer) } ?? x
+        let dropped = droppedInLastForward ? droppedInput : nil
+        let input = dropped.map { UnsafePointer($0.pointer) } ?? x
         LinearAlgebra.multiply(dHidden, transposeA: true, input, into: adapter.gradients(aName),
                                m: width, n: inputWidth, k: count, beta: 1)
-        if let mask = dropoutMask {
+        if droppedInLastForward, let mask = dropoutMask {
             let dInput = scratch.buffer(3, count * inputWidth)
             LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dInput, m: count, n: inputWidth, k: width)
             for i in 0..<(count * inputWidth) { dx[i] += dInput[i] * mask.pointer[i] }

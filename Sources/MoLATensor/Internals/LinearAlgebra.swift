@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Safe Swift entry points to the BLAS routines the analyses use.
 ///
@@ -12,6 +13,22 @@ public enum LinearAlgebra {
     public static func setBLASThreadCount(_ count: Int) {
         precondition(count >= 1, "setBLASThreadCount: \(count) threads")
         openblas_set_num_threads(Int32(count))
+    }
+
+    /// The name of the kernel family OpenBLAS chose when it loaded (`Haswell`, `SkylakeX`, ...).
+    ///
+    /// The corresponding C function is `openblas_get_corename`.
+    public static var blasKernelName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The build OpenBLAS describes itself as (`OpenBLAS 0.3.21 DYNAMIC_ARCH ...`).
+    ///
+    /// The corresponding C function is `openblas_get_config`.
+    public static var blasConfiguration: String {
+        guard let configuration = openblas_get_config() else { return "unknown" }
+        return String(cString: configuration).trimmingCharacters(in: .whitespaces)
     }
 
     /// The Gram matrix of the rows of `matrix`: `G = M M^T`, full (both triangles filled).
