@@ -99,7 +99,13 @@ final class Lane {
     }
 
     private func run(_ layer: Int, _ kind: ProjectionKind, _ input: FloatBuffer, _ output: FloatBuffer, _ training: Bool) {
-        projection(layer, kind).forward(input.pointer, count: count, base: base, adapter: adapter, out: output.pointer,
+        let projection = projection(layer, kind)
+        // Without targets no backward can follow, so the caches the dense path keeps are not needed.
+        if !training && targets.isEmpty && projection.experts > projection.topK {
+            projection.forwardChosenExperts(input.pointer, count: count, base: base, adapter: adapter, out: output.pointer, scratch: scratch)
+            return
+        }
+        projection.forward(input.pointer, count: count, base: base, adapter: adapter, out: output.pointer,
                                         training: training, random: &random)
     }
 

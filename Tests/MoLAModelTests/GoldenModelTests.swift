@@ -55,6 +55,28 @@ import Testing
         #expect(compared == 30 + 7 * (5 + 9 + 7))
     }
 
+    /// Without targets only the chosen experts are multiplied (`forwardChosenExperts`): the
+    /// logits still match PyTorch's, and, for top-1 and top-2, the dense pass's.
+    @Test func chosenExpertsPassMatchesTheDensePass() throws {
+        let golden = try SafetensorsFile(path: "\(Self.directory)/golden.safetensors")
+        let tokens = try golden.record(named: "tokens").doubles().map { Int($0) }
+        let targets = try golden.record(named: "targets").doubles().map { $0 < 0 ? -1 : Int($0) }
+        let checkpoint = try Checkpoint(path: "\(Self.directory)/adapter")
+        for topK in [1, 2] {
+            let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: checkpoint,
+                                            topK: [topK, topK, topK], batch: 2, time: 16, threadCount: 2)
+            let tap = RoutingTap()
+            model.routingTap = tap
+            try model.forward(tokens: tokens, targets: targets)
+            let (dense, denseRecords) = (model.logits, tap.records)
+            try model.forward(tokens: tokens)
+            if topK == 2 { Self.close(model.logits, try golden.record(named: "logits").doubles(), "logits") }
+            let scale = Double(dense.map(abs).max()!)
+            assertClose(model.logits.map(Double.init), dense.map(Double.init), rtol: 1e-5, atol: 1e-6 * scale, "top-\(topK) logits")
+            #expect(tap.records.map(\.chosen) == denseRecords.map(\.chosen), "top-\(topK) choices")
+        }
+    }
+
     @Test func routingTapsRecordEveryDecision() throws {
         let checkpoint = try Checkpoint(path: "\(Self.directory)/adapter")
         let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: checkpoint, batch: 2, time: 16)

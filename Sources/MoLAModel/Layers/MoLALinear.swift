@@ -131,7 +131,7 @@ final class MoLALinear {
     }
 
     /// Router probabilities, top-K and renormalised weights (float32 softmax).
-    private func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
+    func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
         selectionCounts = Array(repeating: 0, count: experts)
         probabilitySums = Array(repeating: 0, count: experts)
         guard hasRouter else {
