@@ -1,6 +1,7 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAModel
 import MoLAPlot
 import MoLATensor
 
@@ -76,6 +77,10 @@ struct MolaInspect {
             return "pass --allow-nonfinite to report the other distances and mark these as null"
         case PlotError.unknownFormat:
             return "name the output .png, .svg or .pdf"
+        case TokenizerError.noTokenizer, TokenizerError.unsupported:
+            return "tokenise the data with the base's own tokenizer and pass the ids with --tokens FILE (a JSON array of arrays of integers)"
+        case TokenizerError.sentencePieceModelOnly:
+            return "write tokenizer.json with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR), or pass ids with --tokens"
         case CheckpointError.noTensorFile:
             return "point at the directory that trainer.save_model / model.save_pretrained wrote, or at the file itself"
         default:

@@ -21,8 +21,10 @@ enum RoutingCommand {
         summary: "Runs the base with the adapter over a dataset and reports, for every layer, projection and expert, how often it is among the top-K (count and share), its mean softmax probability over all tokens and its mean renormalised weight when chosen; per projection the balance term, the routing entropy, experts never selected and experts taking more than twice their even share. Padding is excluded.",
         options: options,
         details: """
-        Text goes through the base's tokenizer; only this project's byte-level tokenizer is built in
-        (tokenizer_config.json: "tokenizer_class": "MoLAByteTokenizer"); for other bases pass ids with --tokens.
+        Text goes through the base's tokenizer: its tokenizer.json (LLaMA 1 and 2's SentencePiece-style BPE,
+        <s> first, eos_token of tokenizer_config.json appended), or this project's byte tokenizer where
+        tokenizer_config.json declares "tokenizer_class": "MoLAByteTokenizer". Other tokenizers (byte-level
+        BPE as in LLaMA 3): tokenise with them and pass the ids with --tokens.
         """)
 
     @Sendable static func run(_ rawArguments: [String]) throws {
@@ -61,14 +63,15 @@ enum RoutingCommand {
         // Data before the model, so a bad file fails fast.
         var padding = 0
         let sequences: [[Int]]
+        let tokenizerName: String
         if let tokensPath {
             sequences = try TextDataset.loadTokens(path: tokensPath)
+            tokenizerName = "pre-tokenised"
         } else {
-            guard ByteTokenizer.isDeclared(in: basePath) else {
-                throw CommandError.failed("the base declares no tokenizer that mola-inspect can run (only \(ByteTokenizer.className) is built in); tokenise the data and pass --tokens (\(basePath))")
-            }
-            sequences = try TextDataset.load(path: dataPath!).map { ByteTokenizer().encode($0, appendEnd: true) }
-            padding = ByteTokenizer.padding
+            let tokenizer = try BaseTokenizer(baseDirectory: basePath)
+            sequences = try TextDataset.load(path: dataPath!).map { tokenizer.encode($0, appendEnd: true) }
+            padding = tokenizer.paddingId
+            tokenizerName = tokenizer.description
         }
         let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
                                         batch: batchSize, time: windowLength, threadCount: threads)
@@ -84,7 +87,7 @@ enum RoutingCommand {
                                         perToken: writer.map { writer in { try writer.append(windows: $0, records: $1, counted: $2) } })
         progress.finish()
         guard report.tokens > 0 else { throw CommandError.failed("the data holds no tokens to route") }
-        return RoutingView(basePath: basePath, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
+        return RoutingView(basePath: basePath, tokenizer: tokenizerName, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
                            includePadding: arguments.flag(includePadding.name))
     }
 }

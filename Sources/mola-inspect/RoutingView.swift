@@ -5,6 +5,8 @@ import MoLACheckpoint
 /// A routing report as a table, CSV (one row per layer, projection and expert) or JSON.
 struct RoutingView {
     let basePath: String
+    /// The tokenizer the text went through, or that ids were given (`--tokens`).
+    let tokenizer: String
     let checkpoint: Checkpoint
     let report: RoutingReport
     let topK: [Int]
@@ -29,7 +31,7 @@ struct RoutingView {
             }
         }
         var lines = [
-            "\(checkpoint.path) on \(basePath): \(groupedDigits(report.tokens)) tokens in \(report.windows) windows\(includePadding ? " (padding counted)" : ""), top-K \(topKText)",
+            "\(checkpoint.path) on \(basePath): \(groupedDigits(report.tokens)) tokens (\(tokenizer)) in \(report.windows) windows\(includePadding ? " (padding counted)" : ""), top-K \(topKText)",
             "balance: E * sum f_i * Pbar_i (1 = even); entropy: of the selection shares, divided by log E (1 = even)",
             "",
             table.rendered(),
@@ -56,6 +58,7 @@ struct RoutingView {
     var json: JSONValue {
         .object([
             ("base", .string(basePath)),
+            ("tokenizer", .string(tokenizer)),
             ("adapter", .string(checkpoint.path)),
             ("top_k", .array(topK.map(JSONValue.integer))),
             ("top_k_source", .string(topKSource.rawValue)),

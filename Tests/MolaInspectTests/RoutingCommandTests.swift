@@ -18,6 +18,36 @@ import Testing
         return directory
     }
 
+    /// The tiny base with a LLaMA-layout tokenizer.json of 300 ids (Tests/Fixtures/llama-tokenizer/vocab-300).
+    private func llamaBase(tokenizer: String = "vocab-300") throws -> String {
+        let directory = scratch.path("llama-base")
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.copyItem(atPath: "\(Self.fixture)/base", toPath: directory)
+        for file in ["tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(atPath: Fixtures.path("llama-tokenizer/\(tokenizer)/\(file)"), toPath: "\(directory)/\(file)")
+        }
+        return directory
+    }
+
+    /// Text through the base's tokenizer.json: `<s>`, the golden ids, `</s>`.
+    @Test func textThroughTheBasesTokenizerJSON() throws {
+        let text = "Where do tokens go?"
+        let data = try scratch.write(Array("\(text)\n".utf8), to: "data.txt")
+        let adapter = "\(Self.fixture)/adapter"
+        let perToken = scratch.path("tokens.jsonl")
+        let result = try runMolaInspect(["routing", "--base", try llamaBase(), adapter, "--data", data, "--json", "--per-token", perToken])
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
+        #expect((report["tokenizer"] as? String)?.hasSuffix("llama-base/tokenizer.json") == true)
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("llama-tokenizer/golden.json")))) as! [String: Any]
+        let expected = ((golden["cases"] as! [[String: Any]]).first { $0["text"] as? String == text }!["vocab_300_ids"] as! [Int]) + [2]
+        #expect(report["tokens"] as? Int == expected.count)
+        let tokens = try String(contentsOfFile: perToken, encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["token"] as! Int
+        }
+        #expect(tokens == expected)
+    }
+
     @Test func tableJSONCSVAndPerTokenFromText() throws {
         let base = try byteBase()
         let data = try scratch.write(Array("""
@@ -75,7 +105,17 @@ import Testing
         try expectFailure(["routing", "--base", notLlama, adapter, "--tokens", tokens], "not a LLaMA-family config (model_type gpt2)")
         let broken = try scratch.write(Array("{\"instruction\": \"x\", \"output\": \"y\"}\n{broken\n".utf8), to: "broken.jsonl")
         try expectFailure(["routing", "--base", try byteBase(), adapter, "--data", broken], "invalid JSON (\(broken), line 2)")
-        try expectFailure(["routing", "--base", base, adapter, "--data", broken], "the base declares no tokenizer that mola-inspect can run")
+        try expectFailure(["routing", "--base", base, adapter, "--data", broken], "the base has no tokenizer.json and does not declare the built-in byte tokenizer")
+        let text = try scratch.write(Array("The experts of lower layers are more alike.\n".utf8), to: "text.txt")
+        // The 602-piece tokenizer does not fit the base's 300-token vocabulary.
+        let wide = try llamaBase(tokenizer: ".")
+        try expectFailure(["routing", "--base", wide, adapter, "--data", text], "is outside the base's vocabulary of 300")
+        try FileManager.default.removeItem(atPath: "\(wide)/tokenizer.json")
+        try scratch.write([], to: "llama-base/tokenizer.model")
+        try expectFailure(["routing", "--base", wide, adapter, "--data", text], "the base has only tokenizer.model")
+        try scratch.write(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#.utf8),
+                          to: "llama-base/tokenizer.json")
+        try expectFailure(["routing", "--base", wide, adapter, "--data", text], "unsupported tokenizer pre_tokenizer ByteLevel")
         try expectFailure(["routing", "--base", base, adapter], status: 64, "give one of --data FILE and --tokens FILE")
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The tokenizer that goes with a base model directory.
+///
+/// This project's byte tokenizer when `tokenizer_config.json` declares it
+/// (`"tokenizer_class": "MoLAByteTokenizer"`), else the base's `tokenizer.json` read as LLaMA's
+/// SentencePiece-style BPE, with the end token (`eos_token`, appended as the reference appends it)
+/// and the padding id (`pad_token`, else 0, which the reference sets for LLaMA) from
+/// `tokenizer_config.json` when it is there.
+public struct BaseTokenizer: Sendable, CustomStringConvertible {
+    enum Kind: Sendable {
+        case bytes
+        case pieces(SentencePieceBPETokenizer)
+    }
+
+    let kind: Kind
+    /// The id appended after each example, if the base has one.
+    public let endId: Int?
+    /// The id windows are padded with (padding is excluded from statistics unless asked).
+    public let paddingId: Int
+    /// Which tokenizer this is, for reports: `MoLAByteTokenizer` or the file read.
+    public let description: String
+
+    /// - Throws: `TokenizerError`.
+    public init(baseDirectory: String) throws {
+        if ByteTokenizer.isDeclared(in: baseDirectory) {
+            kind = .bytes
+            endId = ByteTokenizer.end
+            paddingId = ByteTokenizer.padding
+            description = ByteTokenizer.className
+            return
+        }
+        let directory = URL(fileURLWithPath: baseDirectory)
+        let file = directory.appendingPathComponent("tokenizer.json").path
+        guard FileManager.default.fileExists(atPath: file) else {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer.model").path) {
+                throw TokenizerError.sentencePieceModelOnly(directory: baseDirectory)
+            }
+            throw TokenizerError.noTokenizer(directory: baseDirectory)
+        }
+        let tokenizer = try SentencePieceBPETokenizer(file: file)
+        let config = Self.config(in: directory)
+        kind = .pieces(tokenizer)
+        endId = Self.tokenName(config["eos_token"]).flatMap(tokenizer.id(of:)) ?? tokenizer.id(of: "</s>")
+        paddingId = Self.tokenName(config["pad_token"]).flatMap(tokenizer.id(of:)) ?? 0
+        description = file
+    }
+
+    /// `<bos>`-style prefix, the ids of `text`, and with `appendEnd` the end token.
+    public func encode(_ text: String, appendEnd: Bool) -> [Int] {
+        let ids = switch kind {
+        case .bytes: ByteTokenizer().encode(text)
+        case let .pieces(tokenizer): tokenizer.encode(text)
+        }
+        return ids + (appendEnd ? endId.map { [$0] } ?? [] : [])
+    }
+
+    public func decode(_ ids: [Int]) -> String {
+        switch kind {
+        case .bytes: ByteTokenizer().decode(ids)
+        case let .pieces(tokenizer): tokenizer.decode(ids)
+        }
+    }
+
+    /// `tokenizer_config.json` as an object, or empty when absent or unreadable (it is optional).
+    private static func config(in directory: URL) -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    /// `"</s>"` or `{"content": "</s>", ...}`.
+    private static func tokenName(_ value: Any?) -> String? {
+        (value as? String) ?? ((value as? [String: Any])?["content"] as? String)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// The tokenizer of LLaMA 1 and 2 bases, read from a Hugging Face `tokenizer.json`.
+///
+/// The file (JSON, written by the `tokenizers` library) holds, of what this reader uses:
+/// 1. `model`: MUST be `{"type": "BPE", "vocab": {piece: id}, "merges": ["a b" | ["a", "b"]],
+///    "unk_token", "byte_fallback", "fuse_unk", "ignore_merges"}`. Ids are unique and >= 0; each
+///    merge joins two pieces of the vocabulary into a third; earlier merges rank first.
+///    `continuing_subword_prefix` and `end_of_word_suffix` MUST be null, `dropout` null or 0.
+/// 2. `added_tokens`: `[{"id", "content"}]`, matched in the raw text before anything else
+///    (longest first) and kept whole.
+/// 3. `normalizer`: null, or `Prepend(p)` and `Replace(String s, content c)`, alone or in a
+///    `Sequence` (LLaMA 2's older files: prepend `▁`, spaces to `▁`).
+/// 4. `pre_tokenizer`: null, or `Metaspace(replacement, prepend_scheme always|first|never or
+///    add_prefix_space, split)` (newer files). Byte-level BPE (LLaMA 3, GPT-2) is refused.
+/// 5. `post_processor`: null, or `TemplateProcessing` whose `single` template puts special
+///    tokens around the sequence (LLaMA: `<s> $A`), alone or inside a `Sequence`.
+///
+/// Encoding a text segment: split it into Unicode scalars; a scalar missing from the
+/// vocabulary becomes its UTF-8 bytes as `<0xXX>` pieces (byte fallback) or `unk_token`
+/// (consecutive ones fused); then repeatedly join the adjacent pair of lowest merge rank,
+/// leftmost first, as the `tokenizers` library does.
+public struct SentencePieceBPETokenizer: Sendable {
+    public let file: String
+    let vocabulary: [String: Int]
+    let pieces: [Int: String]
+    /// (left id, right id) -> (rank, merged id).
+    let merges: [PairKey: (rank: Int, id: Int)]
+    let unknownId: Int?
+    let byteFallback: Bool
+    let fuseUnknown: Bool
+    let ignoreMerges: Bool
+    /// Added tokens, longest first: matched in the raw text and kept whole.
+    let addedTokens: [(content: [Unicode.Scalar], id: Int)]
+    let prependToSegments: String?
+    let spaceReplacement: String?
+    let metaspace: Metaspace?
+    let prefixIds: [Int]
+    let suffixIds: [Int]
+
+    struct PairKey: Hashable { let left: Int32; let right: Int32 }
+
+    struct Metaspace {
+        enum Prepend { case always, first, never }
+        let replacement: String
+        let prepend: Prepend
+        let split: Bool
+    }
+
+    /// The id of a piece (in the vocabulary or among the added tokens).
+    public func id(of piece: String) -> Int? {
+        vocabulary[piece] ?? addedTokens.first { String(String.UnicodeScalarView($0.content)) == piece }?.id
+    }
+
+    /// The largest id plus one.
+    public var size: Int { max((pieces.keys.max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1 }
+
+    /// The ids of `text` with the post-processor's special tokens around them (LLaMA: `<s>` first).
+    public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
+        var ids: [Int] = addSpecialTokens ? prefixIds : []
+        let scalars = Array(text.unicodeScalars)
+        var segmentStart = 0, index = 0
+        func flush(until end: Int) {
+            if end > segmentStart {
+                ids += encodeSegment(String(String.UnicodeScalarView(scalars[segmentStart..<end])), atStart: segmentStart == 0)
+            }
+        }
+        while index < scalars.count {
+            if let match = addedTokens.first(where: { matches($0.content, scalars, at: index) }) {
+                flush(until: index)
+                ids.append(match.id)
+                index += match.content.count
+                segmentStart = index
+            } else {
+                index += 1
+            }
+        }
+        flush(until: scalars.count)
+        return ids + (addSpecialTokens ? suffixIds : [])
+    }
+
+    /// The text of `ids`: `▁` back to spaces, byte pieces back to bytes, the leading space
+    /// the normalizer added dropped; special (added) tokens are skipped.
+    public func decode(_ ids: [Int]) -> String {
+        let added = Set(addedTokens.map(\.id))
+        var bytes: [UInt8] = []
+        let marker = spaceReplacement ?? metaspace?.replacement ?? "▁"
+        for id in ids where !added.contains(id) {
+            guard let piece = pieces[id] else { continue }
+            if byteFallback, let byte = Self.byteValue(of: piece) {
+                bytes.append(byte)
+            } else {
+                bytes += Array(piece.replacingOccurrences(of: marker, with: " ").utf8)
+            }
+        }
+        if bytes.first == UInt8(ascii: " ") && (prependToSegments != nil || metaspace?.prepend != .never) { bytes.removeFirst() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func matches(_ content: [Unicode.Scalar], _ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        guard !content.isEmpty, index + content.count <= scalars.count else { return false }
+        for offset in 0..<content.count where scalars[index + offset] != content[offset] { return false }
+        return true
+    }
+
+    /// Normalizes and pre-tokenizes one stretch of text between added tokens, then runs BPE.
+    private func encodeSegment(_ segment: String, atStart: Bool) -> [Int] {
+        var text = segment
+        if let prepend = prependToSegments { text = prepend + text }
+        if let replacement = spaceReplacement { text = text.replacingOccurrences(of: " ", with: replacement) }
+        var words = [text]
+        if let metaspace {
+            text = text.replacingOccurrences(of: " ", with: metaspace.replacement)
+            let prepend = metaspace.prepend == .always || (metaspace.prepend == .first && atStart)
+            if prepend && !text.hasPrefix(metaspace.replacement) { text = metaspace.replacement + text }
+            words = metaspace.split ? Self.splitBefore(metaspace.replacement, in: text) : [text]
+        }
+        return words.flatMap(bytePairEncode)
+    }
+
+    /// "▁a▁b" -> ["▁a", "▁b"]: each replacement character starts a word.
+    static func splitBefore(_ marker: String, in text: String) -> [String] {
+        var words: [String] = [], current = ""
+        for character in text.unicodeScalars {
+            if String(character) == marker && !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+            current.unicodeScalars.append(character)
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    private func bytePairEncode(_ word: String) -> [Int] {
+        if ignoreMerges, let whole = vocabulary[word] { return [whole] }
+        var symbols: [Int] = []
+        var previousWasUnknown = false
+        for scalar in word.unicodeScalars {
+            if let id = vocabulary[String(scalar)] {
+                symbols.append(id)
+                previousWasUnknown = false
+                continue
+            }
+            if byteFallback {
+                let bytes = Array(String(scalar).utf8).map { vocabulary[String(format: "<0x%02X>", $0)] }
+                if bytes.allSatisfy({ $0 != nil }) {
+                    symbols += bytes.map { $0! }
+                    previousWasUnknown = false
+                    continue
+                }
+            }
+            guard let unknownId else { continue }  // no unk token: the scalar is dropped, as the library does
+            if !(fuseUnknown && previousWasUnknown) { symbols.append(unknownId) }
+            previousWasUnknown = true
+        }
+        // Join the lowest-ranked pair everywhere, left to right: joining one occurrence never
+        // creates another of the same pair, so this equals the library's one-at-a-time order.
+        while symbols.count > 1 {
+            var best: (rank: Int, id: Int, left: Int, right: Int)?
+            for position in 0..<(symbols.count - 1) {
+                let key = PairKey(left: Int32(symbols[position]), right: Int32(symbols[position + 1]))
+                if let merge = merges[key], best == nil || merge.rank < best!.rank {
+                    best = (merge.rank, merge.id, symbols[position], symbols[position + 1])
+                }
+            }
+            guard let best else { break }
+            var joined: [Int] = []
+            joined.reserveCapacity(symbols.count)
+            var position = 0
+            while position < symbols.count {
+                if position + 1 < symbols.count && symbols[position] == best.left && symbols[position + 1] == best.right {
+                    joined.append(best.id)
+                    position += 2
+                } else {
+                    joined.append(symbols[position])
+                    position += 1
+                }
+            }
+            symbols = joined
+        }
+        return symbols
+    }
+
+    /// 0x41 for "<0x41>".
+    static func byteValue(of piece: String) -> UInt8? {
+        guard piece.count == 6, piece.hasPrefix("<0x"), piece.hasSuffix(">") else { return nil }
+        return UInt8(piece.dropFirst(3).prefix(2), radix: 16)
+    }
+}

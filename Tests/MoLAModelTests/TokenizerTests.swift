@@ -1,0 +1,107 @@
+// The tokenizer.json reader against the Hugging Face `tokenizers` library: golden ids from
+// Tests/Fixtures/generate_tokenizer_golden.py for a small LLaMA-layout tokenizer (byte
+// fallback, Prepend/Replace normalizer or Metaspace pre-tokenizer, `<s>` template), and every
+// malformed-file case.
+import Foundation
+import MoLATestSupport
+import Testing
+@testable import MoLAModel
+
+@Suite struct TokenizerTests {
+    static let directory = Fixtures.path("llama-tokenizer")
+
+    struct Case { let text: String; let ids: [Int]; let withoutSpecials: [Int]; let metaspace: [Int]; let vocab300: [Int]; let decoded: String }
+
+    static func cases() throws -> [Case] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/golden.json"))
+        let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return (root["cases"] as! [[String: Any]]).map {
+            Case(text: $0["text"] as! String, ids: $0["ids"] as! [Int], withoutSpecials: $0["ids_without_specials"] as! [Int],
+                 metaspace: $0["metaspace_ids"] as! [Int], vocab300: $0["vocab_300_ids"] as! [Int], decoded: $0["decoded"] as! String)
+        }
+    }
+
+    @Test func encodesAsTheTokenizersLibraryDoes() throws {
+        let legacy = try SentencePieceBPETokenizer(file: "\(Self.directory)/tokenizer.json")
+        let metaspace = try SentencePieceBPETokenizer(file: "\(Self.directory)/metaspace/tokenizer.json")
+        let small = try SentencePieceBPETokenizer(file: "\(Self.directory)/vocab-300/tokenizer.json")
+        #expect(legacy.size == 602 && small.size == 300)
+        for item in try Self.cases() {
+            #expect(legacy.encode(item.text) == item.ids, "\(item.text)")
+            #expect(legacy.encode(item.text, addSpecialTokens: false) == item.withoutSpecials, "\(item.text)")
+            #expect(metaspace.encode(item.text) == item.metaspace, "Metaspace: \(item.text)")
+            #expect(small.encode(item.text) == item.vocab300, "300 ids: \(item.text)")
+            #expect(legacy.decode(item.ids) == item.decoded, "decode: \(item.text)")
+        }
+    }
+
+    @Test func baseTokenizerFindsTheFileAndTheEndToken() throws {
+        let tokenizer = try BaseTokenizer(baseDirectory: Self.directory)
+        let ids = tokenizer.encode("Where do tokens go?", appendEnd: true)
+        #expect(ids.first == 1 && ids.last == 2)
+        #expect(tokenizer.paddingId == 0)
+        #expect(tokenizer.description.contains("tokenizer.json"))
+    }
+
+    /// Reads a tokenizer.json built from `model` and `extra` top-level fields; returns the file's path too.
+    static func read(model: [String: Any], extra: [String: Any] = [:]) -> (file: String, result: Result<SentencePieceBPETokenizer, Error>) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var root = extra
+        root["model"] = model
+        try! JSONSerialization.data(withJSONObject: root).write(to: file)
+        return (file.path, Result { try SentencePieceBPETokenizer(file: file.path) })
+    }
+
+    static func expectError(_ expected: (String) -> TokenizerError, model: [String: Any], extra: [String: Any] = [:],
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        let (file, result) = read(model: model, extra: extra)
+        switch result {
+        case .success: Issue.record("read without error, expected: \(expected(file))", sourceLocation: sourceLocation)
+        case let .failure(error): #expect(error as? TokenizerError == expected(file), sourceLocation: sourceLocation)
+        }
+    }
+
+    static var goodModel: [String: Any] { ["type": "BPE", "vocab": ["<unk>": 0, "a": 1, "b": 2, "ab": 3], "merges": ["a b"], "unk_token": "<unk>"] }
+
+    static func model(_ key: String, _ value: Any) -> [String: Any] {
+        var model = goodModel
+        model[key] = value
+        return model
+    }
+
+    @Test func malformedFilesGetTheirOwnErrors() throws {
+        #expect(try Self.read(model: Self.goodModel).result.get().encode("abc", addSpecialTokens: false) == [3, 0])
+        Self.expectError({ .unsupported(file: $0, component: "model", found: "WordPiece") }, model: Self.model("type", "WordPiece"))
+        Self.expectError({ .mergeOutsideVocabulary(file: $0, merge: "a c") }, model: Self.model("merges", ["a c"]))
+        Self.expectError({ .badIdentifier(file: $0, piece: "b", id: -1) }, model: Self.model("vocab", ["<unk>": 0, "a": 1, "b": -1]))
+        Self.expectError({ .unknownSpecialToken(file: $0, token: "<missing>") }, model: Self.model("unk_token", "<missing>"))
+        Self.expectError({ .malformed(file: $0, field: "model.vocab", expected: "an object of piece: id") }, model: Self.model("vocab", "no"))
+        Self.expectError({ .malformed(file: $0, field: "model.merges", expected: "an array") }, model: Self.model("merges", 3))
+        Self.expectError({ .unsupported(file: $0, component: "model.continuing_subword_prefix", found: "##") },
+                         model: Self.model("continuing_subword_prefix", "##"))
+        Self.expectError({ .unsupported(file: $0, component: "pre_tokenizer", found: "ByteLevel") }, model: Self.goodModel,
+                         extra: ["pre_tokenizer": ["type": "ByteLevel"]])
+        Self.expectError({ .unsupported(file: $0, component: "normalizer", found: "NFKC") }, model: Self.goodModel,
+                         extra: ["normalizer": ["type": "NFKC"]])
+        let template: [String: Any] = ["type": "TemplateProcessing",
+                                       "single": [["SpecialToken": ["id": "<bos>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]]]
+        Self.expectError({ .unknownSpecialToken(file: $0, token: "<bos>") }, model: Self.goodModel, extra: ["post_processor": template])
+        let (file, _) = Self.read(model: Self.goodModel)
+        #expect(throws: TokenizerError.unreadable(file: file, reason: "no such file or not readable")) { try SentencePieceBPETokenizer(file: file) }
+    }
+
+    @Test func unreadableFilesAndBasesWithoutATokenizer() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: TokenizerError.noTokenizer(directory: directory.path)) { try BaseTokenizer(baseDirectory: directory.path) }
+        try Data().write(to: directory.appendingPathComponent("tokenizer.model"))
+        #expect(throws: TokenizerError.sentencePieceModelOnly(directory: directory.path)) { try BaseTokenizer(baseDirectory: directory.path) }
+        let file = directory.appendingPathComponent("tokenizer.json")
+        try Data("{not json".utf8).write(to: file)
+        #expect(throws: TokenizerError.unreadable(file: file.path, reason: "not JSON")) { try SentencePieceBPETokenizer(file: file.path) }
+        try Data("[1, 2]".utf8).write(to: file)
+        #expect(throws: TokenizerError.malformed(file: file.path, field: "(top level)", expected: "an object")) { try SentencePieceBPETokenizer(file: file.path) }
+    }
+}
