@@ -58,17 +58,21 @@ def main():
         result = json.loads(output)
         ours.append((result["train_tokens_per_second"], result["routing_tokens_per_second"], memory,
                      result["routing_statistics_tokens_per_second"]))
+        kernel = result.get("blas_kernel", "unknown")
         output, memory = run([sys.executable, str(TORCH)], environment)
         match = re.search(r"train (\d+) tokens/s, routing forward (\d+) tokens/s", output)
         theirs.append((int(match.group(1)), int(match.group(2)), memory))
         version = output.split(",")[1].strip()
     best = lambda rows, column: max(row[column] for row in rows)
-    print(f"MoLA benchmark model, micro batch 8 x 128, {args.threads} threads, best of {args.rounds} alternating rounds")
+    print(f"MoLA benchmark model, micro batch 8 x 128, {args.threads} threads, best of {args.rounds} alternating rounds,"
+          f" OpenBLAS kernels {kernel} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     print(f"mola-benchmark:        train {best(ours, 0):6d} tokens/s, routing forward {best(ours, 1):6d} tokens/s, peak RSS {max(r[2] for r in ours):.0f} MB")
     print(f"PyTorch ({version}): train {best(theirs, 0):6d} tokens/s, routing forward {best(theirs, 1):6d} tokens/s, peak RSS {max(r[2] for r in theirs):.0f} MB")
     print(f"ratio:                 train {best(ours, 0) / best(theirs, 0):.2f}x, routing forward {best(ours, 1) / best(theirs, 1):.2f}x")
     print(f"routing analysis (mola-inspect routing's loop, all statistics gathered, no LM head): {best(ours, 3)} tokens/s,"
           f" {best(ours, 3) / best(theirs, 1):.2f}x PyTorch's routing forward")
+    each = [mine[3] / other[1] for mine, other in zip(ours, theirs)]
+    print(f"routing analysis / PyTorch routing forward, round by round: {min(each):.2f}x to {max(each):.2f}x")
 
 
 main()
