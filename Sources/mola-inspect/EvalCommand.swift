@@ -25,9 +25,7 @@ enum EvalCommand {
         }
         let newTokens = try arguments.integer(maxNewTokens.name, in: 1...4096) ?? 24
         let length = try arguments.integer(RoutingCommand.length.name, in: 8...65_536) ?? 512
-        guard ByteTokenizer.isDeclared(in: basePath) else {
-            throw CommandError.failed("the base declares no tokenizer that mola-inspect can run (only \(ByteTokenizer.className) is built in) (\(basePath))")
-        }
+        let tokenizer = try BaseTokenizer(baseDirectory: basePath)
         let items: [Evaluation.Item]
         if let count = try arguments.integer(TrainCommand.tasks.name, in: 1...1_000_000) {
             let generated = SyntheticTasks.generate(count: count, seed: UInt64(try arguments.integer(seed.name, in: 0...Int.max) ?? 7))
@@ -44,7 +42,7 @@ enum EvalCommand {
                                         topK: flag.flatMap { k in checkpoint.map { $0.adapter.layers.map { _ in k } } } ?? topK,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
-        let result = try Evaluation.run(items, decoder: Decoder(model: model), maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
+        let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()
         let text: String
         if arguments.flag(SharedOptions.json.name) {

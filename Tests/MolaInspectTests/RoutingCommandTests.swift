@@ -29,7 +29,7 @@ import Testing
         return directory
     }
 
-    /// Text through the base's tokenizer.json: `<s>`, the golden ids, `</s>`.
+    /// Text through the base's tokenizer.json: `<s>`, the golden ids, `</s>`; and eval through it.
     @Test func textThroughTheBasesTokenizerJSON() throws {
         let text = "Where do tokens go?"
         let data = try scratch.write(Array("\(text)\n".utf8), to: "data.txt")
@@ -46,6 +46,11 @@ import Testing
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["token"] as! Int
         }
         #expect(tokens == expected)
+        // eval generates through the same tokenizer, stopping at its </s>.
+        let questions = try scratch.write(Array(#"{"instruction": "Pick one.", "input": "", "answer": "A"}"#.utf8), to: "questions.jsonl")
+        let evaluation = try runMolaInspect(["eval", "--base", try llamaBase(), adapter, "--data", questions, "--json", "--max-new-tokens", "4"])
+        #expect(evaluation.status == 0, "\(evaluation.standardError)")
+        #expect(evaluation.standardOutput.contains("\"items\": 1"))
     }
 
     @Test func tableJSONCSVAndPerTokenFromText() throws {

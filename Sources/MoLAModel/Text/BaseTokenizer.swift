@@ -21,13 +21,21 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
     /// Which tokenizer this is, for reports: `MoLAByteTokenizer` or the file read.
     public let description: String
 
+    /// This project's byte-level tokenizer.
+    public static let bytes = BaseTokenizer(kind: .bytes, endId: ByteTokenizer.end, paddingId: ByteTokenizer.padding,
+                                            description: ByteTokenizer.className)
+
+    private init(kind: Kind, endId: Int?, paddingId: Int, description: String) {
+        self.kind = kind
+        self.endId = endId
+        self.paddingId = paddingId
+        self.description = description
+    }
+
     /// - Throws: `TokenizerError`.
     public init(baseDirectory: String) throws {
         if ByteTokenizer.isDeclared(in: baseDirectory) {
-            kind = .bytes
-            endId = ByteTokenizer.end
-            paddingId = ByteTokenizer.padding
-            description = ByteTokenizer.className
+            self = .bytes
             return
         }
         let directory = URL(fileURLWithPath: baseDirectory)
