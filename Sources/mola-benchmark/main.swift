@@ -4,7 +4,7 @@ import MoLATensor
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
-// gathered). Usage: mola-benchmark [--threads N] [--steps N]
+// gathered). Usage: mola-benchmark [--threads N] [--steps N] [--routing-only]
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
