@@ -21,7 +21,7 @@ public final class Decoder {
     private let x, norm, query, key, value, attention, middle, gate, up, activated, scores: FloatBuffer
     private let logitsBuffer: FloatBuffer
     private let rotary: RotaryTable
-    private var random = SplitMix(seed: 0)
+    private let scratch = Scratch()
 
     public init(model: LlamaModel) {
         self.model = model
@@ -107,8 +107,8 @@ public final class Decoder {
     }
 
     private func project(_ layer: Int, _ kind: ProjectionKind, _ input: FloatBuffer, _ output: FloatBuffer) {
-        model.projection(layer, kind).forward(input.pointer, count: 1, base: model.base, adapter: model.adapter,
-                                              out: output.pointer, training: false, random: &random)
+        model.projection(layer, kind).forwardWithoutBackward(input.pointer, count: 1, base: model.base, adapter: model.adapter,
+                                                             out: output.pointer, scratch: scratch)
     }
 
     /// Greedy continuation of `prompt`: up to `maxNewTokens` tokens, stopping after `stop`.

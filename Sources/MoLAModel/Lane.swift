@@ -101,9 +101,9 @@ final class Lane {
     private func run(_ layer: Int, _ kind: ProjectionKind, _ input: FloatBuffer, _ output: FloatBuffer, _ training: Bool) {
         let projection = projection(layer, kind)
         // Without targets no backward can follow, so the caches the dense path keeps are not needed.
-        if !training && targets.isEmpty && projection.experts > projection.topK {
-            projection.forwardChosenExperts(input.pointer, count: count, base: base, adapter: adapter, out: output.pointer, scratch: scratch)
-            return
+        if !training && targets.isEmpty {
+            return projection.forwardWithoutBackward(input.pointer, count: count, base: base, adapter: adapter,
+                                                     out: output.pointer, scratch: scratch)
         }
         projection.forward(input.pointer, count: count, base: base, adapter: adapter, out: output.pointer,
                                         training: training, random: &random)

@@ -50,10 +50,6 @@ public enum VectorMath {
         return result
     }
 
-    /// `e^x`, one element (the vector kernel's first lane), for remainders of vector loops.
-    @inlinable
-    public static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
-
     /// The largest of `count` values (`-infinity` when `count` is 0).
     public static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = Vector(repeating: -.infinity)
@@ -63,12 +59,10 @@ public enum VectorMath {
             lanes.replace(with: x, where: x .> lanes)
             index += 8
         }
-        var result = -Float.infinity
-        for lane in 0..<8 { result = max(result, lanes[lane]) }
-        while index < count {
-            result = max(result, values[index])
-            index += 1
-        }
+        let rest = partialLoad(values + index, count: count - index, filling: -.infinity)
+        lanes.replace(with: rest, where: rest .> lanes)
+        var result = lanes[0]
+        for lane in 1..<8 { result = max(result, lanes[lane]) }
         return result
     }
 
@@ -81,12 +75,9 @@ public enum VectorMath {
             lanes += x * x
             index += 8
         }
-        var result = lanes.sum()
-        while index < count {
-            result += values[index] * values[index]
-            index += 1
-        }
-        return result
+        let rest = partialLoad(values + index, count: count - index, filling: 0)
+        lanes += rest * rest
+        return lanes.sum()
     }
 
     /// Overwrites `row` with `softmax(row)`: `e^(x_i - max) / sum_j e^(x_j - max)`.
@@ -101,13 +92,11 @@ public enum VectorMath {
             sums += e
             index += 8
         }
-        var sum = sums.sum()
-        while index < count {
-            row[index] = exp(row[index] - largest[0])
-            sum += row[index]
-            index += 1
-        }
-        scale(row, count: count, by: 1 / sum)
+        // The tail in one vector: padding of -infinity contributes e^-inf = 0.
+        let rest = exp(partialLoad(row + index, count: count - index, filling: -.infinity) - largest)
+        partialStore(rest, row + index, count: count - index)
+        sums += rest
+        scale(row, count: count, by: 1 / sums.sum())
     }
 
     /// `values *= factor`.
@@ -131,11 +120,22 @@ public enum VectorMath {
             store(g / (1 + exp(-g)) * load(up + index), out + index)
             index += 8
         }
-        while index < count {
-            let g = gate[index]
-            out[index] = g / (1 + exp(-g)) * up[index]
-            index += 1
-        }
+        let rest = count - index
+        let g = partialLoad(gate + index, count: rest, filling: 0)
+        partialStore(g / (1 + exp(-g)) * partialLoad(up + index, count: rest, filling: 0), out + index, count: rest)
+    }
+
+    /// The first `count` (0 to 7) values, the other lanes `filling`: vector loops' tails.
+    @inline(__always)
+    static func partialLoad(_ pointer: UnsafePointer<Float>, count: Int, filling: Float) -> Vector {
+        var vector = Vector(repeating: filling)
+        for lane in 0..<count { vector[lane] = pointer[lane] }
+        return vector
+    }
+
+    @inline(__always)
+    static func partialStore(_ vector: Vector, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        for lane in 0..<count { pointer[lane] = vector[lane] }
     }
 
     @inlinable @inline(__always)

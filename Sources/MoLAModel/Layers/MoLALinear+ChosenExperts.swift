@@ -1,6 +1,17 @@
 import MoLATensor
 
 extension MoLALinear {
+    /// The forward of a pass no backward follows (routing, evaluation, generation), without
+    /// dropout: the chosen experts only when some go unchosen (E > K), else the dense forward.
+    func forwardWithoutBackward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
+                                out: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        guard experts > topK else {
+            var unused = SplitMix(seed: 0)  // no dropout outside training: nothing draws from it
+            return forward(x, count: count, base: base, adapter: adapter, out: out, training: false, random: &unused)
+        }
+        forwardChosenExperts(x, count: count, base: base, adapter: adapter, out: out, scratch: scratch)
+    }
+
     /// y = x W0^T + sum over chosen experts, computed for the tokens that chose each expert only.
     ///
     /// ```
@@ -10,14 +21,10 @@ extension MoLALinear {
     ///   y[S_i] += H_i B_i^T                   [n_i, Cout]  scattered
     /// ```
     /// The dense `forward` multiplies every expert for every token and zeroes the unchosen ones;
-    /// this does `K / E` of that work, in products of `n_i` rows. It keeps no caches, so it
-    /// serves passes without a backward (routing, evaluation). Without dropout.
-    func forwardChosenExperts(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                              out: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        LinearAlgebra.multiply(x, base.values(baseName), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
-        guard experts > 0 else { return }
-        precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
-        route(x, count: count, adapter: adapter)
+    /// this does `K / E` of that work, in products of `n_i` rows. It keeps no caches for a backward.
+    private func forwardChosenExperts(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
+                                      out: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        guard baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
         droppedInLastForward = false
         // Tokens grouped by expert (counting sort over the chosen slots), with their weights.
         var starts = [Int](repeating: 0, count: experts + 1)

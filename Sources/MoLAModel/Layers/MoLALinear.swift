@@ -91,10 +91,7 @@ final class MoLALinear {
     func forward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
                  out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix) {
         let width = experts * rank
-        LinearAlgebra.multiply(x, base.values(baseName), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
-        guard experts > 0 else { return }  // not adapted: the base projection alone
-        precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
-        route(x, count: count, adapter: adapter)
+        guard baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
         var input = x
         if training, let mask = dropoutMask, let dropped = droppedInput {
             let keep = 1 / (1 - dropout)
@@ -121,6 +118,16 @@ final class MoLALinear {
         }
         LinearAlgebra.multiply(gated.pointer, adapter.values(bName), transposeB: true, into: out,
                                m: count, n: outputWidth, k: width, beta: 1)
+    }
+
+    /// `out = x W0^T`, then the router's decisions; false when the projection is not adapted.
+    func baseProductAndRoute(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
+                             out: UnsafeMutablePointer<Float>) -> Bool {
+        LinearAlgebra.multiply(x, base.values(baseName), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
+        guard experts > 0 else { return false }  // not adapted: the base projection alone
+        precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
+        route(x, count: count, adapter: adapter)
+        return true
     }
 
     /// Only the routing decisions, for a projection whose output nobody reads (the last
