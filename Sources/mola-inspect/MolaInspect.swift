@@ -59,13 +59,15 @@ struct MolaInspect {
         var lines = ["error: \(error)"]
         if error is UsageError {
             lines.append("hint: run `mola-inspect \(command ?? "--help")\(command == nil ? "" : " --help")` for usage")
-        } else if let hint = hint(for: error) {
+        } else if let hint = hint(for: error, command: command) {
             lines.append("hint: \(hint)")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
-    static func hint(for error: Error) -> String? {
+    static func hint(for error: Error, command: String?) -> String? {
+        // Only routing reads pre-tokenised ids.
+        let tokensInstead = command == "routing" ? ", or tokenise with the base's own tokenizer and pass the ids with --tokens FILE" : ""
         switch error {
         case PickleError.disallowedGlobal:
             return "a checkpoint of tensors only needs torch storages and OrderedDict; this file asks for more, so it was not loaded"
@@ -78,9 +80,9 @@ struct MolaInspect {
         case PlotError.unknownFormat:
             return "name the output .png, .svg or .pdf"
         case TokenizerError.noTokenizer, TokenizerError.unsupported:
-            return "tokenise the data with the base's own tokenizer and pass the ids with --tokens FILE (a JSON array of arrays of integers)"
+            return "mola-inspect runs LLaMA 1/2 tokenizer.json files and its own byte tokenizer" + tokensInstead
         case TokenizerError.sentencePieceModelOnly:
-            return "write tokenizer.json with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR), or pass ids with --tokens"
+            return "write tokenizer.json with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR)" + tokensInstead
         case CheckpointError.noTensorFile:
             return "point at the directory that trainer.save_model / model.save_pretrained wrote, or at the file itself"
         default:

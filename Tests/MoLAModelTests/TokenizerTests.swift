@@ -43,6 +43,26 @@ import Testing
         #expect(tokenizer.description.contains("tokenizer.json"))
     }
 
+    /// `eos_token` and `pad_token` in either spelling of tokenizer_config.json.
+    @Test func endAndPaddingTokensFromTheConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(atPath: "\(Self.directory)/tokenizer.json", toPath: directory.appendingPathComponent("tokenizer.json").path)
+        try Data(#"{"eos_token": {"content": "<unk>"}, "pad_token": "</s>"}"#.utf8).write(to: directory.appendingPathComponent("tokenizer_config.json"))
+        let tokenizer = try BaseTokenizer(baseDirectory: directory.path)
+        #expect(tokenizer.endId == 0 && tokenizer.paddingId == 2)
+        #expect(tokenizer.encode("a", appendEnd: true).last == 0)
+    }
+
+    /// Without a normalizer or pre-tokenizer nothing adds a leading space, so decoding keeps one.
+    @Test func decodingKeepsALeadingSpaceNothingAdded() throws {
+        let model: [String: Any] = ["type": "BPE", "vocab": ["<unk>": 0, " ": 1, "a": 2], "merges": [], "unk_token": "<unk>"]
+        let tokenizer = try Self.read(model: model).result.get()
+        #expect(tokenizer.encode(" a", addSpecialTokens: false) == [1, 2])
+        #expect(tokenizer.decode([1, 2]) == " a")
+    }
+
     /// Reads a tokenizer.json built from `model` and `extra` top-level fields; returns the file's path too.
     static func read(model: [String: Any], extra: [String: Any] = [:]) -> (file: String, result: Result<SentencePieceBPETokenizer, Error>) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString).json")
@@ -87,6 +107,20 @@ import Testing
         let template: [String: Any] = ["type": "TemplateProcessing",
                                        "single": [["SpecialToken": ["id": "<bos>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]]]
         Self.expectError({ .unknownSpecialToken(file: $0, token: "<bos>") }, model: Self.goodModel, extra: ["post_processor": template])
+        Self.expectError({ .unsupported(file: $0, component: "model.dropout", found: "0.1") }, model: Self.model("dropout", 0.1))
+        Self.expectError({ .malformed(file: $0, field: "added_tokens[0]", expected: "{\"id\": integer, \"content\": string}") },
+                         model: Self.goodModel, extra: ["added_tokens": [["content": "<s>"]]])
+        Self.expectError({ .badIdentifier(file: $0, piece: "<s>", id: 1) }, model: Self.goodModel,
+                         extra: ["added_tokens": [["id": 1, "content": "<s>"]]])
+        Self.expectError({ .unsupported(file: $0, component: "normalizer", found: "Replace other than spaces") }, model: Self.goodModel,
+                         extra: ["normalizer": ["type": "Replace", "pattern": ["String": "x"], "content": "y"]])
+        let replaceThenPrepend: [[String: Any]] = [["type": "Replace", "pattern": ["String": " "], "content": "▁"], ["type": "Prepend", "prepend": "▁"]]
+        Self.expectError({ .unsupported(file: $0, component: "normalizer", found: "Replace before Prepend") }, model: Self.goodModel,
+                         extra: ["normalizer": ["type": "Sequence", "normalizers": replaceThenPrepend]])
+        Self.expectError({ .unsupported(file: $0, component: "pre_tokenizer.prepend_scheme", found: "sometimes") }, model: Self.goodModel,
+                         extra: ["pre_tokenizer": ["type": "Metaspace", "prepend_scheme": "sometimes"]])
+        Self.expectError({ .unsupported(file: $0, component: "post_processor", found: "BertProcessing") }, model: Self.goodModel,
+                         extra: ["post_processor": ["type": "BertProcessing"]])
         let (file, _) = Self.read(model: Self.goodModel)
         #expect(throws: TokenizerError.unreadable(file: file, reason: "no such file or not readable")) { try SentencePieceBPETokenizer(file: file) }
     }

@@ -51,6 +51,10 @@ import Testing
         let evaluation = try runMolaInspect(["eval", "--base", try llamaBase(), adapter, "--data", questions, "--json", "--max-new-tokens", "4"])
         #expect(evaluation.status == 0, "\(evaluation.standardError)")
         #expect(evaluation.standardOutput.contains("\"items\": 1"))
+        // A base without a tokenizer: eval's hint does not offer --tokens, which only routing has.
+        let bare = try runMolaInspect(["eval", "--base", "\(Self.fixture)/base", adapter, "--data", questions])
+        #expect(bare.status == 1 && bare.standardError.contains("the base has no tokenizer.json"), "\(bare.standardError)")
+        #expect(bare.standardError.contains("hint: ") && !bare.standardError.contains("--tokens"), "\(bare.standardError)")
     }
 
     @Test func tableJSONCSVAndPerTokenFromText() throws {

@@ -65,22 +65,21 @@ extension SentencePieceBPETokenizer {
             added.append((Array(content.unicodeScalars), id))
         }
         added.sort { $0.content.count > $1.content.count }
+        let addedIds = Dictionary(added.map { (String(String.UnicodeScalarView($0.content)), $0.id) }, uniquingKeysWith: { first, _ in first })
+        let lookUp = { (token: String) in vocabulary[token] ?? addedIds[token] }
 
         var unknownId: Int?
         if let unknown = model["unk_token"] as? String {
-            guard let id = vocabulary[unknown] ?? added.first(where: { String(String.UnicodeScalarView($0.content)) == unknown })?.id else {
-                throw TokenizerError.unknownSpecialToken(file: file, token: unknown)
-            }
+            guard let id = lookUp(unknown) else { throw TokenizerError.unknownSpecialToken(file: file, token: unknown) }
             unknownId = id
         }
         let normalizer = try Self.normalizer(root["normalizer"], file: file)
         let metaspace = try Self.metaspace(root["pre_tokenizer"], file: file)
-        let (prefix, suffix) = try Self.template(root["post_processor"], file: file) { token in
-            vocabulary[token] ?? added.first(where: { String(String.UnicodeScalarView($0.content)) == token })?.id
-        }
+        let (prefix, suffix) = try Self.template(root["post_processor"], file: file, lookUp: lookUp)
         self.init(file: file, vocabulary: vocabulary, pieces: pieces, merges: merges, unknownId: unknownId,
                   byteFallback: model["byte_fallback"] as? Bool ?? false, fuseUnknown: model["fuse_unk"] as? Bool ?? false,
-                  ignoreMerges: model["ignore_merges"] as? Bool ?? false, addedTokens: added,
+                  ignoreMerges: model["ignore_merges"] as? Bool ?? false, addedTokens: added, addedTokenIds: addedIds,
+                  byteIds: (0...255).map { vocabulary[String(format: "<0x%02X>", $0)] },
                   prependToSegments: normalizer.prepend, spaceReplacement: normalizer.spaceReplacement, metaspace: metaspace,
                   prefixIds: prefix, suffixIds: suffix)
     }

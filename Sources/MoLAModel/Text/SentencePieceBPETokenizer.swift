@@ -32,6 +32,10 @@ public struct SentencePieceBPETokenizer: Sendable {
     let ignoreMerges: Bool
     /// Added tokens, longest first: matched in the raw text and kept whole.
     let addedTokens: [(content: [Unicode.Scalar], id: Int)]
+    /// The same by text, for looking special tokens up.
+    let addedTokenIds: [String: Int]
+    /// The `<0xXX>` piece of each byte value, where the vocabulary has it.
+    let byteIds: [Int?]
     let prependToSegments: String?
     let spaceReplacement: String?
     let metaspace: Metaspace?
@@ -49,11 +53,11 @@ public struct SentencePieceBPETokenizer: Sendable {
 
     /// The id of a piece (in the vocabulary or among the added tokens).
     public func id(of piece: String) -> Int? {
-        vocabulary[piece] ?? addedTokens.first { String(String.UnicodeScalarView($0.content)) == piece }?.id
+        vocabulary[piece] ?? addedTokenIds[piece]
     }
 
     /// The largest id plus one.
-    public var size: Int { max((pieces.keys.max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1 }
+    public var size: Int { max(pieces.keys.max() ?? -1, addedTokenIds.values.max() ?? -1) + 1 }
 
     /// The ids of `text` with the post-processor's special tokens around them (LLaMA: `<s>` first).
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
@@ -82,7 +86,7 @@ public struct SentencePieceBPETokenizer: Sendable {
     /// The text of `ids`: `▁` back to spaces, byte pieces back to bytes, the leading space
     /// the normalizer added dropped; special (added) tokens are skipped.
     public func decode(_ ids: [Int]) -> String {
-        let added = Set(addedTokens.map(\.id))
+        let added = Set(addedTokenIds.values)
         var bytes: [UInt8] = []
         let marker = spaceReplacement ?? metaspace?.replacement ?? "▁"
         for id in ids where !added.contains(id) {
@@ -93,7 +97,8 @@ public struct SentencePieceBPETokenizer: Sendable {
                 bytes += Array(piece.replacingOccurrences(of: marker, with: " ").utf8)
             }
         }
-        if bytes.first == UInt8(ascii: " ") && (prependToSegments != nil || metaspace?.prepend != .never) { bytes.removeFirst() }
+        let addsLeadingSpace = prependToSegments != nil || (metaspace.map { $0.prepend != .never } ?? false)
+        if bytes.first == UInt8(ascii: " ") && addsLeadingSpace { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -143,9 +148,9 @@ public struct SentencePieceBPETokenizer: Sendable {
                 continue
             }
             if byteFallback {
-                let bytes = Array(String(scalar).utf8).map { vocabulary[String(format: "<0x%02X>", $0)] }
-                if bytes.allSatisfy({ $0 != nil }) {
-                    symbols += bytes.map { $0! }
+                let bytes = String(scalar).utf8.compactMap { byteIds[Int($0)] }
+                if bytes.count == String(scalar).utf8.count {
+                    symbols += bytes
                     previousWasUnknown = false
                     continue
                 }
