@@ -10,7 +10,10 @@ let package = Package(
         .executable(name: "mola-inspect", targets: ["mola-inspect"]),
         .library(name: "MoLATensor", targets: ["MoLATensor"]),
         .library(name: "MoLACheckpoint", targets: ["MoLACheckpoint"]),
+        .library(name: "MoLAFiles", targets: ["MoLAFiles"]),
+        .library(name: "MoLAText", targets: ["MoLAText"]),
         .library(name: "MoLAAnalysis", targets: ["MoLAAnalysis"]),
+        .library(name: "MoLARouting", targets: ["MoLARouting"]),
         .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
         .library(name: "MoLAModel", targets: ["MoLAModel"]),
         .library(name: "MoLATrain", targets: ["MoLATrain"]),
@@ -25,25 +28,39 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
 
-        // Libraries, dependencies pointing one way: tensor <- checkpoint <- analysis <- CLI.
+        // Libraries, dependencies pointing one way (each line below depends only on lines above it).
+        // Atomic file writes and the JSON documents every format type reads and writes through.
+        .target(name: "MoLAFiles"),
+        // Element types, vectorised math, the BLAS and LAPACK wrappers.
         .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
-        .target(name: "MoLACheckpoint", dependencies: ["MoLATensor"]),
-        // The LLaMA decoder with MoLA adapters, forward and backward; below analyses and trainer.
-        .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint"]),
-        .target(name: "MoLATrain", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor"]),
-        .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel"]),
+        // The file formats (safetensors, torch.save, adapter_config.json, the sidecar) and the adapter model.
+        .target(name: "MoLACheckpoint", dependencies: ["MoLATensor", "MoLAFiles"]),
+        // Tokenizers, datasets and prompt templates: text to token ids; knows nothing of models.
+        .target(name: "MoLAText", dependencies: ["MoLAFiles"]),
+        // The LLaMA decoder with MoLA adapters, forward and backward; below routing and the trainer.
+        .target(name: "MoLAModel", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAFiles"]),
+        // Expert redundancy and finiteness: from the adapter's weights alone, no model.
+        .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAFiles"]),
+        // Routing statistics: the model run over data, every router's choices gathered.
+        .target(name: "MoLARouting", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLAFiles"]),
+        .target(name: "MoLATrain", dependencies: ["MoLAModel", "MoLAText", "MoLACheckpoint", "MoLATensor", "MoLAFiles"]),
         // Draws numbers and labels; knows nothing about checkpoints.
-        .target(name: "MoLAPlot", dependencies: ["CCairo"]),
+        .target(name: "MoLAPlot", dependencies: ["CCairo", "MoLAFiles"]),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot", "MoLATrain"]),
+                          dependencies: ["MoLATensor", "MoLAFiles", "MoLACheckpoint", "MoLAText", "MoLAModel", "MoLAAnalysis",
+                                         "MoLARouting", "MoLAPlot", "MoLATrain"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
-        .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint", "MoLAAnalysis"]),
+        .executableTarget(name: "mola-benchmark", dependencies: ["MoLATensor", "MoLAModel", "MoLARouting", "MoLATrain", "MoLACheckpoint"]),
 
+        .testTarget(name: "MoLAFilesTests", dependencies: ["MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLAFiles", "MoLATestSupport"]),
+        .testTarget(name: "MoLARoutingTests",
+                    dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
+        .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
                     dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),

@@ -1,7 +1,7 @@
 import MoLACheckpoint
 
 /// Which matrix of each expert the redundancy analysis compares.
-public enum RedundancyMetric: String, Sendable, CaseIterable {
+public enum RedundancyMetric: String, Sendable, CaseIterable, Codable {
     /// The expert's weight update `dW_i = s * B_i A_i` (`d_out x d_in`), never formed.
     case delta
     /// `A_i` alone (`rank x d_in`): mostly initialisation noise, since A starts random.

@@ -66,25 +66,12 @@ public struct Checkpoint: Sendable {
         config?.alpha != nil ? Self.configFileName : "reference default; no lora_alpha in a config"
     }
 
-    /// Top-K per layer and where it came from: the caller's flag, the sidecar, or the
-    /// reference default 2 (the files of the reference code do not record it). A layer with a
-    /// single expert (plain LoRA) always has top-K 1.
-    public func topK(flag: Int?) -> (perLayer: [Int], source: TopKSource) {
-        let layerCount = adapter.layers.count
-        if let flag { return (adapter.layers.map { $0.expertCount == 1 ? 1 : flag }, .flag) }
-        if let fromSidecar = sidecar?.topK {
-            let perLayer = (0..<layerCount).compactMap { fromSidecar.rank(ofLayer: $0) }
-            if perLayer.count == layerCount { return (perLayer, .sidecar) }
-        }
-        return (adapter.layers.map { min(2, $0.expertCount) }, .referenceDefault)
+    /// Top-K per layer and where it came from (`TopKPolicy`), with `requested` the caller's K.
+    ///
+    /// - Throws: `TopKError` when a layer has fewer experts than asked.
+    public func topK(requested: Int?) throws -> TopKResolution {
+        try TopKPolicy.resolve(requested: requested, recorded: sidecar?.topK, expertsPerLayer: adapter.allocation.expertsPerLayer)
     }
-}
-
-/// Where a top-K value came from.
-public enum TopKSource: String, Sendable {
-    case flag = "--top-k"
-    case sidecar = "mola_config.json"
-    case referenceDefault = "reference default; the files do not record it"
 }
 
 /// A path that is not a usable checkpoint.

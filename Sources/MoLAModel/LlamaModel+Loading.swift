@@ -1,44 +1,6 @@
 import Foundation
 import MoLACheckpoint
 
-extension ModelConfig {
-    /// Reads a Hugging Face `config.json` of a LLaMA-family model.
-    ///
-    /// - Throws: `ModelError.notLlama` for another architecture, `.invalidConfig` for missing or
-    ///   unsupported fields.
-    public init(huggingFaceConfig path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
-            throw ModelError.invalidConfig("\(path) is not a JSON object")
-        }
-        let type = fields["model_type"] as? String ?? "unknown"
-        let architectures = fields["architectures"] as? [String] ?? []
-        guard type == "llama" || architectures.contains("LlamaForCausalLM") else {
-            throw ModelError.notLlama(file: path, found: type)
-        }
-        func integer(_ name: String) throws -> Int {
-            guard let value = fields[name] as? Int, value > 0 else {
-                throw ModelError.invalidConfig("\(name) is missing or not a positive integer (\(path))")
-            }
-            return value
-        }
-        if let activation = fields["hidden_act"] as? String, activation != "silu" {
-            throw ModelError.invalidConfig("hidden_act \(activation) is not supported, only silu (\(path))")
-        }
-        if let scaling = fields["rope_scaling"], !(scaling is NSNull) {
-            throw ModelError.invalidConfig("rope_scaling is not supported (\(path))")
-        }
-        self.init(vocabularySize: try integer("vocab_size"), hiddenSize: try integer("hidden_size"),
-                  intermediateSize: try integer("intermediate_size"), layerCount: try integer("num_hidden_layers"),
-                  headCount: try integer("num_attention_heads"),
-                  keyValueHeadCount: fields["num_key_value_heads"] as? Int,
-                  ropeTheta: (fields["rope_theta"] as? NSNumber)?.doubleValue ?? 10_000,
-                  rmsNormEpsilon: (fields["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6,
-                  tiedEmbeddings: fields["tie_word_embeddings"] as? Bool ?? false)
-        try validate()
-    }
-}
-
 extension AdapterSpec {
     /// The spec of an adapter read from a checkpoint (experts, ranks, alpha from its files;
     /// top-K as given, capped at each layer's expert count by the caller's choice).
@@ -82,7 +44,7 @@ extension LlamaModel {
     /// MoLA adapter (a checkpoint written by the reference code or by this project).
     ///
     /// - Parameters:
-    ///   - topK: top-K per layer for the adapter (see `Checkpoint.topK(flag:)`).
+    ///   - topK: top-K per layer for the adapter (see `TopKPolicy`; default: the checkpoint's).
     /// - Throws: `ModelError` for a base that is not LLaMA or an adapter that does not fit it,
     ///   and the readers' errors.
     public static func load(baseDirectory: String, adapter checkpoint: Checkpoint?, topK: [Int]? = nil,
@@ -105,7 +67,7 @@ extension LlamaModel {
                     throw ModelError.adapterMismatch("\(projection.label) maps \(projection.inputWidth) -> \(projection.outputWidth), the base's \(input) -> \(output)")
                 }
             }
-            spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(flag: nil).perLayer)
+            spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(requested: nil).perLayer)
             spec?.balanceCoefficient = balanceCoefficient
         }
         let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)

@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// Output formats, chosen by the file's extension.
 public enum FigureFormat: String, Sendable, CaseIterable {
@@ -33,15 +34,12 @@ public enum ChartFile {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw PlotError.cannotWrite(path: path, reason: "the directory \(directory.path) does not exist")
         }
-        let temporary = directory.appendingPathComponent(".\(destination.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try render(chart, format: format, size: size, to: temporary.path, reportedPath: path)
-            guard rename(temporary.path, path) == 0 else {
-                throw PlotError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            try AtomicFileWriter.produce(path) { temporary in
+                try render(chart, format: format, size: size, to: temporary, reportedPath: path)
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        } catch let AtomicFileError.cannotWrite(path, reason) {
+            throw PlotError.cannotWrite(path: path, reason: reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MoLAModel
+import MoLAText
 
 /// Accuracy by generation, as the reference evaluates: greedy decoding, then the answer taken
 /// from the text with `The answer is ([A-Z]).` (exactly one match, else wrong) or

@@ -1,4 +1,5 @@
 import MoLAModel
+import MoLAText
 
 /// One training sequence: tokens and next-token targets (negative = not trained on), both
 /// `cutoff` long (padded).

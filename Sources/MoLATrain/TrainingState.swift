@@ -1,5 +1,6 @@
 import Foundation
 import MoLACheckpoint
+import MoLAFiles
 
 /// What a run needs beyond its parameters to continue exactly where it stopped: the step, the
 /// data position, the optimizer's moments and the dropout generators.
@@ -27,31 +28,49 @@ public struct TrainingState: Sendable, Equatable {
         try SafetensorsWriter.write([.init(name: "first_moment", shape: [firstMoment.count], values: firstMoment),
                                      .init(name: "second_moment", shape: [secondMoment.count], values: secondMoment)],
                                     to: url.appendingPathComponent(Self.momentsName).path)
-        let fields: [String: Any] = ["step": step, "epoch": epoch, "queue": queue, "optimizer_step": optimizerStep,
-                                     "random_states": randomStates.map { String($0) }, "fingerprint": fingerprint,
-                                     "parameter_checksum": String(parameterChecksum)]
-        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-        try AtomicFileWriter.write(data, to: url.appendingPathComponent(Self.jsonName).path)
+        let counters = Counters(step: step, epoch: epoch, queue: queue, optimizerStep: optimizerStep,
+                                randomStates: randomStates.map { String($0) }, fingerprint: fingerprint,
+                                parameterChecksum: String(parameterChecksum))
+        try JSONDocument.write(counters, to: url.appendingPathComponent(Self.jsonName).path)
     }
 
     /// Reads the state saved in `directory`; the configuration must have the same fingerprint.
     public static func load(from directory: String, fingerprint: String) throws -> TrainingState {
         let url = URL(fileURLWithPath: directory)
         let path = url.appendingPathComponent(jsonName).path
-        guard let data = FileManager.default.contents(atPath: path),
-              let fields = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let step = fields["step"] as? Int, let epoch = fields["epoch"] as? Int, let queue = fields["queue"] as? [Int],
-              let optimizerStep = fields["optimizer_step"] as? Int, let saved = fields["fingerprint"] as? String,
-              let randomStates = (fields["random_states"] as? [String])?.compactMap(UInt64.init),
-              let checksum = (fields["parameter_checksum"] as? String).flatMap(UInt64.init) else {
-            throw TrainingStateError.unreadable(path: path)
+        guard FileManager.default.fileExists(atPath: path) else { throw TrainingStateError.unreadable(path: path) }
+        let counters = try JSONDocument.read(Counters.self, from: path)
+        let randomStates = counters.randomStates.compactMap(UInt64.init)
+        guard randomStates.count == counters.randomStates.count, let checksum = UInt64(counters.parameterChecksum) else {
+            throw JSONDocumentError.invalidField(file: path, field: randomStates.count == counters.randomStates.count ? "parameter_checksum" : "random_states",
+                                                 expected: "unsigned 64-bit integers written as strings")
         }
-        guard saved == fingerprint else { throw TrainingStateError.differentConfiguration(path: path, saved: saved, current: fingerprint) }
+        guard counters.fingerprint == fingerprint else {
+            throw TrainingStateError.differentConfiguration(path: path, saved: counters.fingerprint, current: fingerprint)
+        }
         let moments = try SafetensorsFile(path: url.appendingPathComponent(momentsName).path)
-        return TrainingState(step: step, epoch: epoch, queue: queue, optimizerStep: optimizerStep,
+        return TrainingState(step: counters.step, epoch: counters.epoch, queue: counters.queue, optimizerStep: counters.optimizerStep,
                              firstMoment: try moments.record(named: "first_moment").doubles().map { Float($0) },
                              secondMoment: try moments.record(named: "second_moment").doubles().map { Float($0) },
                              randomStates: randomStates, parameterChecksum: checksum)
+    }
+
+    /// `trainer_state.json`: the counters, the data order and what the state belongs to. The
+    /// generator states and the checksum are 64-bit, so they are written as strings (JSON readers
+    /// keep 53 bits of a number).
+    struct Counters: Codable {
+        var step: Int
+        var epoch: Int
+        var queue: [Int]
+        var optimizerStep: Int
+        var randomStates: [String]
+        var fingerprint: String
+        var parameterChecksum: String
+
+        enum CodingKeys: String, CodingKey {
+            case step, epoch, queue, optimizerStep = "optimizer_step", randomStates = "random_states", fingerprint
+            case parameterChecksum = "parameter_checksum"
+        }
     }
 
     /// FNV-1a over the parameters' bit patterns.

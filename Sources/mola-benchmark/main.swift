@@ -1,15 +1,15 @@
+import Foundation
+import MoLACheckpoint
+import MoLAModel
+import MoLARouting
 import MoLATensor
+import MoLATrain
 // The model-core benchmark: one MoLA fine-tuning step (forward, loss, backward, AdamW on the
 // adapter) and the routing forward of the benchmark model (4 layers, hidden 256, 4 heads,
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
 // gathered). Usage: mola-benchmark [--threads N] [--steps N] [--routing-only]
-import Foundation
-import MoLAAnalysis
-import MoLACheckpoint
-import MoLAModel
-import MoLATrain
 
 var threads = 2, steps = 10, routingOnly = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()

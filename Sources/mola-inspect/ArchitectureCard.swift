@@ -1,6 +1,7 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAFiles
 
 /// What `info` shows about a checkpoint, as a table or as JSON.
 struct ArchitectureCard {
@@ -9,22 +10,14 @@ struct ArchitectureCard {
     let topKSource: TopKSource
     let nonFinite: [NonFiniteTensor]
 
-    init(checkpoint: Checkpoint, topKFlag: Int?, nonFinite: [NonFiniteTensor]) {
+    init(checkpoint: Checkpoint, topKFlag: Int?, nonFinite: [NonFiniteTensor]) throws {
         self.checkpoint = checkpoint
-        (topK, topKSource) = checkpoint.topK(flag: topKFlag)
+        let resolution = try checkpoint.resolveTopK(option: topKFlag)
+        (topK, topKSource) = (resolution.perLayer, resolution.source)
         self.nonFinite = nonFinite
     }
 
     private var adapter: MoLAAdapter { checkpoint.adapter }
-
-    /// Top-K cannot exceed a layer's expert count.
-    func validateTopK() throws {
-        for layer in adapter.layers where topK[layer.index] > layer.expertCount && layer.expertCount > 1 {
-            let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
-            if topKSource == .flag { throw UsageError(message) }
-            throw CommandError.failed("\(message) (\(checkpoint.sidecarPath ?? checkpoint.path))")
-        }
-    }
 
     /// Element types of the adapter tensors, e.g. `F32`.
     private var dtypes: [String] {
@@ -45,7 +38,7 @@ struct ArchitectureCard {
     private var topKText: String {
         let values = Set(topK)
         let text = values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")
-        return "\(text) (\(topKSource.rawValue))"
+        return "\(text) (\(topKSource.reportName))"
     }
 
     /// `q_proj 4096->4096, ...` for one layer.
@@ -74,6 +67,14 @@ struct ArchitectureCard {
             + "  (\(allocation.totalExperts) per projection type)"])
         summary.append(["top-K", topKText])
         summary.append(["alpha", alphaText])
+        if let alphas = checkpoint.sidecar?.alphaPerLayer, Set(alphas).count > 1 {
+            summary.append(["alpha per layer", alphas.map(trimmed).joined(separator: " ") + " (mola_config.json)"])
+        }
+        if let coefficient = checkpoint.sidecar?.balanceCoefficient { summary.append(["balance loss", "coefficient \(coefficient)"]) }
+        if let training = checkpoint.sidecar?.training {
+            summary.append(["training", "step \(training.step) of \(training.steps), learning rate \(training.learningRate), batch \(training.batch)"
+                + " (micro batch \(training.microBatch)), cutoff \(training.cutoff), seed \(training.seed)"])
+        }
         summary.append(["parameters", "\(groupedDigits(adapter.parameterCount)) in \(groupedDigits(adapter.tensorCount)) tensors"])
         if adapter.ignoredTensorCount > 0 {
             summary.append(["other tensors", "\(groupedDigits(adapter.ignoredTensorCount)) not part of the adapter (base weights, ...), not read"])
@@ -109,10 +110,15 @@ struct ArchitectureCard {
         return text
     }
 
-    var json: JSONValue {
+    func json() throws -> JSONValue {
+        // The sidecar's fields, as it records them (null when absent).
+        let encoder = JSONValueEncoder()
+        let training = try encoder.encode(checkpoint.sidecar?.training)
+        let alphaPerLayer = try encoder.encode(checkpoint.sidecar?.alphaPerLayer)
+        let balanceCoefficient = try encoder.encode(checkpoint.sidecar?.balanceCoefficient)
         let allocation = adapter.allocation
         let shape = allocation.shape
-        return .object([
+        let head: [(String, JSONValue)] = [
             ("checkpoint", .string(checkpoint.path)),
             ("file", .string(adapter.file.path)),
             ("format", .string(adapter.file.formatName)),
@@ -129,8 +135,13 @@ struct ArchitectureCard {
                 ("shape_name", .string(shape.word)),
                 ("total_experts", .integer(allocation.totalExperts)),
             ])),
-            ("top_k", .object([("per_layer", .array(topK.map(JSONValue.integer))), ("source", .string(topKSource.rawValue))])),
+            ("top_k", .object([("per_layer", .array(topK.map(JSONValue.integer))), ("source", .string(topKSource.reportName))])),
             ("alpha", .object([("value", .number(adapter.alpha)), ("source", .string(checkpoint.alphaSource))])),
+        ]
+        let tail: [(String, JSONValue)] = [
+            ("alpha_per_layer", alphaPerLayer),
+            ("balance_coefficient", balanceCoefficient),
+            ("training", training),
             ("parameter_count", .integer(adapter.parameterCount)),
             ("tensor_count", .integer(adapter.tensorCount)),
             ("ignored_tensor_count", .integer(adapter.ignoredTensorCount)),
@@ -159,7 +170,8 @@ struct ArchitectureCard {
             ("non_finite", .array(nonFinite.map {
                 .object([("tensor", .string($0.tensor)), ("nan", .integer($0.nanCount)), ("infinite", .integer($0.infinityCount))])
             })),
-        ])
+        ]
+        return .object(head + tail)
     }
 }
 

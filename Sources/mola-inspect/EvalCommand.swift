@@ -1,6 +1,8 @@
 import Foundation
 import MoLACheckpoint
+import MoLAFiles
 import MoLAModel
+import MoLAText
 import MoLATrain
 
 /// `mola-inspect eval --base DIR [ADAPTER]`: accuracy by greedy generation.
@@ -36,10 +38,9 @@ enum EvalCommand {
             }
         }
         let checkpoint = try arguments.positionals.first.map { try Checkpoint(path: $0) }
-        let topK = checkpoint.map { $0.topK(flag: nil).perLayer }
         let flag = try arguments.integer(SharedOptions.topK.name, in: 1...1024)
-        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint,
-                                        topK: flag.flatMap { k in checkpoint.map { $0.adapter.layers.map { _ in k } } } ?? topK,
+        let topK = try checkpoint.map { try $0.resolveTopK(option: flag).perLayer }
+        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }

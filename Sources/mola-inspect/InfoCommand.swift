@@ -26,9 +26,8 @@ enum InfoCommand {
         let progress = ProgressBar(label: "scanning values")
         let nonFinite = try FinitenessScan.scan(checkpoint.adapter, threadCount: threads) { progress.update(done: $0, total: $1) }
         progress.finish()
-        let card = ArchitectureCard(checkpoint: checkpoint, topKFlag: topKFlag, nonFinite: nonFinite)
-        try card.validateTopK()
-        let text = format == .json ? card.json.rendered() : card.table
+        let card = try ArchitectureCard(checkpoint: checkpoint, topKFlag: topKFlag, nonFinite: nonFinite)
+        let text = format == .json ? try card.json().rendered() : card.table
         try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
     }
 }

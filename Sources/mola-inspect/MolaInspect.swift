@@ -4,6 +4,7 @@ import MoLACheckpoint
 import MoLAModel
 import MoLAPlot
 import MoLATensor
+import MoLAText
 
 /// `mola-inspect`: look inside MoLA (mixture of LoRA experts) checkpoints.
 @main

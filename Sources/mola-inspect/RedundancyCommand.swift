@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 import MoLAAnalysis
 import MoLACheckpoint
 
@@ -54,7 +55,7 @@ enum RedundancyCommand {
         }
         let view = RedundancyView(checkpoint: checkpoint, report: report, projectionSetName: requested.name)
         let text = switch format {
-        case .json: view.json.rendered()
+        case .json: try JSONDocument.rendered(view.document)
         case .csv: view.csv
         case .table: view.table(listingPairs: arguments.flag(pairs.name))
         }

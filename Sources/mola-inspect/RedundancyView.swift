@@ -1,5 +1,6 @@
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAFiles
 
 /// A redundancy report as a table, CSV (one row per pair) or JSON (schema in README.md).
 struct RedundancyView {
@@ -70,39 +71,7 @@ struct RedundancyView {
         return lines.joined(separator: "\n")
     }
 
-    var json: JSONValue {
-        let adapter = checkpoint.adapter
-        return .object([
-            ("checkpoint", .string(checkpoint.path)),
-            ("file", .string(adapter.file.path)),
-            ("format", .string(adapter.file.formatName)),
-            ("allocation", .string(adapter.allocation.summary)),
-            ("experts_per_layer", .array(adapter.allocation.expertsPerLayer.map(JSONValue.integer))),
-            ("alpha", .number(adapter.alpha)),
-            ("metric", .string(report.metric.rawValue)),
-            ("scaled", .bool(report.metric == .delta && report.scaled)),
-            ("projection_set", .string(projectionSetName)),
-            ("non_finite_tensors", .array(report.nonFiniteTensors.map(JSONValue.string))),
-            ("layers", .array(report.layers.map { layer in
-                .object([
-                    ("layer", .integer(layer.layer)),
-                    ("projections", .object(layer.projections.map { projection in
-                        (projection.kind.checkpointName, .object([
-                            ("experts", .integer(projection.expertCount)),
-                            ("rank", .integer(projection.rank)),
-                            ("scale", .number(projection.scale)),
-                            ("pairs", .array(projection.pairs.map {
-                                .array([.integer($0.first), .integer($0.second), .number($0.distance)])
-                            })),
-                            ("mean", .optional(projection.mean)),
-                            ("norms", .array(projection.norms.map(JSONValue.number))),
-                        ]))
-                    })),
-                    ("attention_mean", .optional(layer.attentionMean)),
-                    ("mlp_mean", .optional(layer.mlpMean)),
-                    ("mean", .optional(layer.mean)),
-                ])
-            })),
-        ])
+    var document: RedundancyDocument {
+        RedundancyDocument(checkpoint: checkpoint, report: report, projectionSet: projectionSetName)
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAFiles
 import MoLAModel
+import MoLARouting
+import MoLAText
 
 /// `mola-inspect routing --base BASE ADAPTER --data FILE`: where tokens go.
 enum RoutingCommand {
@@ -34,7 +37,7 @@ enum RoutingCommand {
         let writer = try arguments.value(perToken.name).map { try PerTokenWriter(path: $0) }
         let view = try analyse(arguments, adapterPath: try SharedOptions.checkpointPath(arguments), perToken: writer)
         let text = switch format {
-        case .json: view.json.rendered()
+        case .json: try JSONDocument.rendered(view.document)
         case .csv: view.csv
         case .table: view.table
         }
@@ -54,12 +57,8 @@ enum RoutingCommand {
         let threads = try SharedOptions.threadCount(arguments)
 
         let checkpoint = try Checkpoint(path: adapterPath)
-        let (topK, topKSource) = checkpoint.topK(flag: topKFlag)
-        for layer in checkpoint.adapter.layers where topK[layer.index] > layer.expertCount {
-            let message = "top-K \(topK[layer.index]) exceeds the \(layer.expertCount) experts of layer \(layer.index)"
-            if topKSource == .flag { throw UsageError(message) }
-            throw CommandError.failed(message)
-        }
+        let resolution = try checkpoint.resolveTopK(option: topKFlag)
+        let (topK, topKSource) = (resolution.perLayer, resolution.source)
         // Data before the model, so a bad file fails fast.
         var padding = 0
         let sequences: [[Int]]

@@ -1,6 +1,8 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAFiles
+import MoLARouting
 
 /// A routing report as a table, CSV (one row per layer, projection and expert) or JSON.
 struct RoutingView {
@@ -15,7 +17,7 @@ struct RoutingView {
 
     private var topKText: String {
         let values = Set(topK)
-        return (values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")) + " (\(topKSource.rawValue))"
+        return (values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")) + " (\(topKSource.reportName))"
     }
 
     var table: String {
@@ -55,44 +57,8 @@ struct RoutingView {
         return lines.joined(separator: "\n")
     }
 
-    var json: JSONValue {
-        .object([
-            ("base", .string(basePath)),
-            ("tokenizer", .string(tokenizer)),
-            ("adapter", .string(checkpoint.path)),
-            ("top_k", .array(topK.map(JSONValue.integer))),
-            ("top_k_source", .string(topKSource.rawValue)),
-            ("tokens", .integer(report.tokens)),
-            ("windows", .integer(report.windows)),
-            ("include_padding", .bool(includePadding)),
-            ("near_ties", .integer(report.nearTies)),
-            ("layers", .array(report.layers.map { layer in
-                .object([
-                    ("layer", .integer(layer.layer)),
-                    ("balance", .optional(layer.balance)),
-                    ("projections", .object(layer.projections.map { projection in
-                        (projection.kind.checkpointName, .object([
-                            ("experts", .array((0..<projection.experts).map { expert in
-                                .object([
-                                    ("expert", .integer(expert)),
-                                    ("selected", .integer(projection.selected[expert])),
-                                    ("share", .number(projection.shares[expert])),
-                                    ("mean_probability", .number(projection.meanProbabilities[expert])),
-                                    ("mean_weight_when_selected", .optional(projection.meanWeightsWhenSelected[expert])),
-                                ])
-                            })),
-                            ("tokens", .integer(projection.tokens)),
-                            ("balance", .number(projection.balance)),
-                            ("entropy", .number(projection.entropy)),
-                            ("normalised_entropy", .number(projection.normalisedEntropy)),
-                            ("mean_token_entropy", .number(projection.meanTokenEntropy)),
-                            ("never_selected", .array(projection.neverSelected.map(JSONValue.integer))),
-                            ("overloaded", .array(projection.overloaded.map(JSONValue.integer))),
-                            ("near_ties", .integer(projection.nearTies)),
-                        ]))
-                    })),
-                ])
-            })),
-        ])
+    var document: RoutingDocument {
+        RoutingDocument(base: basePath, tokenizer: tokenizer, adapter: checkpoint.path, topK: topK, topKSource: topKSource.reportName,
+                        includePadding: includePadding, report: report)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MoLACheckpoint
 import MoLAModel
+import MoLAText
 import MoLATrain
 
 /// `mola-inspect train`: pretrain a small base, or fine-tune MoLA adapters on a base.
@@ -93,12 +94,13 @@ enum TrainCommand {
         }
         let save = {
             if isPretraining {
-                try model.saveBase(to: outPath, byteTokenizer: true)
+                try model.saveBase(to: outPath)
+                try TokenizerConfig.byteTokenizer.write(directory: outPath)
             } else {
                 try model.saveAdapter(to: outPath, format: fileFormat, baseModel: basePath!,
-                                      extraSidecar: ["training": ["steps": run.totalSteps, "step": run.step, "learning_rate": peakRate,
-                                                                  "batch": training.batchSize, "micro_batch": training.microBatchSize,
-                                                                  "cutoff": sequenceLength, "seed": Int(training.seed)] as [String: Any]])
+                                      training: MoLASidecar.Training(steps: run.totalSteps, step: run.step, learningRate: peakRate,
+                                                                     batch: training.batchSize, microBatch: training.microBatchSize,
+                                                                     cutoff: sequenceLength, seed: training.seed))
             }
             // The state last: it names (by checksum) the parameters just written.
             try run.state.save(to: outPath, fingerprint: fingerprint)
@@ -152,7 +154,7 @@ enum TrainCommand {
             throw ModelError.invalidConfig("no config.json: \(base) is not a Hugging Face model directory")
         }
         let config = try ModelConfig(huggingFaceConfig: configPath)
-        guard ByteTokenizer.isDeclared(in: base) else {
+        guard try TokenizerConfig.load(directory: base)?.tokenizerClass == ByteTokenizer.className else {
             throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(base))")
         }
         let model = try LlamaModel(config: config, adapter: try adapterSpec(arguments, layerCount: config.layerCount),

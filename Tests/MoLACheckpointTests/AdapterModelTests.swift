@@ -4,6 +4,7 @@ import Foundation
 import MoLATestSupport
 import Testing
 @testable import MoLACheckpoint
+import MoLAFiles
 
 @Suite final class AdapterModelTests {
     let scratch: ScratchDirectory
@@ -209,10 +210,20 @@ import Testing
 
     @Test func invalidFields() throws {
         let path = try scratch.write(Array(#"{"r": "eight"}"#.utf8), to: "c.json")
-        #expect(throws: AdapterConfigError.invalidField(file: path, field: "r", expected: "a positive integer or a list of them")) {
+        #expect(throws: JSONDocumentError.invalidField(file: path, field: "r", expected: "a positive integer or a list of them")) {
             try AdapterConfig(path: path)
         }
         let notObject = try scratch.write(Array("[1]".utf8), to: "d.json")
-        #expect(throws: AdapterConfigError.notAJSONObject(file: notObject)) { try AdapterConfig(path: notObject) }
+        #expect(throws: JSONDocumentError.notJSON(file: notObject, reason: "the top level is not an object")) { try AdapterConfig(path: notObject) }
+        let notJSON = try scratch.write(Array("{r: 8".utf8), to: "e.json")
+        #expect(throws: JSONDocumentError.notJSON(file: notJSON, reason: "not valid JSON")) { try AdapterConfig(path: notJSON) }
+        let badAlpha = try scratch.write(Array(#"{"r": 8, "lora_alpha": -1}"#.utf8), to: "f.json")
+        #expect(throws: JSONDocumentError.invalidField(file: badAlpha, field: "lora_alpha", expected: "a positive number")) {
+            try AdapterConfig(path: badAlpha)
+        }
+        let wrongType = try scratch.write(Array(#"{"r": 8, "peft_type": 3, "unknown_field": {"x": 1}}"#.utf8), to: "g.json")
+        #expect(throws: JSONDocumentError.invalidField(file: wrongType, field: "peft_type", expected: "a string")) {
+            try AdapterConfig(path: wrongType)
+        }
     }
 }

@@ -1,6 +1,7 @@
 // Opening a checkpoint as a user points at it: a directory or a file, its config and sidecar,
 // and where top-K and alpha come from.
 import Foundation
+import MoLAFiles
 import MoLATestSupport
 import Testing
 @testable import MoLACheckpoint
@@ -19,20 +20,21 @@ import Testing
 
     @Test func topKFromFlagThenSidecarThenDefault() throws {
         let plain = try Checkpoint(path: try directory())
-        #expect(plain.topK(flag: nil).perLayer == [2, 2])
-        #expect(plain.topK(flag: nil).source == .referenceDefault)
-        #expect(plain.topK(flag: 1).source == .flag)
+        #expect(try plain.topK(requested: nil).perLayer == [2, 2])
+        #expect(try plain.topK(requested: nil).source == .referenceDefault)
+        #expect(try plain.topK(requested: 1).source == .caller)
         let withSidecar = try Checkpoint(path: try directory(sidecar: #"{"experts_per_layer": [2, 4], "top_k": [1, 3]}"#))
-        #expect(withSidecar.topK(flag: nil).perLayer == [1, 3])
-        #expect(withSidecar.topK(flag: nil).source == .sidecar)
-        #expect(withSidecar.topK(flag: 2).perLayer == [2, 2])
+        #expect(try withSidecar.topK(requested: nil).perLayer == [1, 3])
+        #expect(try withSidecar.topK(requested: nil).source == .sidecar)
+        #expect(try withSidecar.topK(requested: 2).perLayer == [2, 2])
     }
 
     @Test func singleExpertLayersHaveTopKOne() throws {
         let path = try writeTinyCheckpoint(in: scratch, name: "mixed", experts: [1, 3])
         let checkpoint = try Checkpoint(path: path)
-        #expect(checkpoint.topK(flag: nil).perLayer == [1, 2])
-        #expect(checkpoint.topK(flag: 3).perLayer == [1, 3])
+        #expect(try checkpoint.topK(requested: nil).perLayer == [1, 2])
+        #expect(try checkpoint.topK(requested: 2).perLayer == [1, 2])
+        #expect(throws: TopKError.exceedsExperts(layer: 1, topK: 4, experts: 3, source: .caller)) { try checkpoint.topK(requested: 4) }
     }
 
     @Test func sidecarThatContradictsTheTensors() throws {
@@ -68,7 +70,7 @@ import Testing
 
     @Test func sidecarWithAnInvalidTopK() throws {
         let path = try scratch.write(Array(#"{"top_k": "two"}"#.utf8), to: "mola_config.json")
-        #expect(throws: AdapterConfigError.invalidField(file: path, field: "top_k", expected: "a positive integer or a list of them")) {
+        #expect(throws: JSONDocumentError.invalidField(file: path, field: "top_k", expected: "a positive integer or a list of them")) {
             try MoLASidecar(path: path)
         }
     }

@@ -1,6 +1,7 @@
 // A tiny model learns one synthetic task (topic classification, options in a fixed order) to
 // high accuracy, trained with the Trainer and measured with the generation-based evaluation.
 import Foundation
+import MoLAText
 import Testing
 @testable import MoLAModel
 @testable import MoLATrain

@@ -2,6 +2,7 @@
 import Foundation
 import MoLATensor
 import MoLATestSupport
+import MoLAText
 import Testing
 @testable import MoLAModel
 @testable import MoLATrain

@@ -1,106 +1,109 @@
 import Foundation
+import MoLAFiles
 
-/// The fields of a PEFT-style `adapter_config.json` that MoLA writes.
+/// `adapter_config.json`, PEFT-style, as MoLA's reference code and this project's trainer write it.
 ///
 /// MoLA stores `r` as a per-layer list; plain PEFT stores a number. The file does not record
 /// the number of experts per layer nor top-K: those come from the tensors and the sidecar.
-public struct AdapterConfig: Sendable, Equatable {
+/// Fields other than these (PEFT writes many) are tolerated and ignored.
+public struct AdapterConfig: Sendable, Equatable, Codable {
     /// `peft_type`, normally `LORA`.
     public var peftType: String?
+    /// `task_type`, e.g. `CAUSAL_LM`.
+    public var taskType: String?
+    /// `base_model_name_or_path`.
+    public var baseModel: String?
     /// `r`: one rank for every layer, or one per layer.
     public var ranks: LayerValues?
     /// `lora_alpha`.
     public var alpha: Double?
     /// `lora_dropout`.
     public var dropout: Double?
-    /// `target_modules`.
+    /// `target_modules`: a list, or one name (PEFT accepts a string).
     public var targetModules: [String]?
-    /// `base_model_name_or_path`.
-    public var baseModel: String?
+    /// `bias`, e.g. `none`.
+    public var bias: String?
+    /// `inference_mode`.
+    public var inferenceMode: Bool?
 
-    /// One value for every layer, or one per layer (ranks here, top-K in the sidecar).
-    public enum LayerValues: Sendable, Equatable {
-        case uniform(Int)
-        case perLayer([Int])
-
-        /// The value given for `layer`, if one is given.
-        public func rank(ofLayer layer: Int) -> Int? {
-            switch self {
-            case let .uniform(rank): rank
-            case let .perLayer(ranks): layer < ranks.count ? ranks[layer] : nil
-            }
-        }
+    enum CodingKeys: String, CodingKey {
+        case peftType = "peft_type", taskType = "task_type", baseModel = "base_model_name_or_path", ranks = "r"
+        case alpha = "lora_alpha", dropout = "lora_dropout", targetModules = "target_modules", bias
+        case inferenceMode = "inference_mode"
     }
 
-    public init(peftType: String? = nil, ranks: LayerValues? = nil, alpha: Double? = nil, dropout: Double? = nil,
-                targetModules: [String]? = nil, baseModel: String? = nil) {
+    public init(peftType: String? = nil, taskType: String? = nil, baseModel: String? = nil, ranks: LayerValues? = nil,
+                alpha: Double? = nil, dropout: Double? = nil, targetModules: [String]? = nil, bias: String? = nil,
+                inferenceMode: Bool? = nil) {
         self.peftType = peftType
+        self.taskType = taskType
+        self.baseModel = baseModel
         self.ranks = ranks
         self.alpha = alpha
         self.dropout = dropout
         self.targetModules = targetModules
-        self.baseModel = baseModel
+        self.bias = bias
+        self.inferenceMode = inferenceMode
     }
 
-    /// Parses `adapter_config.json`.
+    /// Reads `adapter_config.json`.
     ///
-    /// - Throws: `AdapterConfigError` naming the file and field.
+    /// - Throws: `JSONDocumentError` naming the file and field.
     public init(path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw AdapterConfigError.unreadable(file: path)
-        }
-        try self.init(json: data, path: path)
+        self = try JSONDocument.read(AdapterConfig.self, from: path)
     }
 
-    init(json: Data, path: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: json),
-              let fields = object as? [String: Any] else {
-            throw AdapterConfigError.notAJSONObject(file: path)
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        peftType = try container.decodeIfPresent(String.self, forKey: .peftType)
+        taskType = try container.decodeIfPresent(String.self, forKey: .taskType)
+        baseModel = try container.decodeIfPresent(String.self, forKey: .baseModel)
+        ranks = try container.decodeIfPresent(LayerValues.self, forKey: .ranks)
+        alpha = try container.decodeIfPresent(Double.self, forKey: .alpha)
+        if let alpha, !(alpha > 0 && alpha.isFinite) {
+            throw JSONExpectation.error("a positive number", forKey: .alpha, in: container)
         }
-        func field<T>(_ name: String, _ expected: String, _ convert: (Any) -> T?) throws -> T? {
-            guard let value = fields[name], !(value is NSNull) else { return nil }
-            guard let converted = convert(value) else {
-                throw AdapterConfigError.invalidField(file: path, field: name, expected: expected)
-            }
-            return converted
+        dropout = try container.decodeIfPresent(Double.self, forKey: .dropout)
+        if let name = try? container.decodeIfPresent(String.self, forKey: .targetModules) {
+            targetModules = [name]
+        } else {
+            targetModules = try container.decodeIfPresent([String].self, forKey: .targetModules)
         }
-        peftType = try field("peft_type", "a string") { $0 as? String }
-        ranks = try field("r", "a positive integer or a list of them") { value -> LayerValues? in
-            if let rank = value as? Int, rank > 0 { return .uniform(rank) }
-            if let list = value as? [Any] {
-                let ranks = list.compactMap { $0 as? Int }
-                guard ranks.count == list.count, !ranks.isEmpty, ranks.allSatisfy({ $0 > 0 }) else { return nil }
-                return .perLayer(ranks)
-            }
-            return nil
-        }
-        alpha = try field("lora_alpha", "a positive number") { value -> Double? in
-            guard let number = value as? NSNumber, number.doubleValue > 0, number.doubleValue.isFinite else { return nil }
-            return number.doubleValue
-        }
-        dropout = try field("lora_dropout", "a number") { ($0 as? NSNumber)?.doubleValue }
-        targetModules = try field("target_modules", "a list of strings") { value -> [String]? in
-            if let string = value as? String { return [string] }
-            return value as? [String]
-        }
-        baseModel = try field("base_model_name_or_path", "a string") { $0 as? String }
+        bias = try container.decodeIfPresent(String.self, forKey: .bias)
+        inferenceMode = try container.decodeIfPresent(Bool.self, forKey: .inferenceMode)
     }
-}
 
-/// An `adapter_config.json` that cannot be used.
-public enum AdapterConfigError: Error, Equatable, CustomStringConvertible {
-    case unreadable(file: String)
-    case notAJSONObject(file: String)
-    case invalidField(file: String, field: String, expected: String)
+    /// One positive value for every layer, or one per layer (ranks here, top-K in the sidecar):
+    /// a JSON number or a list of them.
+    public enum LayerValues: Sendable, Equatable, Codable {
+        case uniform(Int)
+        case perLayer([Int])
 
-    public var description: String {
-        switch self {
-        case let .unreadable(file): "cannot read \(file)"
-        case let .notAJSONObject(file): "adapter config is not a JSON object (\(file))"
-        case let .invalidField(file, field, expected): "adapter config field \"\(field)\" should be \(expected) (\(file))"
+        /// The value given for `layer`, if one is given.
+        public func value(ofLayer layer: Int) -> Int? {
+            switch self {
+            case let .uniform(value): value
+            case let .perLayer(values): layer < values.count ? values[layer] : nil
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let single = try? container.decode(Int.self), single > 0 {
+                self = .uniform(single)
+            } else if let list = try? container.decode([Int].self), !list.isEmpty, list.allSatisfy({ $0 > 0 }) {
+                self = .perLayer(list)
+            } else {
+                throw JSONExpectation.error("a positive integer or a list of them", in: container)
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case let .uniform(value): try container.encode(value)
+            case let .perLayer(values): try container.encode(values)
+            }
         }
     }
 }

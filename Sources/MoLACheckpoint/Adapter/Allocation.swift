@@ -84,12 +84,19 @@ public struct Allocation: Sendable, Equatable {
         return .custom
     }
 
+    /// The paper's digits (`2468`), or the per-layer list (`1,2`) when there are none.
+    public var notation: String {
+        digits.map { $0.map(String.init).joined() } ?? expertsPerLayer.map(String.init).joined(separator: ",")
+    }
+
     /// E.g. `2468 (MoLA-▽, inverted triangle)`, or the per-layer list when there are no digits.
     public var summary: String {
-        let text = digits.map { $0.map(String.init).joined() }
-            ?? expertsPerLayer.map(String.init).joined(separator: ",")
-        let shape = self.shape
-        return shape == .custom ? "\(text) (custom)" : "\(text) (\(shape.rawValue), \(shape.word))"
+        shape == .custom ? "\(notation) (custom)" : "\(notation) (\(shape.rawValue), \(shape.word))"
+    }
+
+    /// For legends: `2468 (MoLA-▽)`, `1,2 (MoLA-▽)`, `2,3,2 (custom)`.
+    public var shortName: String {
+        "\(notation) (\(shape == .custom ? "custom" : shape.rawValue))"
     }
 
     /// Total number of experts over all layers (per projection type).

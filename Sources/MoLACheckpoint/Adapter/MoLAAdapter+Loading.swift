@@ -53,7 +53,7 @@ extension MoLAAdapter {
                     file: path, layer: layer,
                     counts: Dictionary(uniqueKeysWithValues: projections.map { ($0.kind.checkpointName, $0.expertCount) }))
             }
-            if let configRank = config?.ranks?.rank(ofLayer: layer),
+            if let configRank = config?.ranks?.value(ofLayer: layer),
                let mismatch = projections.first(where: { $0.rank != configRank }) {
                 throw AdapterError.configRankMismatch(file: path, layer: layer, configRank: configRank,
                                                       tensorRank: mismatch.rank)

@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// Writes F32 tensors as a safetensors file (the layout `SafetensorsFile` documents): the data
 /// lie in the order given, their offsets tile the buffer without holes, and the header (JSON

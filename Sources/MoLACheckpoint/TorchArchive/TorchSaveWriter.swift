@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// Writes a dict of F32 tensors as a `torch.save` archive that `torch.load` (including
 /// `weights_only=True`) and `TorchArchive` read: the layout `TorchArchive` documents, with an

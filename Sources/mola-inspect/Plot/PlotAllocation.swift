@@ -19,7 +19,7 @@ enum PlotAllocation {
         let size = try FigureOptions.size(arguments)
         let adapters = try arguments.positionals.map { try Checkpoint(path: $0).adapter }
         let labels = try PlotCommand.labels(arguments, inputs: arguments.positionals,
-                                            allocations: adapters.map { $0.allocation.summary.replacingOccurrences(of: ", ", with: " ").components(separatedBy: " (").first! + " " + "(\($0.allocation.shape.rawValue))" })
+                                            allocations: adapters.map(\.allocation.shortName))
         let depth = adapters.map(\.layers.count).max() ?? 0
         let series = zip(adapters, labels).map { adapter, label in
             BarSeries(name: "\(label): \(millions(adapter.parameterCount)) parameters",

@@ -1,6 +1,8 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLARouting
+import MoLAFiles
 
 /// Routing results for plotting: from the saved `routing --json` output, or computed now.
 struct RoutingInput {
@@ -20,45 +22,25 @@ struct RoutingInput {
     let adapter: String
     let layers: [Layer]
 
-    init(view: RoutingView) {
-        adapter = view.checkpoint.path
-        layers = view.report.layers.map { layer in
-            Layer(layer: layer.layer, balance: layer.balance, projections: Dictionary(uniqueKeysWithValues: layer.projections.map {
-                ($0.kind, Projection(experts: $0.experts, shares: $0.shares, meanWeights: $0.meanWeightsWhenSelected,
-                                     normalisedEntropy: $0.normalisedEntropy))
+    /// The figures' view of a report, computed now or read back.
+    init(document: RoutingDocument) {
+        adapter = document.adapter
+        layers = document.layers.map { layer in
+            Layer(layer: layer.layer, balance: layer.balance, projections: Dictionary(uniqueKeysWithValues: layer.projections.entries.map {
+                ($0.kind, Projection(experts: $0.value.experts.count, shares: $0.value.experts.map(\.share),
+                                     meanWeights: $0.value.experts.map(\.meanWeightWhenSelected),
+                                     normalisedEntropy: $0.value.normalisedEntropy))
             }))
         }
     }
 
+    init(view: RoutingView) {
+        self.init(document: view.document)
+    }
+
     /// Reads the JSON output of `mola-inspect routing`.
     init(json path: String) throws {
-        func invalid(_ reason: String) -> CommandError {
-            .failed("\(path) is not the JSON output of `mola-inspect routing`: \(reason)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError.failed("cannot read \(path)") }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let adapter = root["adapter"] as? String, let layerObjects = root["layers"] as? [[String: Any]] else {
-            throw invalid("no \"adapter\" and \"layers\"")
-        }
-        self.adapter = adapter
-        layers = try layerObjects.map { object in
-            guard let index = object["layer"] as? Int, let projections = object["projections"] as? [String: Any] else {
-                throw invalid("a layer without \"layer\" and \"projections\"")
-            }
-            var parsed: [ProjectionKind: Projection] = [:]
-            for (name, value) in projections {
-                guard let kind = ProjectionKind(checkpointName: name), let fields = value as? [String: Any],
-                      let experts = fields["experts"] as? [[String: Any]],
-                      let shares = experts.map({ ($0["share"] as? NSNumber)?.doubleValue }) as [Double?]?,
-                      !shares.contains(where: { $0 == nil }) else {
-                    throw invalid("projection \(name) of layer \(index) lacks expert shares")
-                }
-                parsed[kind] = Projection(experts: experts.count, shares: shares.map { $0! },
-                                          meanWeights: experts.map { ($0["mean_weight_when_selected"] as? NSNumber)?.doubleValue },
-                                          normalisedEntropy: (fields["normalised_entropy"] as? NSNumber)?.doubleValue ?? .nan)
-            }
-            return Layer(layer: index, balance: (object["balance"] as? NSNumber)?.doubleValue, projections: parsed)
-        }
+        self.init(document: try JSONDocument.read(RoutingDocument.self, from: path))
     }
 
     /// From `routing --json` output when `input` is a .json file, else by running the options' base and data.

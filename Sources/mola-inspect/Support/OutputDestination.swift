@@ -1,5 +1,6 @@
 import Foundation
 import MoLACheckpoint
+import MoLAFiles
 
 /// Where a command's result goes: standard output, or a file written atomically.
 ///

@@ -2,7 +2,7 @@
 import Foundation
 import MoLATestSupport
 import Testing
-@testable import MoLAModel
+@testable import MoLAText
 
 @Suite final class DatasetTests {
     let scratch: ScratchDirectory

@@ -9,12 +9,18 @@ public final class AtomicFileWriter {
     private let handle: FileHandle
     private var committed = false
 
+    /// The temporary name beside `path` that a file is written under before the rename.
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+    }
+
     /// - Throws: `AtomicFileError` when no file can be created beside `path`.
     public init(path: String) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        temporary = Self.temporaryPath(for: path)
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
               let handle = FileHandle(forWritingAtPath: temporary) else {
             throw AtomicFileError.cannotWrite(path: path, reason: "cannot create a file in \(url.deletingLastPathComponent().path)")
@@ -44,6 +50,24 @@ public final class AtomicFileWriter {
             throw AtomicFileError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         committed = true
+    }
+
+    /// Lets `produce` write a file at a temporary path (for libraries that write files themselves,
+    /// Cairo's PNG and PDF surfaces), then renames it to `path`; a throwing `produce` leaves
+    /// nothing behind and `path` untouched.
+    ///
+    /// - Throws: what `produce` throws, or `AtomicFileError` when the rename fails.
+    public static func produce(_ path: String, _ produce: (_ temporaryPath: String) throws -> Void) throws {
+        let temporary = temporaryPath(for: path)
+        do {
+            try produce(temporary)
+            guard rename(temporary, path) == 0 else {
+                throw AtomicFileError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
     }
 
     /// Writes `data` to `path` atomically.

@@ -25,12 +25,4 @@ public struct ByteTokenizer: Sendable {
     public func decode(_ tokens: [Int]) -> String {
         String(decoding: tokens.filter { (0...255).contains($0) }.map { UInt8($0) }, as: UTF8.self)
     }
-
-    /// Whether the Hugging Face directory `base` declares this tokenizer.
-    public static func isDeclared(in base: String) -> Bool {
-        let path = URL(fileURLWithPath: base).appendingPathComponent("tokenizer_config.json").path
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["tokenizer_class"] as? String == className
-    }
 }

@@ -32,9 +32,10 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         self.description = description
     }
 
-    /// - Throws: `TokenizerError`.
+    /// - Throws: `TokenizerError`, and `JSONDocumentError` for a malformed `tokenizer_config.json`.
     public init(baseDirectory: String) throws {
-        if ByteTokenizer.isDeclared(in: baseDirectory) {
+        let config = try TokenizerConfig.load(directory: baseDirectory)
+        if config?.tokenizerClass == ByteTokenizer.className {
             self = .bytes
             return
         }
@@ -47,10 +48,9 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
             throw TokenizerError.noTokenizer(directory: baseDirectory)
         }
         let tokenizer = try SentencePieceBPETokenizer(file: file)
-        let config = Self.config(in: directory)
         kind = .pieces(tokenizer)
-        endId = Self.tokenName(config["eos_token"]).flatMap(tokenizer.id(of:)) ?? tokenizer.id(of: "</s>")
-        paddingId = Self.tokenName(config["pad_token"]).flatMap(tokenizer.id(of:)) ?? 0
+        endId = config?.endToken.flatMap { tokenizer.id(of: $0.content) } ?? tokenizer.id(of: "</s>")
+        paddingId = config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? 0
         description = file
     }
 
@@ -68,17 +68,5 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         case .bytes: ByteTokenizer().decode(ids)
         case let .pieces(tokenizer): tokenizer.decode(ids)
         }
-    }
-
-    /// `tokenizer_config.json` as an object, or empty when absent or unreadable (it is optional).
-    private static func config(in directory: URL) -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        return object
-    }
-
-    /// `"</s>"` or `{"content": "</s>", ...}`.
-    private static func tokenName(_ value: Any?) -> String? {
-        (value as? String) ?? ((value as? [String: Any])?["content"] as? String)
     }
 }

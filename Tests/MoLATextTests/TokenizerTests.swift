@@ -5,7 +5,7 @@
 import Foundation
 import MoLATestSupport
 import Testing
-@testable import MoLAModel
+@testable import MoLAText
 
 @Suite struct TokenizerTests {
     static let directory = Fixtures.path("llama-tokenizer")

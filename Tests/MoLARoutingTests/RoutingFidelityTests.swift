@@ -2,10 +2,10 @@
 // Tests/Fixtures/generate_model_golden.py (float64): probabilities to 1e-5, counts exact.
 import Foundation
 import MoLACheckpoint
+import MoLAModel
+import MoLARouting
 import MoLATestSupport
 import Testing
-import MoLAAnalysis
-import MoLAModel
 
 @Suite struct RoutingFidelityTests {
     static let directory = Fixtures.path("tiny-model")

@@ -1,0 +1,132 @@
+import MoLACheckpoint
+import MoLAFiles
+
+/// The `redundancy --json` report: written by `redundancy`, read back by the plot commands
+/// (the same type on both sides). Its layout is documented in README.md.
+public struct RedundancyDocument: Sendable, Codable {
+    /// The checkpoint as given, the tensor file read, and its format (`safetensors`, `torch.save`).
+    public var checkpoint: String
+    public var file: String
+    public var format: String
+    /// E.g. `2468 (MoLA-▽, inverted triangle)`; for people, `expertsPerLayer` for programs.
+    public var allocation: String
+    public var expertsPerLayer: [Int]
+    public var alpha: Double
+    public var metric: RedundancyMetric
+    /// Whether `delta` includes `s = alpha / r` (always false for `a` and `b`).
+    public var scaled: Bool
+    /// The projection set's name (`attention`, `mlp`, `all`, or the list given).
+    public var projectionSet: String
+    public var nonFiniteTensors: [String]
+    public var layers: [Layer]
+
+    enum CodingKeys: String, CodingKey {
+        case checkpoint, file, format, allocation, expertsPerLayer = "experts_per_layer", alpha, metric, scaled
+        case projectionSet = "projection_set", nonFiniteTensors = "non_finite_tensors", layers
+    }
+
+    public struct Layer: Sendable, Codable {
+        public var layer: Int
+        public var projections: ProjectionTable<Projection>
+        public var attentionMean: Double?
+        public var mlpMean: Double?
+        public var mean: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case layer, projections, attentionMean = "attention_mean", mlpMean = "mlp_mean", mean
+        }
+    }
+
+    public struct Projection: Sendable, Codable {
+        public var experts: Int
+        public var rank: Int
+        public var scale: Double
+        /// Every pair `i < j` in order; a non-finite distance is NaN here and `null` in the file.
+        public var pairs: [Pair]
+        /// Mean over pairs; nil without pairs or with a non-finite distance.
+        public var mean: Double?
+        /// `||W_i||_F` of each expert's compared matrix (NaN, `null` in the file, when not finite).
+        public var norms: [Double]
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            experts = try container.decode(Int.self, forKey: .experts)
+            rank = try container.decode(Int.self, forKey: .rank)
+            scale = try container.decode(Double.self, forKey: .scale)
+            let pairs = try container.decode([Pair].self, forKey: .pairs)
+            self.pairs = pairs
+            if let count = Optional(experts), pairs.contains(where: { $0.second >= count }) {
+                throw JSONExpectation.error("pairs of experts below \(experts)", forKey: .pairs, in: container)
+            }
+            mean = try container.decodeIfPresent(Double.self, forKey: .mean)
+            norms = try container.decode([Double?].self, forKey: .norms).map { $0 ?? .nan }
+        }
+
+        init(_ projection: ProjectionRedundancy) {
+            experts = projection.expertCount
+            rank = projection.rank
+            scale = projection.scale
+            pairs = projection.pairs.map { Pair(first: $0.first, second: $0.second, distance: $0.distance) }
+            mean = projection.mean
+            norms = projection.norms
+        }
+    }
+
+    /// `[i, j, distance]` in the file.
+    public struct Pair: Sendable, Codable {
+        public var first: Int
+        public var second: Int
+        public var distance: Double
+
+        init(first: Int, second: Int, distance: Double) {
+            self.first = first
+            self.second = second
+            self.distance = distance
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            first = try container.decode(Int.self)
+            second = try container.decode(Int.self)
+            distance = try container.decodeNil() ? .nan : container.decode(Double.self)
+            guard container.isAtEnd, first >= 0, second > first else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "expected: [i, j, distance] with 0 <= i < j"))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            try container.encode(first)
+            try container.encode(second)
+            if distance.isFinite { try container.encode(distance) } else { try container.encodeNil() }
+        }
+    }
+
+    /// The report of `checkpoint`'s analysis over the projections named `projectionSet`.
+    public init(checkpoint: Checkpoint, report: RedundancyReport, projectionSet: String) {
+        let adapter = checkpoint.adapter
+        self.checkpoint = checkpoint.path
+        file = adapter.file.path
+        format = adapter.file.formatName
+        allocation = adapter.allocation.summary
+        expertsPerLayer = adapter.allocation.expertsPerLayer
+        alpha = adapter.alpha
+        metric = report.metric
+        scaled = report.metric == .delta && report.scaled
+        self.projectionSet = projectionSet
+        nonFiniteTensors = report.nonFiniteTensors
+        layers = report.layers.map { layer in
+            Layer(layer: layer.layer, projections: ProjectionTable(layer.projections.map { ($0.kind, Projection($0)) }),
+                  attentionMean: layer.attentionMean, mlpMean: layer.mlpMean, mean: layer.mean)
+        }
+    }
+
+    /// The allocation the report was made of.
+    public var allocationOfExperts: Allocation { Allocation(expertsPerLayer: expertsPerLayer) }
+
+    /// The projections that some layer has, among `set`.
+    public func kinds(in set: Set<ProjectionKind>) -> [ProjectionKind] {
+        Array(Set(layers.flatMap(\.projections.kinds)).intersection(set)).sorted()
+    }
+}

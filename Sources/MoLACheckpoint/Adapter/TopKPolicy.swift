@@ -1,0 +1,76 @@
+/// How many experts each token is routed to in every layer, and where that number came from.
+///
+/// The reference files do not record top-K, so it is resolved in this order: the caller's
+/// request, else the sidecar `mola_config.json`, else the reference default 2; the default is
+/// capped at each layer's expert count, and a layer with a single expert (plain LoRA) always
+/// routes to it alone. A requested or recorded K larger than a layer's experts is an error.
+/// Every command resolves top-K here.
+public enum TopKPolicy {
+    /// The reference runs' top-K (MoLA's paper uses 2 throughout).
+    public static let referenceDefault = 2
+
+    /// Top-K per layer for an adapter with `expertsPerLayer`.
+    ///
+    /// - Parameters:
+    ///   - requested: the caller's K for every layer, if any.
+    ///   - recorded: the sidecar's value, if any (a per-layer list shorter than the model is ignored).
+    /// - Throws: `TopKError.exceedsExperts` for the first layer that has fewer experts than asked.
+    public static func resolve(requested: Int?, recorded: AdapterConfig.LayerValues?,
+                               expertsPerLayer: [Int]) throws -> TopKResolution {
+        let resolution: TopKResolution
+        if let requested {
+            resolution = TopKResolution(perLayer: expertsPerLayer.map { $0 == 1 ? 1 : requested }, source: .caller)
+        } else if let recorded, case let perLayer = expertsPerLayer.indices.compactMap({ recorded.value(ofLayer: $0) }),
+                  perLayer.count == expertsPerLayer.count {
+            resolution = TopKResolution(perLayer: perLayer, source: .sidecar)
+        } else {
+            resolution = TopKResolution(perLayer: expertsPerLayer.map { min(referenceDefault, $0) }, source: .referenceDefault)
+        }
+        for (layer, (topK, experts)) in zip(resolution.perLayer, expertsPerLayer).enumerated() where topK > experts || topK < 1 {
+            throw TopKError.exceedsExperts(layer: layer, topK: topK, experts: experts, source: resolution.source)
+        }
+        return resolution
+    }
+}
+
+/// Top-K of every layer and where it came from.
+public struct TopKResolution: Sendable, Equatable {
+    public let perLayer: [Int]
+    public let source: TopKSource
+
+    public init(perLayer: [Int], source: TopKSource) {
+        self.perLayer = perLayer
+        self.source = source
+    }
+}
+
+/// Where a top-K value came from.
+public enum TopKSource: Sendable, Equatable {
+    /// The caller asked for it (a command-line option, say).
+    case caller
+    /// The sidecar `mola_config.json`.
+    case sidecar
+    /// The reference default: the files do not record it.
+    case referenceDefault
+
+    /// How reports name the sources the files give; the caller's is for the caller to name.
+    public var fileDescription: String? {
+        switch self {
+        case .caller: nil
+        case .sidecar: "mola_config.json"
+        case .referenceDefault: "reference default; the files do not record it"
+        }
+    }
+}
+
+/// A top-K that the adapter cannot honour.
+public enum TopKError: Error, Equatable, CustomStringConvertible {
+    case exceedsExperts(layer: Int, topK: Int, experts: Int, source: TopKSource)
+
+    public var description: String {
+        switch self {
+        case let .exceedsExperts(layer, topK, experts, _):
+            "top-K \(topK) exceeds the \(experts) experts of layer \(layer)"
+        }
+    }
+}

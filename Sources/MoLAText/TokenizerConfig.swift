@@ -1,0 +1,65 @@
+import Foundation
+import MoLAFiles
+
+/// A Hugging Face `tokenizer_config.json`: the fields this project reads and writes. Other
+/// fields (`added_tokens_decoder`, `chat_template`, ...) are tolerated and ignored.
+public struct TokenizerConfig: Sendable, Equatable, Codable {
+    /// `tokenizer_class`; `MoLAByteTokenizer` names this project's byte tokenizer.
+    public var tokenizerClass: String?
+    public var beginToken: TokenName?
+    public var endToken: TokenName?
+    public var paddingToken: TokenName?
+
+    public static let fileName = "tokenizer_config.json"
+
+    /// The file a base made by this project carries.
+    public static let byteTokenizer = TokenizerConfig(tokenizerClass: ByteTokenizer.className)
+
+    enum CodingKeys: String, CodingKey {
+        case tokenizerClass = "tokenizer_class", beginToken = "bos_token", endToken = "eos_token", paddingToken = "pad_token"
+    }
+
+    public init(tokenizerClass: String? = nil, beginToken: TokenName? = nil, endToken: TokenName? = nil,
+                paddingToken: TokenName? = nil) {
+        self.tokenizerClass = tokenizerClass
+        self.beginToken = beginToken
+        self.endToken = endToken
+        self.paddingToken = paddingToken
+    }
+
+    /// The config in the model directory `directory`, or nil when it has none (it is optional).
+    ///
+    /// - Throws: `JSONDocumentError` for a file that is there but malformed.
+    public static func load(directory: String) throws -> TokenizerConfig? {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try JSONDocument.read(TokenizerConfig.self, from: path)
+    }
+
+    /// Writes the config into the model directory `directory`, atomically.
+    public func write(directory: String) throws {
+        try JSONDocument.write(self, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path)
+    }
+
+    /// A special token as the file names it: `"</s>"`, or `{"content": "</s>", ...}` (an added token).
+    public struct TokenName: Sendable, Equatable, Codable {
+        public var content: String
+
+        public init(_ content: String) { self.content = content }
+
+        private enum CodingKeys: String, CodingKey { case content }
+
+        public init(from decoder: any Decoder) throws {
+            if let text = try? decoder.singleValueContainer().decode(String.self) {
+                content = text
+            } else {
+                content = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .content)
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(content)
+        }
+    }
+}
