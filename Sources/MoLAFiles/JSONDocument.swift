@@ -53,9 +53,17 @@ public enum JSONDocumentError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unreadable(file): "cannot read \(file)"
-        case let .notJSON(file, reason): "not the expected JSON: \(reason) (\(file))"
-        case let .missingField(file, field): "missing field \"\(field)\" (\(file))"
-        case let .invalidField(file, field, expected): "field \"\(field)\" should be \(expected) (\(file))"
+        case let .notJSON(file, _), let .missingField(file, _), let .invalidField(file, _, _): "\(problem) (\(file))"
+        }
+    }
+
+    /// What is wrong, without the file's name (for callers that name the file themselves).
+    public var problem: String {
+        switch self {
+        case .unreadable: "cannot read it"
+        case let .notJSON(_, reason): "not the expected JSON: \(reason)"
+        case let .missingField(_, field): "missing field \"\(field)\""
+        case let .invalidField(_, field, expected): "field \"\(field)\" should be \(expected)"
         }
     }
 

@@ -2,6 +2,7 @@
 // (Tests/Fixtures/check_written_checkpoints.py checks the same files with safetensors and
 // torch.load, run by hand.)
 import Foundation
+import MoLAFiles
 import MoLATensor
 import MoLATestSupport
 import Testing
@@ -60,14 +61,26 @@ import Testing
         #expect(ZipWriter.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
     }
 
+    /// A write to the same path that stops before its commit (a full disk, a crash) leaves the old
+    /// file whole and no temporary behind; one that completes replaces it.
     @Test func aFailingWriteLeavesTheOldFile() throws {
         let path = scratch.path("keep.safetensors")
         try SafetensorsWriter.write(Self.entries(seed: 9), to: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: (any Error).self) {
-            try SafetensorsWriter.write(Self.entries(seed: 10), to: self.scratch.path("missing/dir/x.safetensors"))
+        do {
+            let interrupted = try AtomicFileWriter(path: path)
+            try interrupted.write(before.prefix(before.count / 2))
+            // Dropped here without commit(), as a throwing writer is.
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["keep.safetensors"])
+        // A directory in the way of the rename: the write fails, the directory and its content stay.
+        let blocked = scratch.path("blocked.safetensors")
+        try scratch.write([1, 2, 3], to: "blocked.safetensors/inside")
+        #expect(throws: AtomicFileError.self) { try SafetensorsWriter.write(Self.entries(seed: 10), to: blocked) }
+        #expect(FileManager.default.contents(atPath: "\(blocked)/inside") == Data([1, 2, 3]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["blocked.safetensors", "keep.safetensors"])
+        try SafetensorsWriter.write(Self.entries(seed: 10), to: path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) != before)
     }
 }

@@ -62,7 +62,11 @@ struct RedundancyInput {
 
     /// Reads the JSON output of `mola-inspect redundancy`.
     private static func fromJSON(_ path: String) throws -> RedundancyInput {
-        RedundancyInput(source: path, document: try JSONDocument.read(RedundancyDocument.self, from: path))
+        do {
+            return RedundancyInput(source: path, document: try JSONDocument.read(RedundancyDocument.self, from: path))
+        } catch let error as JSONDocumentError where error != .unreadable(file: path) {
+            throw CommandError.failed("\(path) is not the JSON output of `mola-inspect redundancy`: \(error.problem)")
+        }
     }
 
     /// The projections of `set` that some layer has.

@@ -40,7 +40,11 @@ struct RoutingInput {
 
     /// Reads the JSON output of `mola-inspect routing`.
     init(json path: String) throws {
-        self.init(document: try JSONDocument.read(RoutingDocument.self, from: path))
+        do {
+            self.init(document: try JSONDocument.read(RoutingDocument.self, from: path))
+        } catch let error as JSONDocumentError where error != .unreadable(file: path) {
+            throw CommandError.failed("\(path) is not the JSON output of `mola-inspect routing`: \(error.problem)")
+        }
     }
 
     /// From `routing --json` output when `input` is a .json file, else by running the options' base and data.
