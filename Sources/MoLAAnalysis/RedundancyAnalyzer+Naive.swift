@@ -5,7 +5,7 @@ extension RedundancyAnalyzer {
     /// (`dW_i = s B_i A_i` is `d_out x d_in`) in Double and sums squared differences.
     ///
     /// Slow and memory-hungry by design; for tests on small adapters only.
-    public static func naiveDistances(_ projection: ProjectionAdapter, file: any TensorFile,
+    package static func naiveDistances(_ projection: ProjectionAdapter, file: any TensorFile,
                                       options: RedundancyOptions) throws -> [ExpertPairDistance] {
         let scale = options.metric == .delta && options.scaled ? projection.scale : 1
         let matrices: [[Double]] = try projection.experts.map { names in

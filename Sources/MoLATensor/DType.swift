@@ -1,4 +1,5 @@
-/// The floating-point element types that MoLA checkpoints store.
+/// The floating-point element types that MoLA checkpoints store and this project reads (their
+/// sizes and names in each format: `ElementType`; the raw value is the safetensors name).
 ///
 /// Reference runs save Float32; half-precision fine-tunes save Float16 or BFloat16. Every one of
 /// them converts to `Float` (and so to `Double`) exactly.
@@ -7,13 +8,8 @@ public enum DType: String, Sendable, CaseIterable, Codable {
     case float16 = "F16"
     case bfloat16 = "BF16"
 
-    /// Bytes per element.
-    public var byteCount: Int {
-        switch self {
-        case .float32: 4
-        case .float16, .bfloat16: 2
-        }
-    }
+    /// Bytes per element (from `ElementType`'s table).
+    public var byteCount: Int { ElementType.of(self).byteCount }
 }
 
 extension DType {

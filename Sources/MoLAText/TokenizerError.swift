@@ -21,7 +21,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .noTokenizer(directory):
             "the base has no tokenizer.json and does not declare the built-in byte tokenizer (\(directory))"
         case let .sentencePieceModelOnly(directory):
-            "the base has only tokenizer.model (SentencePiece protobuf); mola-inspect reads tokenizer.json (\(directory))"
+            "the base has only tokenizer.model (SentencePiece protobuf); this project reads tokenizer.json (\(directory))"
         case let .unreadable(file, reason): "cannot read the tokenizer: \(reason) (\(file))"
         case let .malformed(file, field, expected): "tokenizer field \(field) should be \(expected) (\(file))"
         case let .unsupported(file, component, found):

@@ -56,3 +56,21 @@ import Testing
         assertClose(ofColumns, expectedColumns, rtol: 1e-12, atol: 1e-12, "M^T M")
     }
 }
+
+@Suite struct ElementTypeTableTests {
+    /// The table is the one owner: `DType` agrees with it, and no name appears twice.
+    @Test func dtypesAgreeWithTheTable() {
+        for dtype in DType.allCases {
+            let entry = ElementType.of(dtype)
+            #expect(entry.dtype == dtype && entry.safetensorsName == dtype.rawValue)
+            #expect(ElementType.safetensors(dtype.rawValue) == entry)
+            #expect(ElementType.torchStorage(entry.torchStorageName!) == entry)
+        }
+        let safetensorsNames = ElementType.all.compactMap(\.safetensorsName)
+        let storageNames = ElementType.all.compactMap(\.torchStorageName)
+        #expect(Set(safetensorsNames).count == safetensorsNames.count && Set(storageNames).count == storageNames.count)
+        #expect(ElementType.safetensors("F8_E4M3")?.byteCount == 1 && ElementType.safetensors("F8_E4M3")?.dtype == nil)
+        #expect(ElementType.torchStorage("LongStorage")?.byteCount == 8)
+        #expect(ElementType.safetensors("Q4_0") == nil)
+    }
+}

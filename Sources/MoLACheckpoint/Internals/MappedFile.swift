@@ -10,18 +10,18 @@ import Foundation
 /// Pages are faulted in only when read, so a reader that touches a few records of a 27 GB
 /// trainer checkpoint reads only those. Every access goes through `bytes(at:count:)`, which
 /// checks the range against the file size; nothing hands out an unchecked pointer.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     /// The path the file was opened from (for error messages).
-    public let path: String
+    package let path: String
     /// Size of the file in bytes.
-    public let size: Int
+    package let size: Int
     private let base: UnsafeRawPointer?
 
     /// Maps `path` read-only.
     ///
     /// - Throws: `MappedFileError` when the file cannot be opened, is not a regular file or
     ///   cannot be mapped.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -52,7 +52,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// Whether `count` bytes at `offset` lie inside the file (overflow-safe).
-    public func contains(offset: Int, count: Int) -> Bool {
+    package func contains(offset: Int, count: Int) -> Bool {
         guard offset >= 0, count >= 0 else { return false }
         let (end, overflow) = offset.addingReportingOverflow(count)
         return !overflow && end <= size
@@ -61,7 +61,7 @@ public final class MappedFile: @unchecked Sendable {
     /// The bytes `[offset, offset + count)`, or nil when the range leaves the file.
     ///
     /// The buffer is valid as long as this `MappedFile` is alive.
-    public func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer? {
+    package func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer? {
         guard contains(offset: offset, count: count) else { return nil }
         guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + offset, count: count)

@@ -56,7 +56,7 @@ public final class SafetensorsFile: Sendable {
         metadata = header.metadata
         records = header.entries.map { entry in
             TensorRecord(name: entry.name, storedTypeName: entry.dtypeName,
-                         dtype: DType(rawValue: entry.dtypeName), shape: entry.shape,
+                         dtype: ElementType.safetensors(entry.dtypeName)?.dtype, shape: entry.shape,
                          strides: TensorRecord.rowMajorStrides(for: entry.shape), storageOffset: 0,
                          storage: StorageRegion(file: file, byteOffset: bufferStart + entry.begin,
                                                 byteCount: entry.end - entry.begin))
@@ -74,14 +74,6 @@ struct SafetensorsHeader {
         let begin: Int
         let end: Int
     }
-
-    /// Bytes per element of every dtype the format defines.
-    static let elementSizes: [String: Int] = [
-        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
-        "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-        "I32": 4, "U32": 4, "F32": 4,
-        "I64": 8, "U64": 8, "F64": 8,
-    ]
 
     /// Entries sorted by their position in the buffer.
     let entries: [Entry]
@@ -120,7 +112,7 @@ struct SafetensorsHeader {
         guard let dtypeName = fields["dtype"] as? String else {
             throw SafetensorsError.invalidEntry(file: file, tensor: name, reason: "no \"dtype\" string")
         }
-        guard let elementSize = elementSizes[dtypeName] else {
+        guard let elementSize = ElementType.safetensors(dtypeName)?.byteCount else {
             throw SafetensorsError.unknownDType(file: file, tensor: name, dtype: dtypeName)
         }
         guard let shapeValues = fields["shape"] as? [Any],

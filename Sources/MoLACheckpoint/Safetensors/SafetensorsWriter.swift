@@ -1,5 +1,6 @@
 import Foundation
 import MoLAFiles
+import MoLATensor
 
 /// Writes F32 tensors as a safetensors file (the layout `SafetensorsFile` documents): the data
 /// lie in the order given, their offsets tile the buffer without holes, and the header (JSON
@@ -27,7 +28,7 @@ public enum SafetensorsWriter {
         var offset = 0
         for entry in entries {
             let end = offset + entry.values.count * 4
-            header[entry.name] = ["dtype": "F32", "shape": entry.shape, "data_offsets": [offset, end]] as [String: Any]
+            header[entry.name] = ["dtype": ElementType.float32.safetensorsName!, "shape": entry.shape, "data_offsets": [offset, end]] as [String: Any]
             offset = end
         }
         var headerBytes = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))

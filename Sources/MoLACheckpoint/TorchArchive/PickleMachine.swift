@@ -11,7 +11,7 @@
 /// few functions as data: `OrderedDict()` makes an empty dict, `_rebuild_tensor_v2` and
 /// `_rebuild_parameter` make a `TensorReference`. Any other global is an error naming it,
 /// before anything else happens. Persistent ids (`BINPERSID`) must be torch storage tuples.
-public struct PickleMachine {
+package struct PickleMachine {
     private var reader: ByteCursor
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
@@ -22,7 +22,7 @@ public struct PickleMachine {
     ///
     /// - Parameter source: names the pickle in errors, e.g. `adapter_model.bin:archive/data.pkl`.
     /// - Throws: `PickleError`.
-    public static func load(_ bytes: UnsafeRawBufferPointer, source: String) throws -> PickleValue {
+    package static func load(_ bytes: UnsafeRawBufferPointer, source: String) throws -> PickleValue {
         var machine = PickleMachine(reader: ByteCursor(bytes: bytes), source: source)
         return try machine.run()
     }

@@ -1,5 +1,6 @@
+import MoLATensor
 /// A value built by the restricted pickle machine: plain data, never a live Python object.
-public indirect enum PickleValue: Sendable {
+package indirect enum PickleValue: Sendable {
     case none
     case bool(Bool)
     case int(Int)
@@ -36,32 +37,32 @@ public indirect enum PickleValue: Sendable {
 }
 
 /// A mutable list (pickle appends to lists that the memo may also hold).
-public final class PickleList: @unchecked Sendable {
-    public var items: [PickleValue] = []
+package final class PickleList: @unchecked Sendable {
+    package var items: [PickleValue] = []
     init(_ items: [PickleValue] = []) { self.items = items }
 }
 
 /// A mutable dictionary that keeps insertion order, as `dict` and `OrderedDict` do.
-public final class PickleDict: @unchecked Sendable {
-    public private(set) var keys: [PickleKey] = []
-    public private(set) var values: [PickleKey: PickleValue] = [:]
+package final class PickleDict: @unchecked Sendable {
+    package private(set) var keys: [PickleKey] = []
+    package private(set) var values: [PickleKey: PickleValue] = [:]
 
     func set(_ key: PickleKey, _ value: PickleValue) {
         if values.updateValue(value, forKey: key) == nil { keys.append(key) }
     }
 
     /// Entries in insertion order.
-    public var entries: [(key: PickleKey, value: PickleValue)] {
+    package var entries: [(key: PickleKey, value: PickleValue)] {
         keys.map { ($0, values[$0]!) }
     }
 }
 
 /// The keys a state dict can use.
-public enum PickleKey: Hashable, Sendable, CustomStringConvertible {
+package enum PickleKey: Hashable, Sendable, CustomStringConvertible {
     case string(String)
     case int(Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .string(string): string
         case let .int(int): String(int)
@@ -70,7 +71,7 @@ public enum PickleKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The globals the machine honours. Any other global is an error.
-public enum PickleGlobal: Sendable, Equatable {
+package enum PickleGlobal: Sendable, Equatable {
     case orderedDict
     case rebuildTensor
     case rebuildParameter
@@ -98,39 +99,34 @@ public enum PickleGlobal: Sendable, Equatable {
     }
 }
 
-/// The element type of a `torch.*Storage`.
-public struct StorageElementType: Sendable, Equatable {
+/// The element type of a `torch.*Storage` (its entry in `ElementType`'s table).
+package struct StorageElementType: Sendable, Equatable {
     /// e.g. `FloatStorage`.
-    public let storageName: String
+    package let storageName: String
+    package let elementType: ElementType
     /// Bytes per element.
-    public let byteCount: Int
-
-    private static let sizes: [String: Int] = [
-        "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2, "DoubleStorage": 8,
-        "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
-        "BoolStorage": 1,
-    ]
+    package var byteCount: Int { elementType.byteCount }
 
     init?(storageName: String) {
-        guard let size = Self.sizes[storageName] else { return nil }
+        guard let type = ElementType.torchStorage(storageName) else { return nil }
         self.storageName = storageName
-        self.byteCount = size
+        elementType = type
     }
 }
 
 /// A storage as a persistent id names it: `('storage', torch.FloatStorage, key, location, numel)`.
-public struct StorageReference: Sendable, Equatable {
-    public let elementType: StorageElementType
+package struct StorageReference: Sendable, Equatable {
+    package let elementType: StorageElementType
     /// The record holding the bytes is `<top folder>/data/<key>`.
-    public let key: String
-    public let location: String
-    public let elementCount: Int
+    package let key: String
+    package let location: String
+    package let elementCount: Int
 }
 
 /// A tensor as `_rebuild_tensor_v2(storage, storage_offset, size, stride, ...)` describes it.
-public struct TensorReference: Sendable, Equatable {
-    public let storage: StorageReference
-    public let storageOffset: Int
-    public let shape: [Int]
-    public let strides: [Int]
+package struct TensorReference: Sendable, Equatable {
+    package let storage: StorageReference
+    package let storageOffset: Int
+    package let shape: [Int]
+    package let strides: [Int]
 }

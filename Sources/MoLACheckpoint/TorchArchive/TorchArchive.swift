@@ -58,12 +58,7 @@ public final class TorchArchive: TensorFile {
             let name = key.description
             _ = try Self.elementCount(of: reference, tensor: name, file: path)
             let elementType = reference.storage.elementType
-            let dtype: DType? = switch elementType.storageName {
-            case "FloatStorage": .float32
-            case "HalfStorage": .float16
-            case "BFloat16Storage": .bfloat16
-            default: nil
-            }
+            let dtype = elementType.elementType.dtype
             let description = TensorDescription(name: name, storedTypeName: elementType.storageName,
                                                 dtype: dtype, shape: reference.shape)
             descriptions.append(description)

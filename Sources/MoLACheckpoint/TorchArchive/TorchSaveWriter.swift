@@ -1,5 +1,6 @@
 import Foundation
 import MoLAFiles
+import MoLATensor
 
 /// Writes a dict of F32 tensors as a `torch.save` archive that `torch.load` (including
 /// `weights_only=True`) and `TorchArchive` read: the layout `TorchArchive` documents, with an
@@ -44,7 +45,7 @@ public enum TorchSaveWriter {
             out.append(0x28)  // MARK: arguments
             out.append(0x28)  // MARK: persistent id
             string("storage")
-            global("torch", "FloatStorage")
+            global("torch", ElementType.float32.torchStorageName!)
             string(String(key))
             string("cpu")
             integer(entry.values.count)

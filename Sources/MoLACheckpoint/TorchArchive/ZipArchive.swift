@@ -21,9 +21,9 @@
 /// Only the directory is read when the archive is opened; a record's local header is read when
 /// its data is asked for, so records that are never asked for are never touched. Compressed or
 /// encrypted records are refused when asked for (this reader decompresses nothing).
-public struct ZipArchive: Sendable {
+package struct ZipArchive: Sendable {
     /// One record as the central directory describes it.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         public let name: String
         public let method: UInt16
         public let flags: UInt16
@@ -32,11 +32,11 @@ public struct ZipArchive: Sendable {
         public let localHeaderOffset: Int
     }
 
-    public let file: MappedFile
+    package let file: MappedFile
     /// Records by name.
-    public let entries: [String: Entry]
+    package let entries: [String: Entry]
     /// Record names in directory order.
-    public let names: [String]
+    package let names: [String]
 
     private static let endRecordSize = 22
     private static let zip64LocatorSize = 20
@@ -46,7 +46,7 @@ public struct ZipArchive: Sendable {
     /// Reads the central directory of `file`.
     ///
     /// - Throws: `ZipError` naming the file and offset of the first inconsistency.
-    public init(file: MappedFile) throws {
+    package init(file: MappedFile) throws {
         self.file = file
         let path = file.path
         let end = try Self.findEndRecord(in: file)
@@ -101,7 +101,7 @@ public struct ZipArchive: Sendable {
     ///
     /// - Returns: the byte offset of the record's data in the file and its length.
     /// - Throws: `ZipError` when the record is compressed, encrypted or out of range.
-    public func storedData(of entry: Entry) throws -> (offset: Int, count: Int) {
+    package func storedData(of entry: Entry) throws -> (offset: Int, count: Int) {
         let path = file.path
         guard entry.flags & 1 == 0 else { throw ZipError.encryptedRecord(file: path, name: entry.name) }
         guard entry.method == 0 else {
