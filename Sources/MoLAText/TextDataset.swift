@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// Texts read from a data file: JSON or JSONL in the reference layout (`instruction`, `input`,
 /// `output`, optional `answer`) rendered with the Alpaca template, or plain text (one example
@@ -20,42 +21,22 @@ public enum TextDataset {
     }
 
     private static func load(path: String, split: Bool) throws -> [(prompt: String, output: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = path.lowercased()
         let examples: [(prompt: String, output: String)]
-        if lower.hasSuffix(".jsonl") {
-            examples = try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
-                let content = line.trimmingCharacters(in: .whitespaces)
-                guard !content.isEmpty else { return nil }
-                guard let object = try? JSONSerialization.jsonObject(with: Data(content.utf8)) else {
-                    throw DatasetError.invalidJSON(file: path, line: index + 1)
+        let lower = path.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
+            examples = try records(path: path).map { entry in
+                guard let output = entry.record.output else {
+                    throw DatasetError.missingField(file: path, line: entry.line, record: entry.index, field: "output")
                 }
-                return try render(object, file: path, line: index + 1)
+                return (entry.record.prompt, output)
             }
-        } else if lower.hasSuffix(".json") {
-            guard let object = try? JSONSerialization.jsonObject(with: data), let records = object as? [Any] else {
-                throw DatasetError.invalidJSON(file: path, line: nil)
-            }
-            examples = try records.enumerated().map { try render($1, file: path, line: nil, record: $0) }
         } else {
-            examples = trimmed.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            let text = try self.text(path: path).trimmingCharacters(in: .whitespacesAndNewlines)
+            examples = text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
                 .map { (prompt: "", output: $0) }
         }
         guard !examples.isEmpty else { throw DatasetError.empty(file: path) }
         return examples
-    }
-
-    private static func render(_ object: Any, file: String, line: Int?, record: Int? = nil) throws -> (prompt: String, output: String) {
-        guard let fields = object as? [String: Any], let instruction = fields["instruction"] as? String else {
-            throw DatasetError.missingField(file: file, line: line, record: record, field: "instruction")
-        }
-        let input = fields["input"] as? String ?? ""
-        guard let output = fields["output"] as? String else {
-            throw DatasetError.missingField(file: file, line: line, record: record, field: "output")
-        }
-        return (PromptTemplate.alpaca(instruction: instruction, input: input, output: ""), output)
     }
 
     /// Questions for evaluation: JSON or JSONL in the reference layout with an `answer` field;
@@ -63,50 +44,99 @@ public enum TextDataset {
     ///
     /// - Throws: `DatasetError` naming the file and line.
     public static func loadQuestions(path: String) throws -> [(prompt: String, answer: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
-        var objects: [(Any, Int?, Int?)] = []
-        if path.lowercased().hasSuffix(".jsonl") {
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
-                    throw DatasetError.invalidJSON(file: path, line: index + 1)
-                }
-                objects.append((object, index + 1, nil))
+        let questions = try records(path: path).map { entry -> (prompt: String, answer: String) in
+            guard let answer = entry.record.answer else {
+                throw DatasetError.missingField(file: path, line: entry.line, record: entry.index, field: "answer")
             }
-        } else {
-            guard let object = try? JSONSerialization.jsonObject(with: data), let records = object as? [Any] else {
-                throw DatasetError.invalidJSON(file: path, line: nil)
-            }
-            objects = records.enumerated().map { ($1, nil, $0) }
-        }
-        let questions = try objects.map { object, line, record -> (prompt: String, answer: String) in
-            guard let fields = object as? [String: Any], let instruction = fields["instruction"] as? String else {
-                throw DatasetError.missingField(file: path, line: line, record: record, field: "instruction")
-            }
-            guard let answer = fields["answer"] as? String else {
-                throw DatasetError.missingField(file: path, line: line, record: record, field: "answer")
-            }
-            return (PromptTemplate.alpaca(instruction: instruction, input: fields["input"] as? String ?? "", output: ""), answer)
+            return (entry.record.prompt, answer)
         }
         guard !questions.isEmpty else { throw DatasetError.empty(file: path) }
         return questions
     }
 
+    /// The file's text, which must be UTF-8.
+    private static func text(path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
+        return text
+    }
+
+    /// The records of a JSONL file (one a line, blank lines skipped; errors name the line) or of
+    /// a JSON file holding a list of them (errors name the record).
+    private static func records(path: String) throws -> [(record: AlpacaRecord, line: Int?, index: Int?)] {
+        let text = try self.text(path: path)
+        if path.lowercased().hasSuffix(".jsonl") {
+            return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                return (try decode(AlpacaRecord.self, Data(line.utf8), file: path, line: index + 1, record: nil), index + 1, nil)
+            }
+        }
+        let list = try decode([LazyRecord].self, Data(text.utf8), file: path, line: nil, record: nil)
+        return try list.enumerated().map { index, lazy in
+            (try decode(AlpacaRecord.self, lazy.data, file: path, line: nil, record: index), nil, index)
+        }
+    }
+
+    /// Decodes one record, turning decoding errors into `DatasetError`s that name the place.
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ data: Data, file: String, line: Int?, record: Int?) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw DatasetError.missingField(file: file, line: line, record: record, field: key.stringValue)
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+            throw DatasetError.missingField(file: file, line: line, record: record, field: context.codingPath.last!.stringValue)
+        } catch let DecodingError.valueNotFound(_, context) where !context.codingPath.isEmpty {
+            throw DatasetError.missingField(file: file, line: line, record: record, field: context.codingPath.last!.stringValue)
+        } catch let error as DecodingError {
+            if case .typeMismatch = error, line != nil || record != nil {  // a record that is not an object
+                throw DatasetError.missingField(file: file, line: line, record: record, field: "instruction")
+            }
+            throw DatasetError.invalidJSON(file: file, line: line)
+        }
+    }
+
     /// Pre-tokenised ids: a JSON array of arrays of integers.
+    ///
+    /// - Throws: `DatasetError` naming the file and the record.
     public static func loadTokens(path: String) throws -> [[Int]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let sequences = object as? [Any] else {
-            throw DatasetError.invalidJSON(file: path, line: nil)
-        }
-        let result = try sequences.enumerated().map { index, sequence -> [Int] in
-            guard let values = sequence as? [Any], let ids = values as? [Int], ids.count == values.count else {
+        let list = try decode([LazyRecord].self, data, file: path, line: nil, record: nil)
+        let result = try list.enumerated().map { index, lazy -> [Int] in
+            guard let ids = try? JSONDecoder().decode([Int].self, from: lazy.data) else {
                 throw DatasetError.notTokenLists(file: path, record: index)
             }
             return ids
         }
         guard result.contains(where: { !$0.isEmpty }) else { throw DatasetError.empty(file: path) }
         return result
+    }
+}
+
+/// One example in the reference (Alpaca) layout: `instruction`, optional `input`, `output` for
+/// training, `answer` for evaluation. Other fields are ignored.
+public struct AlpacaRecord: Sendable, Equatable, Codable {
+    public var instruction: String
+    public var input: String?
+    public var output: String?
+    public var answer: String?
+
+    public init(instruction: String, input: String? = nil, output: String? = nil, answer: String? = nil) {
+        self.instruction = instruction
+        self.input = input
+        self.output = output
+        self.answer = answer
+    }
+
+    /// The Alpaca prompt with an empty response.
+    public var prompt: String { PromptTemplate.alpaca(instruction: instruction, input: input ?? "", output: "") }
+}
+
+/// One element of a JSON list, kept as its bytes so that each is decoded (and its errors named) on its own.
+private struct LazyRecord: Decodable {
+    let data: Data
+
+    init(from decoder: any Decoder) throws {
+        data = try JSONEncoder().encode(try JSONValue(from: decoder))
     }
 }
 

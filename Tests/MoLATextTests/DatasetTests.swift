@@ -23,4 +23,20 @@ import Testing
         let noOutput = try scratch.write(Array(#"[{"instruction": "q"}]"#.utf8), to: "r.json")
         #expect(throws: DatasetError.missingField(file: noOutput, line: nil, record: 0, field: "output")) { try TextDataset.load(path: noOutput) }
     }
+
+    /// Every record is decoded on its own, so errors name the line or record and the field.
+    @Test func recordsOfTheWrongShape() throws {
+        let wrongType = try scratch.write(Array(#"[{"instruction": "a", "output": "b"}, {"instruction": "a", "output": 3}]"#.utf8), to: "w.json")
+        #expect(throws: DatasetError.missingField(file: wrongType, line: nil, record: 1, field: "output")) { try TextDataset.load(path: wrongType) }
+        let notObject = try scratch.write(Array("{\"instruction\": \"a\", \"output\": \"b\"}\n\n[1, 2]\n".utf8), to: "n.jsonl")
+        #expect(throws: DatasetError.missingField(file: notObject, line: 3, record: nil, field: "instruction")) { try TextDataset.load(path: notObject) }
+        let broken = try scratch.write(Array("{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \n".utf8), to: "b.jsonl")
+        #expect(throws: DatasetError.invalidJSON(file: broken, line: 2)) { try TextDataset.load(path: broken) }
+        let notList = try scratch.write(Array(#"{"instruction": "a"}"#.utf8), to: "o.json")
+        #expect(throws: DatasetError.invalidJSON(file: notList, line: nil)) { try TextDataset.load(path: notList) }
+        let fractional = try scratch.write(Array("[[1, 2.5]]".utf8), to: "f.json")
+        #expect(throws: DatasetError.notTokenLists(file: fractional, record: 0)) { try TextDataset.loadTokens(path: fractional) }
+        let extra = try scratch.write(Array(#"{"instruction": "a", "input": "i", "output": "b", "category": "x"}"#.utf8), to: "e.jsonl")
+        #expect(try TextDataset.loadRecords(path: extra).map(\.output) == ["b"])
+    }
 }
