@@ -23,6 +23,7 @@ let package = Package(
         // System libraries: a module map and a shim header each, nothing else.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // LAPACKE, for the spectral analyses to come; no target depends on it yet.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
                        providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
@@ -31,8 +32,8 @@ let package = Package(
         // Libraries, dependencies pointing one way (each line below depends only on lines above it).
         // Atomic file writes and the JSON documents every format type reads and writes through.
         .target(name: "MoLAFiles"),
-        // Element types, vectorised math, the BLAS and LAPACK wrappers.
-        .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
+        // Element types, vectorised math, the BLAS wrappers.
+        .target(name: "MoLATensor", dependencies: ["CBLAS"]),
         // The file formats (safetensors, torch.save, adapter_config.json, the sidecar) and the adapter model.
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor", "MoLAFiles"]),
         // Tokenizers, datasets and prompt templates: text to token ids; knows nothing of models.
@@ -57,16 +58,16 @@ let package = Package(
 
         .testTarget(name: "MoLAFilesTests", dependencies: ["MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLAFiles", "MoLATestSupport"]),
+        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLATestSupport"]),
         .testTarget(name: "MoLARoutingTests",
                     dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
-                    dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
+                    dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
-        .testTarget(name: "MoLATrainTests", dependencies: ["MoLATrain", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLATrainTests", dependencies: ["MoLATrain", "MoLAModel", "MoLAText", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATensor", "MoLATestSupport"],
+        .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]
 )
