@@ -10,7 +10,7 @@ Model: 4 layers, hidden 256, 4 heads, MLP 688, vocab 512, experts 2 4 6 8, top-2
 alpha 16, all seven projections, micro batch 8 x 128 tokens.
 
 Usage (needs torch from PyPI; build first: swift build -c release --product mola-benchmark):
-    python3 benchmarks/model_step.py [--threads 2] [--rounds 3]
+    python3 benchmarks/model_step.py [--threads 2] [--rounds 3] [--binary PATH]
 """
 import argparse, json, os, re, subprocess, sys, threading, time
 from pathlib import Path
@@ -48,13 +48,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--binary", help="the mola-benchmark to time (default: .build/release/mola-benchmark)")
     args = parser.parse_args()
-    if not BINARY.exists():
+    binary = Path(args.binary) if args.binary else BINARY
+    if not binary.exists():
         sys.exit("build first: swift build -c release --product mola-benchmark")
     environment = dict(os.environ, THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     ours, theirs = [], []
     for _ in range(args.rounds):
-        output, memory = run([str(BINARY), "--threads", str(args.threads), "--steps", "10"], environment)
+        output, memory = run([str(binary), "--threads", str(args.threads), "--steps", "10"], environment)
         result = json.loads(output)
         ours.append((result["train_tokens_per_second"], result["routing_tokens_per_second"], memory,
                      result["routing_statistics_tokens_per_second"]))

@@ -14,7 +14,7 @@ the same number of threads for everyone and a warm page cache, it times:
 
 and checks that 1 and 2 agree. Needs numpy and safetensors (pip install numpy safetensors).
 
-Usage: python3 benchmarks/redundancy_7b.py [--threads 2] [--repeats 3] [--skip-dense]
+Usage: python3 benchmarks/redundancy_7b.py [--threads 2] [--repeats 3] [--skip-dense] [--binary PATH]
 Build first: swift build -c release --product mola-inspect
 """
 import argparse, itertools, json, os, subprocess, sys, threading, time
@@ -24,6 +24,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--repeats", type=int, default=3)
 parser.add_argument("--skip-dense", action="store_true")
+parser.add_argument("--binary", help="the mola-inspect to time (default: .build/release/mola-inspect), e.g. an earlier build")
 args = parser.parse_args()
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = str(args.threads)
@@ -33,7 +34,7 @@ from safetensors.numpy import save_file, load_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work" / "llama2-7b-2468"
-BINARY = ROOT / ".build" / "release" / "mola-inspect"
+BINARY = Path(args.binary) if args.binary else ROOT / ".build" / "release" / "mola-inspect"
 LAYERS, D, MLP, R, ALPHA = 32, 4096, 11008, 8, 16
 EXPERTS = [2] * 8 + [4] * 8 + [6] * 8 + [8] * 8
 PROJECTIONS = [("self_attn", "q_proj", D, D), ("self_attn", "k_proj", D, D), ("self_attn", "v_proj", D, D),
