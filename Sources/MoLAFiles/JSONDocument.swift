@@ -99,15 +99,15 @@ public enum JSONDocumentError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// What a value of `type` is called in an error.
-    static func article(_ type: Any.Type) -> String {
+    /// What a value of `type` is called in an error: `an integer`, `a list`, ...
+    public static func article(_ type: Any.Type) -> String {
         switch type {
         case is Int.Type: "an integer"
         case is Double.Type, is Float.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
         default:
-            String(describing: type).hasPrefix("Array") ? "a list" : (String(describing: type).hasPrefix("Dictionary") ? "an object" : "an object")
+            String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }
 }

@@ -1,53 +1,35 @@
 import Foundation
+import MoLAFiles
 
 extension SentencePieceBPETokenizer {
-    /// Reads `tokenizer.json` (layout at the top of `SentencePieceBPETokenizer`).
+    /// Reads `tokenizer.json` (layout at the top of `SentencePieceBPETokenizer`, its type `TokenizerFile`).
     ///
     /// - Throws: `TokenizerError` naming the file and the field that is wrong.
     public init(file: String) throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError.unreadable(file: file, reason: "no such file or not readable")
+        let root = try TokenizerFile.read(file)
+        let model = root.model
+        let type = model.type ?? "(none)"
+        guard type == "BPE", let rawVocabulary = model.vocabulary, let rawMerges = model.merges else {
+            throw TokenizerError.unsupported(file: file, component: "model", found: type)
         }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw TokenizerError.unreadable(file: file, reason: "not JSON")
+        for (field, value) in [("continuing_subword_prefix", model.continuingSubwordPrefix), ("end_of_word_suffix", model.endOfWordSuffix)] {
+            guard let value, value != .null else { continue }
+            let found = if case let .string(text) = value { text } else { value.rendered() }
+            throw TokenizerError.unsupported(file: file, component: "model.\(field)", found: found)
         }
-        guard let root = parsed as? [String: Any] else { throw TokenizerError.malformed(file: file, field: "(top level)", expected: "an object") }
-        guard let model = root["model"] as? [String: Any] else { throw TokenizerError.malformed(file: file, field: "model", expected: "an object") }
-        let type = model["type"] as? String ?? "(none)"
-        guard type == "BPE" else { throw TokenizerError.unsupported(file: file, component: "model", found: type) }
-        for field in ["continuing_subword_prefix", "end_of_word_suffix"] where !(model[field] == nil || model[field] is NSNull) {
-            throw TokenizerError.unsupported(file: file, component: "model.\(field)", found: "\(model[field]!)")
-        }
-        if let dropout = model["dropout"] as? Double, dropout != 0 {
+        if let dropout = model.dropout, dropout != 0 {
             throw TokenizerError.unsupported(file: file, component: "model.dropout", found: "\(dropout)")
         }
 
-        guard let rawVocabulary = model["vocab"] as? [String: Any] else {
-            throw TokenizerError.malformed(file: file, field: "model.vocab", expected: "an object of piece: id")
-        }
         var vocabulary: [String: Int] = [:], pieces: [Int: String] = [:]
-        for (piece, value) in rawVocabulary {
-            guard let id = Self.integer(value) else { throw TokenizerError.malformed(file: file, field: "model.vocab[\(piece)]", expected: "an integer id") }
+        for (piece, id) in rawVocabulary {
             guard id >= 0, pieces[id] == nil else { throw TokenizerError.badIdentifier(file: file, piece: piece, id: id) }
             vocabulary[piece] = id
             pieces[id] = piece
         }
-        guard let rawMerges = model["merges"] as? [Any] else {
-            throw TokenizerError.malformed(file: file, field: "model.merges", expected: "an array")
-        }
         var merges: [PairKey: (rank: Int, id: Int)] = [:]
-        for (rank, entry) in rawMerges.enumerated() {
-            let pair: [String]
-            if let text = entry as? String {
-                pair = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let parts = entry as? [String] {
-                pair = parts
-            } else {
-                throw TokenizerError.malformed(file: file, field: "model.merges[\(rank)]", expected: "\"a b\" or [\"a\", \"b\"]")
-            }
+        for (rank, merge) in rawMerges.enumerated() {
+            let pair = merge.parts
             guard pair.count == 2, let left = vocabulary[pair[0]], let right = vocabulary[pair[1]],
                   let joined = vocabulary[pair[0] + pair[1]] else {
                 throw TokenizerError.mergeOutsideVocabulary(file: file, merge: pair.joined(separator: " "))
@@ -57,108 +39,88 @@ extension SentencePieceBPETokenizer {
         }
 
         var added: [(content: [Unicode.Scalar], id: Int)] = []
-        for (index, entry) in ((root["added_tokens"] as? [Any]) ?? []).enumerated() {
-            guard let token = entry as? [String: Any], let content = token["content"] as? String, let id = token["id"].flatMap(Self.integer) else {
-                throw TokenizerError.malformed(file: file, field: "added_tokens[\(index)]", expected: "{\"id\": integer, \"content\": string}")
+        for token in root.addedTokens ?? [] {
+            guard token.id >= 0, pieces[token.id] == nil || pieces[token.id] == token.content else {
+                throw TokenizerError.badIdentifier(file: file, piece: token.content, id: token.id)
             }
-            guard id >= 0, pieces[id] == nil || pieces[id] == content else { throw TokenizerError.badIdentifier(file: file, piece: content, id: id) }
-            added.append((Array(content.unicodeScalars), id))
+            added.append((Array(token.content.unicodeScalars), token.id))
         }
         added.sort { $0.content.count > $1.content.count }
         let addedIds = Dictionary(added.map { (String(String.UnicodeScalarView($0.content)), $0.id) }, uniquingKeysWith: { first, _ in first })
         let lookUp = { (token: String) in vocabulary[token] ?? addedIds[token] }
 
         var unknownId: Int?
-        if let unknown = model["unk_token"] as? String {
+        if let unknown = model.unknownToken {
             guard let id = lookUp(unknown) else { throw TokenizerError.unknownSpecialToken(file: file, token: unknown) }
             unknownId = id
         }
-        let normalizer = try Self.normalizer(root["normalizer"], file: file)
-        let metaspace = try Self.metaspace(root["pre_tokenizer"], file: file)
-        let (prefix, suffix) = try Self.template(root["post_processor"], file: file, lookUp: lookUp)
+        let normalizer = try Self.normalizer(root.normalizer, file: file)
+        let metaspace = try Self.metaspace(root.preTokenizer, file: file)
+        let (prefix, suffix) = try Self.template(root.postProcessor, file: file, lookUp: lookUp)
         self.init(file: file, vocabulary: vocabulary, pieces: pieces, merges: merges, unknownId: unknownId,
-                  byteFallback: model["byte_fallback"] as? Bool ?? false, fuseUnknown: model["fuse_unk"] as? Bool ?? false,
-                  ignoreMerges: model["ignore_merges"] as? Bool ?? false, addedTokens: added, addedTokenIds: addedIds,
+                  byteFallback: model.byteFallback ?? false, fuseUnknown: model.fuseUnknown ?? false,
+                  ignoreMerges: model.ignoreMerges ?? false, addedTokens: added, addedTokenIds: addedIds,
                   byteIds: (0...255).map { vocabulary[String(format: "<0x%02X>", $0)] },
                   prependToSegments: normalizer.prepend, spaceReplacement: normalizer.spaceReplacement, metaspace: metaspace,
                   prefixIds: prefix, suffixIds: suffix)
     }
 
-    private static func integer(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber else { return nil }
-        let integer = number.intValue
-        return number.doubleValue == Double(integer) ? integer : nil
-    }
-
     /// Prepend and space-Replace normalizers (LLaMA 2's older files), alone or in a Sequence.
-    private static func normalizer(_ value: Any?, file: String) throws -> (prepend: String?, spaceReplacement: String?) {
-        guard let value, !(value is NSNull) else { return (nil, nil) }
-        guard let object = value as? [String: Any], let type = object["type"] as? String else {
-            throw TokenizerError.malformed(file: file, field: "normalizer", expected: "null or an object with a type")
-        }
-        let parts = type == "Sequence" ? (object["normalizers"] as? [[String: Any]] ?? []) : [object]
+    private static func normalizer(_ normalizer: TokenizerFile.Normalizer?, file: String) throws -> (prepend: String?, spaceReplacement: String?) {
+        guard let normalizer else { return (nil, nil) }
+        let parts = normalizer.type == "Sequence" ? (normalizer.normalizers ?? []) : [normalizer]
         var prepend: String?, replacement: String?
         for part in parts {
-            switch part["type"] as? String {
+            switch part.type {
             case "Prepend":
-                guard let text = part["prepend"] as? String else { throw TokenizerError.malformed(file: file, field: "normalizer.prepend", expected: "a string") }
+                guard let text = part.prepend else { throw TokenizerError.malformed(file: file, field: "normalizer.prepend", expected: "a string") }
                 guard replacement == nil else { throw TokenizerError.unsupported(file: file, component: "normalizer", found: "Replace before Prepend") }
                 prepend = text
             case "Replace":
-                guard let pattern = part["pattern"] as? [String: Any], let from = pattern["String"] as? String, from == " ",
-                      let content = part["content"] as? String else {
+                guard part.pattern?.string == " ", let content = part.content else {
                     throw TokenizerError.unsupported(file: file, component: "normalizer", found: "Replace other than spaces")
                 }
                 replacement = content
             case let other:
-                throw TokenizerError.unsupported(file: file, component: "normalizer", found: other ?? "(no type)")
+                throw TokenizerError.unsupported(file: file, component: "normalizer", found: other)
             }
         }
         return (prepend, replacement)
     }
 
     /// Null or Metaspace (newer LLaMA files); anything else, ByteLevel included, is refused.
-    private static func metaspace(_ value: Any?, file: String) throws -> Metaspace? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let object = value as? [String: Any] else {
-            throw TokenizerError.malformed(file: file, field: "pre_tokenizer", expected: "null or an object")
-        }
-        let type = object["type"] as? String ?? "(no type)"
-        guard type == "Metaspace" else { throw TokenizerError.unsupported(file: file, component: "pre_tokenizer", found: type) }
-        let replacement = object["replacement"] as? String ?? "▁"
+    private static func metaspace(_ preTokenizer: TokenizerFile.PreTokenizer?, file: String) throws -> Metaspace? {
+        guard let preTokenizer else { return nil }
+        guard preTokenizer.type == "Metaspace" else { throw TokenizerError.unsupported(file: file, component: "pre_tokenizer", found: preTokenizer.type) }
         let prepend: Metaspace.Prepend
-        switch object["prepend_scheme"] as? String {
+        switch preTokenizer.prependScheme {
         case "always": prepend = .always
         case "first": prepend = .first
         case "never": prepend = .never
-        case nil: prepend = (object["add_prefix_space"] as? Bool ?? true) ? .always : .never
+        case nil: prepend = (preTokenizer.addPrefixSpace ?? true) ? .always : .never
         case let other?: throw TokenizerError.unsupported(file: file, component: "pre_tokenizer.prepend_scheme", found: other)
         }
-        return Metaspace(replacement: replacement, prepend: prepend, split: object["split"] as? Bool ?? true)
+        return Metaspace(replacement: preTokenizer.replacement ?? "▁", prepend: prepend, split: preTokenizer.split ?? true)
     }
 
     /// The special tokens TemplateProcessing's `single` template puts before and after `$A`.
-    private static func template(_ value: Any?, file: String, lookUp: (String) -> Int?) throws -> (prefix: [Int], suffix: [Int]) {
-        guard let value, !(value is NSNull) else { return ([], []) }
-        guard let object = value as? [String: Any] else {
-            throw TokenizerError.malformed(file: file, field: "post_processor", expected: "null or an object")
+    private static func template(_ processor: TokenizerFile.PostProcessor?, file: String,
+                                 lookUp: (String) -> Int?) throws -> (prefix: [Int], suffix: [Int]) {
+        guard let processor else { return ([], []) }
+        let candidates = processor.type == "Sequence" ? (processor.processors ?? []) : [processor]
+        guard let template = candidates.first(where: { $0.type == "TemplateProcessing" }) else {
+            throw TokenizerError.unsupported(file: file, component: "post_processor", found: processor.type ?? "(no type)")
         }
-        let candidates = object["type"] as? String == "Sequence" ? (object["processors"] as? [[String: Any]] ?? []) : [object]
-        guard let processor = candidates.first(where: { $0["type"] as? String == "TemplateProcessing" }) else {
-            let type = object["type"] as? String ?? "(no type)"
-            throw TokenizerError.unsupported(file: file, component: "post_processor", found: type)
-        }
-        guard let single = processor["single"] as? [[String: Any]] else {
+        guard let single = template.single else {
             throw TokenizerError.malformed(file: file, field: "post_processor.single", expected: "an array")
         }
         var prefix: [Int] = [], suffix: [Int] = [], seenSequence = false
         for item in single {
-            if item["Sequence"] != nil { seenSequence = true; continue }
-            guard let special = item["SpecialToken"] as? [String: Any], let name = special["id"] as? String else {
+            if item.sequence != nil { seenSequence = true; continue }
+            guard let name = item.specialToken?.id else {
                 throw TokenizerError.malformed(file: file, field: "post_processor.single", expected: "SpecialToken and Sequence items")
             }
-            let declared = ((processor["special_tokens"] as? [String: Any])?[name] as? [String: Any])?["ids"] as? [Any]
-            let ids = declared?.compactMap(integer) ?? lookUp(name).map { [$0] }
+            let ids = template.specialTokens?[name]?.ids ?? lookUp(name).map { [$0] }
             guard let ids, !ids.isEmpty else { throw TokenizerError.unknownSpecialToken(file: file, token: name) }
             if seenSequence { suffix += ids } else { prefix += ids }
         }

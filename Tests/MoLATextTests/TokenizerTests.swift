@@ -121,6 +121,10 @@ import Testing
                          extra: ["pre_tokenizer": ["type": "Metaspace", "prepend_scheme": "sometimes"]])
         Self.expectError({ .unsupported(file: $0, component: "post_processor", found: "BertProcessing") }, model: Self.goodModel,
                          extra: ["post_processor": ["type": "BertProcessing"]])
+        Self.expectError({ .malformed(file: $0, field: "model.byte_fallback", expected: "true or false") }, model: Self.model("byte_fallback", "yes"))
+        Self.expectError({ .malformed(file: $0, field: "model.vocab[b]", expected: "an integer id") }, model: Self.model("vocab", ["<unk>": 0, "b": "two"]))
+        Self.expectError({ .malformed(file: $0, field: "model.merges[0]", expected: "\"a b\" or [\"a\", \"b\"]") }, model: Self.model("merges", [3]))
+        Self.expectError({ .unsupported(file: $0, component: "model", found: "Unigram") }, model: ["type": "Unigram", "vocab": [["a", -1.0]]])
         let (file, _) = Self.read(model: Self.goodModel)
         #expect(throws: TokenizerError.unreadable(file: file, reason: "no such file or not readable")) { try SentencePieceBPETokenizer(file: file) }
     }
