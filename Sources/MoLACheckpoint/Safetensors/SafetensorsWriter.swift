@@ -23,15 +23,14 @@ public enum SafetensorsWriter {
     /// Writes `entries` (names must be unique) and `metadata` to `path`, atomically.
     public static func write(_ entries: [Entry], metadata: [String: String] = [:], to path: String) throws {
         precondition(Set(entries.map(\.name)).count == entries.count, "SafetensorsWriter: duplicate tensor names")
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
-        for entry in entries {
-            let end = offset + entry.values.count * 4
-            header[entry.name] = ["dtype": ElementType.float32.safetensorsName!, "shape": entry.shape, "data_offsets": [offset, end]] as [String: Any]
-            offset = end
+        let layout = entries.map { entry -> SafetensorsHeader.Entry in
+            let end = offset + entry.values.count * ElementType.float32.byteCount
+            defer { offset = end }
+            return SafetensorsHeader.Entry(name: entry.name, dtypeName: ElementType.float32.safetensorsName!, shape: entry.shape,
+                                           begin: offset, end: end)
         }
-        var headerBytes = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        var headerBytes = [UInt8](try SafetensorsHeader(entries: layout, metadata: metadata).encoded())
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         let file = try AtomicFileWriter(path: path)
         var length = UInt64(headerBytes.count).littleEndian
