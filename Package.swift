@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
         .library(name: "MoLAModel", targets: ["MoLAModel"]),
         .library(name: "MoLATrain", targets: ["MoLATrain"]),
+        .library(name: "MoLACommandLine", targets: ["MoLACommandLine"]),
         .executable(name: "mola-benchmark", targets: ["mola-benchmark"]),
     ],
     targets: [
@@ -34,13 +35,16 @@ let package = Package(
         .target(name: "MoLAAnalysis", dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo"]),
+        // Declared commands: typed options as property wrappers, help and usage errors from them.
+        // Depends on nothing of ours; both executables parse with it.
+        .target(name: "MoLACommandLine"),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot", "MoLATrain"]),
+                          dependencies: ["MoLACommandLine", "MoLATensor", "MoLACheckpoint", "MoLAModel", "MoLAAnalysis", "MoLAPlot", "MoLATrain"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
-        .executableTarget(name: "mola-benchmark", dependencies: ["MoLAModel", "MoLATrain", "MoLACheckpoint", "MoLAAnalysis"]),
+        .executableTarget(name: "mola-benchmark", dependencies: ["MoLACommandLine", "MoLAModel", "MoLATrain", "MoLACheckpoint", "MoLAAnalysis"]),
 
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
@@ -49,6 +53,7 @@ let package = Package(
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
         .testTarget(name: "MoLATrainTests", dependencies: ["MoLATrain", "MoLAModel", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLACommandLineTests", dependencies: ["MoLACommandLine"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATensor", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]
