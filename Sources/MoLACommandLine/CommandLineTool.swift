@@ -73,6 +73,20 @@ extension ParsableCommand {
         }
     }
 
+    /// Parses `arguments` for this command (no subcommands), or prints help (exit 0) or the
+    /// usage mistake (exit 64).
+    public static func parseOrExit(_ arguments: [String]) -> Self {
+        do {
+            return try parse(arguments)
+        } catch let help as HelpWanted {
+            print(help.markdown ? markdownTable : helpText)
+            exit(ExitStatus.success)
+        } catch {
+            reportUsage(error as? UsageError ?? UsageError("\(error)"), tool: configuration.name, path: [])
+            exit(ExitStatus.usage)
+        }
+    }
+
     private static func reportUsage(_ error: UsageError, tool: String, path: [String]) {
         report(error, hint: "run `\(([tool] + path).joined(separator: " ")) --help` for usage")
     }
