@@ -15,6 +15,7 @@ extension ParsableCommand {
         if !configuration.subcommands.isEmpty {
             lines += ["", "\(configuration.subcommandNoun)s:"]
             lines += columns(configuration.subcommands.map { ($0.configuration.name, $0.configuration.summary) })
+            // The words of the usage line before the first placeholder name the command: `mola-inspect plot`.
             lines += ["", "Run `\(configuration.usage.split(separator: " ").prefix { !$0.hasPrefix("<") }.joined(separator: " ")) <\(configuration.subcommandNoun)> --help` for its options."]
             return lines.joined(separator: "\n")
         }

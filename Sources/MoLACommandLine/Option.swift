@@ -19,9 +19,6 @@ public struct Option<Value>: DeclarationProviding {
         return value
     }
 
-    /// Whether the user gave the option (rather than its default).
-    public var projectedValue: Bool { declaration.wasGiven }
-
     var declarations: [Declaration] { [declaration] }
 
     private init<Parsed: ExpressibleByArgument>(initial: Value?, names: [String], valueName: String?, help: String, isRequired: Bool,

@@ -4,8 +4,8 @@ import MoLACheckpoint
 import MoLACommandLine
 import MoLAPlot
 
-/// `mola-inspect plot routing|routing-weights|routing-redundancy`: routing figures.
-///
+// `mola-inspect plot routing|routing-weights|routing-redundancy`: routing figures.
+
 /// The input of the share and weight figures: an adapter (run over the data) or saved `routing --json`.
 struct RoutingFigureInput: ParsableArguments {
     @Argument(valueName: "input", help: "an adapter checkpoint (run with --base over the data), or saved `routing --json` output")
