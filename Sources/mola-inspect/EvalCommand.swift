@@ -16,7 +16,7 @@ struct EvalCommand: ParsableCommand {
     var base: FilePath
     @Option(name: "--data", valueName: "FILE", help: "questions: JSON/JSONL records with instruction, input and answer") var data: FilePath?
     @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...1_000_000) var tasks: Int?
-    @Option(name: "--seed", help: "with --tasks: the generator's seed (unlike training's 42)", in: 0...) var seed = 7
+    @Option(name: "--seed", help: "with --tasks: the seed of the generated questions (training's is 42)", in: 0...) var seed = 7
     @OptionGroup var topK: TopKOptions
     @Option(name: "--max-new-tokens", help: "tokens generated per question", in: 1...4096) var maxNewTokens = 24
     @Option(name: "--length", help: "the longest prompt plus answer, in tokens", in: 8...65_536) var length = 512

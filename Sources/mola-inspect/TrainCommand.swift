@@ -40,7 +40,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...10_000_000) var steps: Int?
     @Option(name: "--lr", valueName: "RATE", help: "peak learning rate", in: 0...) var learningRate = 3e-4
     @Option(name: "--warmup", help: "warm-up steps (default 100, at most a tenth of the run)", in: 0...10_000_000) var warmup: Int?
-    @Option(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay (the reference uses 0)", in: 0...) var weightDecay = 0.0
+    @Option(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay, as in the reference", in: 0...) var weightDecay = 0.0
     @Option(name: "--batch", help: "sequences per optimizer step", in: 1...100_000) var batch = 128
     @Option(name: "--micro-batch", help: "sequences per forward pass (default 8, or --batch when smaller)", in: 1...4096) var microBatch: Int?
     @Option(name: "--cutoff", help: "tokens per sequence; longer ones are truncated", in: 2...65_536) var cutoff = 256
