@@ -98,7 +98,7 @@ struct ValueBounds<Value: Comparable & ExpressibleByArgument> {
     }
 }
 
-/// Parses `text` as one `Value` for `option`, within `bounds`.
+/// Parses `text` as one `Value` for `option`; `check` returns what was expected when the value is out of bounds.
 func parseValue<Value: ExpressibleByArgument>(_ text: String, option: String, check: ((Value) -> String?)?) throws -> Value {
     guard let value = Value(argument: text) else { throw UsageError(Value.invalidArgumentMessage(text, option: option)) }
     if let message = check?(value) { throw UsageError("\(option) expects \(message), got \"\(text)\"") }
