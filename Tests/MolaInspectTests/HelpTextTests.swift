@@ -53,4 +53,28 @@ import Testing
         #expect(readme.contains("\n" + table + "\n\n"),
                 "README.md lacks the table of `\(command.joined(separator: " "))`; paste the output of `mola-inspect \(command.joined(separator: " ")) --help-markdown`")
     }
+
+    /// mola-benchmark parses with the same library: help, and usage mistakes exit 64 (it used
+    /// to ignore a bad value and run with the default).
+    @Test func benchmarkOptions() throws {
+        let binary = molaInspectBinary.deletingLastPathComponent().appendingPathComponent("mola-benchmark")
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            let output = Pipe(), error = Pipe()
+            process.standardOutput = output
+            process.standardError = error
+            try process.run()
+            let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        }
+        let help = try run(["--help"])
+        #expect(help.status == 0 && help.output.hasPrefix("usage: mola-benchmark"))
+        let bad = try run(["--steps", "none"])
+        #expect(bad.status == 64)
+        #expect(bad.error == "error: --steps expects an integer, got \"none\"\nhint: run `mola-benchmark --help` for usage\n")
+        #expect(try run(["--routng-only"]).error.hasPrefix("error: unknown option --routng-only (did you mean --routing-only?)"))
+    }
 }
