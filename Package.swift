@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MoLAPlot", targets: ["MoLAPlot"]),
         .library(name: "MoLAModel", targets: ["MoLAModel"]),
         .library(name: "MoLATrain", targets: ["MoLATrain"]),
+        .library(name: "MoLACommandLine", targets: ["MoLACommandLine"]),
         .executable(name: "mola-benchmark", targets: ["mola-benchmark"]),
     ],
     targets: [
@@ -47,14 +48,18 @@ let package = Package(
         .target(name: "MoLATrain", dependencies: ["MoLAModel", "MoLAText", "MoLACheckpoint", "MoLATensor", "MoLAFiles"]),
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo", "MoLAFiles"]),
+        // Declared commands: typed options as property wrappers, help and usage errors from them.
+        // Depends on nothing of ours; both executables parse with it.
+        .target(name: "MoLACommandLine"),
         .executableTarget(name: "mola-inspect",
-                          dependencies: ["MoLATensor", "MoLAFiles", "MoLACheckpoint", "MoLAText", "MoLAModel", "MoLAAnalysis",
-                                         "MoLARouting", "MoLAPlot", "MoLATrain"]),
+                          dependencies: ["MoLACommandLine", "MoLATensor", "MoLAFiles", "MoLACheckpoint", "MoLAText", "MoLAModel",
+                                         "MoLAAnalysis", "MoLARouting", "MoLAPlot", "MoLATrain"]),
 
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
-        .executableTarget(name: "mola-benchmark", dependencies: ["MoLATensor", "MoLAModel", "MoLARouting", "MoLATrain", "MoLACheckpoint"]),
+        .executableTarget(name: "mola-benchmark",
+                          dependencies: ["MoLACommandLine", "MoLATensor", "MoLAModel", "MoLARouting", "MoLATrain", "MoLACheckpoint"]),
 
         .testTarget(name: "MoLAFilesTests", dependencies: ["MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
@@ -67,6 +72,7 @@ let package = Package(
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
         .testTarget(name: "MoLATrainTests", dependencies: ["MoLATrain", "MoLAModel", "MoLAText", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLACommandLineTests", dependencies: ["MoLACommandLine"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]

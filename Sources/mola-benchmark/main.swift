@@ -1,28 +1,31 @@
-import Foundation
-import MoLACheckpoint
-import MoLAModel
-import MoLARouting
-import MoLATensor
-import MoLATrain
 // The model-core benchmark: one MoLA fine-tuning step (forward, loss, backward, AdamW on the
 // adapter) and the routing forward of the benchmark model (4 layers, hidden 256, 4 heads,
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
 // gathered). Usage: mola-benchmark [--threads N] [--steps N] [--routing-only]
+import Foundation
+import MoLACheckpoint
+import MoLACommandLine
+import MoLAModel
+import MoLARouting
+import MoLATensor
+import MoLATrain
 
-var threads = 2, steps = 10, routingOnly = false
-var arguments = CommandLine.arguments.dropFirst().makeIterator()
-while let argument = arguments.next() {
-    switch argument {
-    case "--threads": threads = Int(arguments.next() ?? "") ?? threads
-    case "--steps": steps = Int(arguments.next() ?? "") ?? steps
-    case "--routing-only": routingOnly = true  // for profiling the routing analysis alone
-    default:
-        FileHandle.standardError.write(Data("usage: mola-benchmark [--threads N] [--steps N] [--routing-only]\n".utf8))
-        exit(64)
-    }
+/// The benchmark's options, parsed like mola-inspect's.
+struct BenchmarkOptions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "mola-benchmark", summary: "the model-core benchmark",
+        usage: "mola-benchmark [--threads N] [--steps N] [--routing-only]",
+        abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
+
+    @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
+    @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...) var steps = 10
+    @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
 }
+
+let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
+let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
 let (batch, time) = (8, 128)
 let config = ModelConfig(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4)
 let spec = AdapterSpec(expertsPerLayer: [2, 4, 6, 8], rank: 8, alpha: 16, topK: 2)

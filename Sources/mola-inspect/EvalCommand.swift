@@ -1,52 +1,57 @@
 import Foundation
 import MoLACheckpoint
+import MoLACommandLine
 import MoLAFiles
 import MoLAModel
 import MoLAText
 import MoLATrain
 
 /// `mola-inspect eval --base DIR [ADAPTER]`: accuracy by greedy generation.
-enum EvalCommand {
-    static let maxNewTokens = OptionSpec(name: "--max-new-tokens", valueName: "N", help: "tokens generated per question (default 24)")
-    static let seed = OptionSpec(name: "--seed", valueName: "N", help: "with --tasks: the generator's seed (default 7, unlike training's 42)")
-    static let options = [TrainCommand.base, TrainCommand.data, TrainCommand.tasks, seed, SharedOptions.topK, maxNewTokens,
-                          RoutingCommand.length, SharedOptions.json, SharedOptions.output, SharedOptions.threads]
-
-    static let help = helpText(
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "eval", summary: "accuracy by greedy generation, scored as the reference does",
         usage: "mola-inspect eval --base DIR [adapter] (--tasks N | --data FILE) [options]",
-        summary: "Generates an answer for every question greedily (with a key/value cache) and scores it as the reference does: the letter of exactly one `The answer is X.`, or the label of `Answer: <label>`. Reports accuracy per synthetic domain (--tasks) or overall (--data: JSON/JSONL with instruction, input and answer).",
-        options: options)
+        abstract: "Generates an answer for every question greedily (with a key/value cache) and scores it as the reference does: the letter of exactly one `The answer is X.`, or the label of `Answer: <label>`. Reports accuracy per synthetic domain (--tasks) or overall (--data: JSON/JSONL with instruction, input and answer).")
 
-    @Sendable static func run(_ rawArguments: [String]) throws {
-        let arguments = try parseArguments(rawArguments, options: options)
-        if arguments.wantsHelp { return print(help) }
-        guard arguments.positionals.count <= 1 else { throw UsageError("give at most one adapter") }
-        guard let basePath = arguments.value(TrainCommand.base.name) else { throw UsageError("missing --base DIR") }
-        guard (arguments.value(TrainCommand.data.name) == nil) != (arguments.value(TrainCommand.tasks.name) == nil) else {
-            throw UsageError("give one of --data FILE and --tasks N")
-        }
-        let newTokens = try arguments.integer(maxNewTokens.name, in: 1...4096) ?? 24
-        let length = try arguments.integer(RoutingCommand.length.name, in: 8...65_536) ?? 512
+    @Argument(valueName: "adapter", help: "MoLA adapters to evaluate on the base (none: the base alone)") var adapter: FilePath?
+    @Option(name: "--base", valueName: "DIR", help: "the base model to evaluate, or to run the adapter on (a Hugging Face LLaMA directory)")
+    var base: FilePath
+    @Option(name: "--data", valueName: "FILE", help: "questions: JSON/JSONL records with instruction, input and answer") var data: FilePath?
+    @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...1_000_000) var tasks: Int?
+    @Option(name: "--seed", help: "with --tasks: the seed of the generated questions (training's is 42)", in: 0...) var seed = 7
+    @OptionGroup var topK: TopKOptions
+    @Option(name: "--max-new-tokens", help: "tokens generated per question", in: 1...4096) var maxNewTokens = 24
+    @Option(name: "--length", help: "the longest prompt plus answer, in tokens", in: 8...65_536) var length = 512
+    @OptionGroup var output: OutputOptions
+    @Option(name: "--threads", help: "accepted for symmetry with the other commands; generation runs on one thread", in: 1...1024)
+    var threads: Int?
+
+    func validate() throws {
+        guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
+    }
+
+    func run() throws {
+        let basePath = base.path
+        let newTokens = maxNewTokens
         let tokenizer = try BaseTokenizer(baseDirectory: basePath)
         let items: [Evaluation.Item]
-        if let count = try arguments.integer(TrainCommand.tasks.name, in: 1...1_000_000) {
-            let generated = SyntheticTasks.generate(count: count, seed: UInt64(try arguments.integer(seed.name, in: 0...Int.max) ?? 7))
+        if let count = tasks {
+            let generated = SyntheticTasks.generate(count: count, seed: UInt64(seed))
             items = generated.map { Evaluation.Item(group: $0.domain.rawValue, prompt: PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), answer: $0.answer) }
         } else {
-            items = try TextDataset.loadQuestions(path: arguments.value(TrainCommand.data.name)!).map {
+            items = try TextDataset.loadQuestions(path: data!.path).map {
                 Evaluation.Item(group: "all", prompt: $0.prompt, answer: $0.answer)
             }
         }
-        let checkpoint = try arguments.positionals.first.map { try Checkpoint(path: $0) }
-        let flag = try arguments.integer(SharedOptions.topK.name, in: 1...1024)
-        let topK = try checkpoint.map { try $0.resolveTopK(option: flag).perLayer }
+        let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
+        let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK).perLayer }
         let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()
         let text: String
-        if arguments.flag(SharedOptions.json.name) {
+        if output.json {
             text = JSONValue.object([
                 ("base", .string(basePath)), ("adapter", checkpoint.map { .string($0.path) } ?? .null),
                 ("items", .integer(result.total)), ("correct", .integer(result.correct)), ("accuracy", .number(result.accuracy)),
@@ -63,6 +68,6 @@ enum EvalCommand {
             table.append(["all", String(result.correct), String(result.total), String(format: "%.3f", result.accuracy)])
             text = table.rendered()
         }
-        try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+        try output.destination.write(text)
     }
 }

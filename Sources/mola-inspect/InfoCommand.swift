@@ -1,33 +1,30 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLACommandLine
 
 /// `mola-inspect info CKPT`: the architecture card of a checkpoint.
-enum InfoCommand {
-    static let options = [SharedOptions.topK, SharedOptions.json, SharedOptions.output, SharedOptions.threads]
-
-    static let help = helpText(
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "info", summary: "the architecture card of a checkpoint",
         usage: "mola-inspect info <checkpoint> [options]",
-        summary: "Shows a MoLA checkpoint's architecture: layers, experts per layer and the paper's allocation name, ranks, scales, top-K, parameter counts, and any tensor holding NaN or infinity.",
-        options: options,
+        abstract: "Shows a MoLA checkpoint's architecture: layers, experts per layer and the paper's allocation name, ranks, scales, top-K, parameter counts, and any tensor holding NaN or infinity.",
         details: """
         <checkpoint> is an adapter directory (adapter_model.safetensors or adapter_model.bin, with
         adapter_config.json) or one of those files; a trainer checkpoint's pytorch_model.bin works too.
         """)
 
-    @Sendable static func run(_ rawArguments: [String]) throws {
-        let arguments = try parseArguments(rawArguments, options: options)
-        if arguments.wantsHelp { return print(help) }
-        let path = try SharedOptions.checkpointPath(arguments)
-        let format = try SharedOptions.format(arguments, allowsCSV: false)
-        let topKFlag = try arguments.integer(SharedOptions.topK.name, in: 1...1024)
-        let threads = try SharedOptions.threadCount(arguments)
-        let checkpoint = try Checkpoint(path: path)
+    @OptionGroup var input: CheckpointArgument
+    @OptionGroup var topK: TopKOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        let checkpoint = try Checkpoint(path: input.checkpoint.path)
         let progress = ProgressBar(label: "scanning values")
-        let nonFinite = try FinitenessScan.scan(checkpoint.adapter, threadCount: threads) { progress.update(done: $0, total: $1) }
+        let nonFinite = try FinitenessScan.scan(checkpoint.adapter, threadCount: threads.count) { progress.update(done: $0, total: $1) }
         progress.finish()
-        let card = try ArchitectureCard(checkpoint: checkpoint, topKFlag: topKFlag, nonFinite: nonFinite)
-        let text = format == .json ? try card.json().rendered() : card.table
-        try OutputDestination(path: arguments.value(SharedOptions.output.name)).write(text)
+        let card = try ArchitectureCard(checkpoint: checkpoint, topKFlag: topK.topK, nonFinite: nonFinite)
+        try output.destination.write(output.json ? try card.json().rendered() : card.table)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLACommandLine
 import MoLAModel
 import MoLAPlot
 import MoLATensor
@@ -8,62 +9,26 @@ import MoLAText
 
 /// `mola-inspect`: look inside MoLA (mixture of LoRA experts) checkpoints.
 @main
-struct MolaInspect {
+struct MolaInspect: ParsableCommand {
     static let version = "0.1.0"
 
-    /// Subcommands by name.
-    static let commands: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
-        ("info", "the architecture card of a checkpoint", InfoCommand.run),
-        ("redundancy", "pairwise distances between the experts of every layer (Figure 3)", RedundancyCommand.run),
-        ("routing", "where tokens go: selection counts, shares, probabilities, balance per expert", RoutingCommand.run),
-        ("plot", "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing", PlotCommand.run),
-        ("train", "pretrain a small base or fine-tune MoLA adapters on one", TrainCommand.run),
-        ("eval", "accuracy by greedy generation, scored as the reference does", EvalCommand.run),
-    ]
+    static let configuration = CommandConfiguration(
+        name: "mola-inspect", summary: "look inside MoLA (mixture of LoRA experts) checkpoints",
+        usage: "mola-inspect <command> [options]",
+        abstract: "mola-inspect \(version): look inside MoLA (mixture of LoRA experts) checkpoints",
+        subcommands: [InfoCommand.self, RedundancyCommand.self, RoutingCommand.self, PlotCommand.self, TrainCommand.self, EvalCommand.self])
 
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard let first = arguments.first, first != "--help", first != "-h", first != "help" else {
-            print(overview)
+        guard let first = arguments.first, first != "help" else {
+            print(helpText)
             exit(arguments.isEmpty ? ExitStatus.usage : ExitStatus.success)
         }
         if first == "--version" {
             print("mola-inspect \(version) (\(LinearAlgebra.blasConfiguration); kernels: \(LinearAlgebra.blasKernelName))")
             exit(ExitStatus.success)
         }
-        guard let command = commands.first(where: { $0.name == first }) else {
-            report(UsageError("unknown command \"\(first)\""), command: nil)
-            exit(ExitStatus.usage)
-        }
-        do {
-            try command.run(Array(arguments.dropFirst()))
-            exit(ExitStatus.success)
-        } catch let error as UsageError {
-            report(error, command: command.name)
-            exit(ExitStatus.usage)
-        } catch {
-            report(error, command: command.name)
-            exit(ExitStatus.failure)
-        }
-    }
-
-    static var overview: String {
-        let width = (commands.map(\.name.count).max() ?? 0) + 2
-        return (["mola-inspect \(version): look inside MoLA (mixture of LoRA experts) checkpoints", "",
-                 "usage: mola-inspect <command> [options]", "", "commands:"]
-            + commands.map { "  " + $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + $0.summary }
-            + ["", "Run `mola-inspect <command> --help` for a command's options."]).joined(separator: "\n")
-    }
-
-    /// Prints `error: ...` and, where it helps, a `hint: ...` line to standard error.
-    static func report(_ error: Error, command: String?) {
-        var lines = ["error: \(error)"]
-        if error is UsageError {
-            lines.append("hint: run `mola-inspect \(command ?? "--help")\(command == nil ? "" : " --help")` for usage")
-        } else if let hint = hint(for: error, command: command) {
-            lines.append("hint: \(hint)")
-        }
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        main(arguments) { error, path in hint(for: error, command: path.first) }
     }
 
     static func hint(for error: Error, command: String?) -> String? {
@@ -90,13 +55,4 @@ struct MolaInspect {
             return nil
         }
     }
-}
-
-/// Exit statuses: usage mistakes differ from failures.
-enum ExitStatus {
-    static let success: Int32 = 0
-    /// The command ran and failed (unreadable file, inconsistent checkpoint, ...).
-    static let failure: Int32 = 1
-    /// The command was called wrongly (`EX_USAGE`).
-    static let usage: Int32 = 64
 }

@@ -136,6 +136,10 @@ import Testing
     @Test func resumingWithOtherOptionsIsRefused() throws {
         let out = scratch.path("run")
         #expect(try runMolaInspect(Self.command(out)).status == 0)
+        // The same values spelled differently, or a default given explicitly, are the same run.
+        let respelled = try runMolaInspect(Self.command(out).map { $0 == "3e-3" ? "0.003" : $0 } + ["--weight-decay", "0.0", "--resume"])
+        #expect(respelled.status == 0, "\(respelled.standardError)")
+        #expect(respelled.standardError.contains("resuming at step 12 of 12"))
         let changed = try runMolaInspect(Self.command(out).map { $0 == "3e-3" ? "1e-3" : $0 } + ["--resume"])
         #expect(changed.status == 1)
         #expect(changed.standardError.contains("the run to resume used a different configuration"))

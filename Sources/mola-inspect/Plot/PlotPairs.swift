@@ -1,26 +1,27 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLACommandLine
 import MoLAPlot
 
 /// `mola-inspect plot pairs CKPT -o FILE`: every layer's E x E distance matrix.
-enum PlotPairs {
-    static let options = [RedundancyCommand.metric, RedundancyCommand.unscaled, RedundancyCommand.projections]
-        + FigureOptions.all + [SharedOptions.threads]
-
-    static let help = helpText(
+struct PlotPairs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "pairs", summary: "every layer's expert-by-expert distance matrix, as small multiples",
         usage: "mola-inspect plot pairs <checkpoint|redundancy.json> -o FILE [options]",
-        summary: "Every layer's expert-by-expert distance matrix as a grid of heatmaps sharing one color scale, layers in order, expert indices on the axes. With several projections (default attention), each cell is the mean over them; pass --projections q_proj for one.",
-        options: options)
+        abstract: "Every layer's expert-by-expert distance matrix as a grid of heatmaps sharing one color scale, layers in order, expert indices on the axes. With several projections (default attention), each cell is the mean over them; pass --projections q_proj for one.")
 
-    @Sendable static func run(_ rawArguments: [String]) throws {
-        let arguments = try parseArguments(rawArguments, options: options)
-        if arguments.wantsHelp { return print(help) }
-        guard arguments.positionals.count == 1 else { throw UsageError("give exactly one checkpoint or redundancy JSON file") }
-        let path = try FigureOptions.path(arguments)
-        let size = try FigureOptions.size(arguments)
-        let (analysisOptions, requested) = try RedundancyCommand.analysisOptions(arguments)
-        let input = try RedundancyInput.load(arguments.positionals[0], options: analysisOptions)
+    @Argument(valueName: "input", help: "a checkpoint, or saved `redundancy --json` output") var input: FilePath
+    @OptionGroup var analysis: RedundancyAnalysisOptions
+    @OptionGroup var figure: FigureOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        let path = figure.path
+        let size = figure.size()
+        let analysisOptions = analysis.analysisOptions(threads: threads.count)
+        let requested = analysis.projections
+        let input = try RedundancyInput.load(self.input.path, options: analysisOptions)
         let kinds = input.kinds(in: analysisOptions.projections)
         guard !kinds.isEmpty else { throw CommandError.failed("\(input.source) has no \(requested.name) projections") }
         var notes: [String] = []
@@ -51,7 +52,7 @@ enum PlotPairs {
         if kinds.count > 1 { notes.append("each cell: mean over \(kinds.map(\.checkpointName).joined(separator: ", "))") }
         let what = kinds.count == 1 ? kinds[0].checkpointName : requested.name
         let name = URL(fileURLWithPath: input.source).lastPathComponent
-        let chart = HeatmapGrid(title: FigureOptions.title(arguments, standard: "Pairwise expert distances, \(what): \(name) \(input.shortAllocation)"),
+        let chart = HeatmapGrid(title: figure.title(standard: "Pairwise expert distances, \(what): \(name) \(input.shortAllocation)"),
                                 panels: panels, colorbarTitle: PlotCommand.metricTitle(metric: input.metric, scaled: input.scaled),
                                 notes: notes)
         try ChartFile.write(.heatmapGrid(chart), to: path, size: size)

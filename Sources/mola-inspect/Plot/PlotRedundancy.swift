@@ -1,31 +1,34 @@
 import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLACommandLine
 import MoLAPlot
 
 /// `mola-inspect plot redundancy CKPT|JSON ... -o FILE`: the paper's Figure 3.
-enum PlotRedundancy {
-    static let options = [RedundancyCommand.metric, RedundancyCommand.unscaled, RedundancyCommand.projections,
-                          PlotCommand.labelsOption] + FigureOptions.all + [SharedOptions.threads]
-
-    static let help = helpText(
+struct PlotRedundancy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "redundancy", summary: "Figure 3: mean pairwise expert distance per layer, one curve per checkpoint",
         usage: "mola-inspect plot redundancy <checkpoint|redundancy.json> [...] -o FILE [options]",
-        summary: "Figure 3 of the paper: for each layer, the mean pairwise distance between its experts over the chosen projections (default attention: q, k, v, o), one curve per input labelled with its allocation; the band spans the projections' means. Inputs are checkpoints or saved `redundancy --json` output.",
-        options: options)
+        abstract: "Figure 3 of the paper: for each layer, the mean pairwise distance between its experts over the chosen projections (default attention: q, k, v, o), one curve per input labelled with its allocation; the band spans the projections' means. Inputs are checkpoints or saved `redundancy --json` output.")
 
-    @Sendable static func run(_ rawArguments: [String]) throws {
-        let arguments = try parseArguments(rawArguments, options: options)
-        if arguments.wantsHelp { return print(help) }
-        guard !arguments.positionals.isEmpty else { throw UsageError("missing the inputs: checkpoints or redundancy JSON files") }
-        let path = try FigureOptions.path(arguments)
-        let size = try FigureOptions.size(arguments)
-        let (analysisOptions, requested) = try RedundancyCommand.analysisOptions(arguments)
-        let inputs = try arguments.positionals.map { try RedundancyInput.load($0, options: analysisOptions) }
+    @Argument(valueName: "input", help: "checkpoints or saved `redundancy --json` output, one curve each") var inputs: [FilePath]
+    @OptionGroup var analysis: RedundancyAnalysisOptions
+    @OptionGroup var legend: LegendOptions
+    @OptionGroup var figure: FigureOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        let paths = self.inputs.map(\.path)
+        let path = figure.path
+        let size = figure.size()
+        let analysisOptions = analysis.analysisOptions(threads: threads.count)
+        let requested = analysis.projections
+        let inputs = try paths.map { try RedundancyInput.load($0, options: analysisOptions) }
         let metrics = Set(inputs.map { "\($0.metric) \($0.scaled)" })
         guard metrics.count == 1, let first = inputs.first else {
             throw CommandError.failed("the inputs measure different things (\(inputs.map { "\($0.source): \($0.metric)\($0.scaled ? "" : ", unscaled")" }.joined(separator: "; "))); plot them separately")
         }
-        let labels = try PlotCommand.labels(arguments, inputs: arguments.positionals, allocations: inputs.map(\.shortAllocation))
+        let labels = try PlotCommand.labels(legend, inputs: paths, allocations: inputs.map(\.shortAllocation))
         var notes: [String] = []
         var series: [LineSeries] = []
         for (input, label) in zip(inputs, labels) {
@@ -59,7 +62,7 @@ enum PlotRedundancy {
         if depths.count > 1 { notes.append("the inputs have different depths (\(inputs.map { String($0.layers.count) }.joined(separator: ", ")) layers): each curve spans its own") }
         if first.metric == "delta" { notes.append(first.scaled ? "ΔW = s·B·A with s = alpha / r; mean over expert pairs and projections" : "unscaled: B·A without s = alpha / r") }
         if requested.kinds.count > 1 { notes.append("band: lowest to highest projection mean of the layer (\(requested.name))") }
-        let chart = LineChart(title: FigureOptions.title(arguments, standard: "Expert redundancy by layer (\(requested.name))"),
+        let chart = LineChart(title: figure.title(standard: "Expert redundancy by layer (\(requested.name))"),
                               xTitle: "layer", yTitle: "mean " + PlotCommand.metricTitle(metric: first.metric, scaled: first.scaled),
                               series: series, notes: notes)
         try ChartFile.write(.line(chart), to: path, size: size)

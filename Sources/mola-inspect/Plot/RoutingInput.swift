@@ -48,12 +48,12 @@ struct RoutingInput {
     }
 
     /// From `routing --json` output when `input` is a .json file, else by running the options' base and data.
-    static func load(_ input: String, arguments: ParsedArguments) throws -> RoutingInput {
+    static func load(_ input: String, routing: RoutingRunOptions, threads: Int) throws -> RoutingInput {
         var isDirectory: ObjCBool = false
         if input.lowercased().hasSuffix(".json"), FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try RoutingInput(json: input)
         }
-        return RoutingInput(view: try RoutingCommand.analyse(arguments, adapterPath: input))
+        return RoutingInput(view: try RoutingCommand.analyse(routing, threads: threads, adapterPath: input))
     }
 
     var maximumExperts: Int { layers.flatMap { $0.projections.values.map(\.experts) }.max() ?? 0 }

@@ -1,43 +1,51 @@
 import Foundation
+import MoLACommandLine
 
-/// Options that several subcommands share, with one spelling and one help text each.
-enum SharedOptions {
-    static let json = OptionSpec(name: "--json", valueName: nil, help: "write JSON (schema in README.md)")
-    static let csv = OptionSpec(name: "--csv", valueName: nil, help: "write CSV")
-    static let output = OptionSpec(name: "--output", valueName: "FILE",
-                                   help: "write to FILE (atomically) instead of standard output")
-    static let threads = OptionSpec(name: "--threads", valueName: "N",
-                                    help: "worker threads (default: the number of cores)")
-    static let topK = OptionSpec(name: "--top-k", valueName: "K",
-                                 help: "experts chosen per token (default: the sidecar, else 2)")
+// Option groups several subcommands share: one spelling, one help text true for each user.
 
-    /// The worker thread count from `--threads`, else the number of cores.
-    static func threadCount(_ arguments: ParsedArguments) throws -> Int {
-        try arguments.integer(threads.name, in: 1...1024) ?? ProcessInfo.processInfo.activeProcessorCount
+/// The library's usage error, under the name the report files (ArchitectureCard) already use.
+typealias UsageError = MoLACommandLine.UsageError
+
+/// `--json` and `--output FILE`: for commands whose result is a table or JSON (info, eval).
+struct OutputOptions: ParsableArguments {
+    @Flag(name: "--json", help: "write JSON (schema in README.md)") var json: Bool
+    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output") var output: FilePath?
+
+    var destination: OutputDestination { OutputDestination(path: output?.path) }
+}
+
+/// `--json`, `--csv` (excluding each other) and `--output FILE`: for reports with a CSV form.
+struct ReportOutputOptions: ParsableArguments {
+    @Flag(name: "--json", help: "write JSON (schema in README.md)") var json: Bool
+    @Flag(name: "--csv", help: "write CSV (columns in README.md)") var csv: Bool
+    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output") var output: FilePath?
+
+    func validate() throws {
+        if json && csv { throw UsageError("choose one of --json and --csv") }
     }
 
-    /// The single checkpoint path a command takes.
-    static func checkpointPath(_ arguments: ParsedArguments) throws -> String {
-        guard let path = arguments.positionals.first else { throw UsageError("missing the checkpoint (a directory or a file)") }
-        guard arguments.positionals.count == 1 else {
-            throw UsageError("unexpected argument \"\(arguments.positionals[1])\"; one checkpoint at a time")
-        }
-        return path
-    }
-
-    /// `--json` and `--csv` exclude each other.
-    static func format(_ arguments: ParsedArguments, allowsCSV: Bool) throws -> OutputFormat {
-        switch (arguments.flag(json.name), arguments.flag(csv.name)) {
-        case (true, true): throw UsageError("choose one of --json and --csv")
-        case (true, false): return .json
-        case (false, true):
-            guard allowsCSV else { throw UsageError("--csv is not available for this command") }
-            return .csv
-        case (false, false): return .table
-        }
-    }
+    var format: OutputFormat { json ? .json : csv ? .csv : .table }
+    var destination: OutputDestination { OutputDestination(path: output?.path) }
 }
 
 enum OutputFormat {
     case table, json, csv
+}
+
+/// `--threads N`.
+struct ThreadOptions: ParsableArguments {
+    @Option(name: "--threads", help: "worker threads (default: the number of cores)", in: 1...1024) var threads: Int?
+
+    /// `--threads`, else the number of cores.
+    var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// `--top-k K` for commands that read a checkpoint (training declares its own, with a default).
+struct TopKOptions: ParsableArguments {
+    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token (default: the sidecar, else 2)", in: 1...1024) var topK: Int?
+}
+
+/// The checkpoint positional of a command that reads one.
+struct CheckpointArgument: ParsableArguments {
+    @Argument(valueName: "checkpoint", help: "an adapter directory or file, or a trainer's pytorch_model.bin") var checkpoint: FilePath
 }

@@ -1,0 +1,111 @@
+import Foundation
+
+/// An option that takes a value: `--name VALUE` or `--name=VALUE`; the last one given wins.
+///
+///     @Option(name: "--length", help: "window length", in: 1...65_536) var length = 256
+///     @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...) var steps: Int?
+///     @Option(name: "--out", valueName: "DIR", help: "where the checkpoint goes") var out: FilePath
+///
+/// A declared default is shown in help as `(default 256)`, so help cannot disagree with it. An
+/// optional has no default: its help says what happens without it. A non-optional without a
+/// default is required.
+@propertyWrapper
+public struct Option<Value>: DeclarationProviding {
+    let storage: Storage<Value>
+    let declaration: Declaration
+
+    public var wrappedValue: Value {
+        guard let value = storage.value else { fatalError("\(declaration.name) was read before parsing") }
+        return value
+    }
+
+    var declarations: [Declaration] { [declaration] }
+
+    private init<Parsed: ExpressibleByArgument>(initial: Value?, names: [String], valueName: String?, help: String, isRequired: Bool,
+                                                showsDefault: Bool, check: ((Parsed) -> String?)?, wrap: @escaping (Parsed) -> Value,
+                                                describe: @escaping (Value) -> String?) {
+        let storage = Storage<Value>(initial)
+        self.storage = storage
+        let name = names[0]
+        declaration = Declaration(
+            kind: .option, names: names, valueName: valueName ?? Parsed.defaultValueName, help: help,
+            defaultDescription: showsDefault ? initial.flatMap(describe) : nil, isRequired: isRequired,
+            assign: { text in storage.value = wrap(try parseValue(text, option: name, check: check)) },
+            parsedDescription: { storage.value.flatMap(describe) })
+    }
+}
+
+extension Option where Value: ExpressibleByArgument {
+    /// An option with a default.
+    public init(wrappedValue: Value, name: String, aliases: [String] = [], valueName: String? = nil, help: String) {
+        self.init(initial: wrappedValue, names: [name] + aliases, valueName: valueName, help: help, isRequired: false,
+                  showsDefault: true, check: nil as ((Value) -> String?)?, wrap: { $0 }, describe: { $0.argumentDescription })
+    }
+
+    /// A required option.
+    public init(name: String, aliases: [String] = [], valueName: String? = nil, help: String) {
+        self.init(initial: nil, names: [name] + aliases, valueName: valueName, help: help, isRequired: true,
+                  showsDefault: false, check: nil as ((Value) -> String?)?, wrap: { $0 }, describe: { $0.argumentDescription })
+    }
+}
+
+extension Option where Value: ExpressibleByArgument & Comparable {
+    /// A number with a default, within `range`.
+    public init(wrappedValue: Value, name: String, valueName: String? = nil, help: String, in range: ClosedRange<Value>) {
+        self.init(initial: wrappedValue, names: [name], valueName: valueName, help: help, isRequired: false,
+                  showsDefault: true, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0.argumentDescription })
+    }
+
+    /// A number with a default, at least `range.lowerBound`.
+    public init(wrappedValue: Value, name: String, valueName: String? = nil, help: String, in range: PartialRangeFrom<Value>) {
+        self.init(initial: wrappedValue, names: [name], valueName: valueName, help: help, isRequired: false,
+                  showsDefault: true, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0.argumentDescription })
+    }
+}
+
+extension Option {
+    /// An optional option: nil when not given.
+    public init<Wrapped: ExpressibleByArgument>(name: String, aliases: [String] = [], valueName: String? = nil, help: String)
+    where Value == Wrapped? {
+        self.init(initial: .some(nil), names: [name] + aliases, valueName: valueName, help: help, isRequired: false,
+                  showsDefault: false, check: nil as ((Wrapped) -> String?)?, wrap: { $0 }, describe: { $0?.argumentDescription })
+    }
+
+    /// An optional number within `range`.
+    public init<Wrapped: ExpressibleByArgument & Comparable>(name: String, valueName: String? = nil, help: String,
+                                                             in range: ClosedRange<Wrapped>) where Value == Wrapped? {
+        self.init(initial: .some(nil), names: [name], valueName: valueName, help: help, isRequired: false,
+                  showsDefault: false, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0?.argumentDescription })
+    }
+
+    /// An optional number of at least `range.lowerBound`.
+    public init<Wrapped: ExpressibleByArgument & Comparable>(name: String, valueName: String? = nil, help: String,
+                                                             in range: PartialRangeFrom<Wrapped>) where Value == Wrapped? {
+        self.init(initial: .some(nil), names: [name], valueName: valueName, help: help, isRequired: false,
+                  showsDefault: false, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0?.argumentDescription })
+    }
+
+    /// An optional list given as one argument separated by commas (`--labels a,b,c`); items are
+    /// trimmed, empty items kept (so the count is what the user typed).
+    public init<Element: ExpressibleByArgument>(name: String, valueName: String? = nil, help: String, commaSeparated: Void)
+    where Value == [Element]? {
+        self.init(initial: .some(nil), names: [name], valueName: valueName, help: help, isRequired: false, showsDefault: false,
+                  check: nil as ((CommaList<Element>) -> String?)?, wrap: { $0.items },
+                  describe: { $0.map { $0.map(\.argumentDescription).joined(separator: ",") } })
+    }
+}
+
+/// A comma-separated list of values, parsed item by item.
+struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
+    let items: [Element]
+    init?(argument: String) {
+        var items: [Element] = []
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let item = Element(argument: part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            items.append(item)
+        }
+        self.items = items
+    }
+    static var valueKind: String { "a comma-separated list of \(Element.valueKind)" }
+    static var defaultValueName: String { "A,B,..." }
+}
