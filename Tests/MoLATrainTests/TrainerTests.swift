@@ -124,6 +124,9 @@ import Testing
         let firstTrained = sequences[0].targets.firstIndex { $0 >= 0 }!
         #expect(sequences[0].targets[firstTrained] == Int(UInt8(ascii: "T")))
         #expect(sequences[0].tokens[firstTrained] == Int(UInt8(ascii: "\n")))
+        // Exactly: every target from there on is trained, the whole output and its end, and nothing else.
+        #expect(firstTrained == "Q: x\n".utf8.count)
+        #expect(sequences[0].targets.filter { $0 >= 0 } == "The answer is A.".utf8.map(Int.init) + [ByteTokenizer.end])
     }
 
     @Test func syntheticTasksAreDeterministicWithOneCorrectLetter() {
