@@ -81,10 +81,23 @@ import MoLACheckpoint
     }
 
     @Test func nearlyEqualExpertsAgreeToOneInAMillionAndDuplicatesAreZero() throws {
+        let expected = try Fixtures.golden("near-duplicate")["projections"] as! [[String: Any]]
         let adapter = try Checkpoint(path: Fixtures.path("near-duplicate")).adapter
+        // The default options: the attention projections, the only ones the fixture has.
         let report = try RedundancyAnalyzer.analyze(adapter, options: RedundancyOptions())
-        for projection in report.layers[1].projections {
-            #expect(projection.pairs.first { $0.first == 2 && $0.second == 3 }!.distance == 0)
+        let projections = report.layers.flatMap(\.projections)
+        #expect(projections.count == 8)
+        #expect(projections.count == expected.count)
+        for (ours, theirs) in zip(projections, expected) {
+            let context = "\(ours.layer) \(ours.kind.checkpointName)"
+            if ours.layer == 0 {
+                // Experts 1 to 3 are expert 0 times (1 + 1e-4 noise): distances near 2e-4, to one in a million.
+                #expect(ours.pairs.count == 6 && ours.pairs.allSatisfy { $0.distance > 0 }, "\(context)")
+                assertClose(ours.pairs.map(\.distance), (theirs["delta"] as! [[Double]]).map { $0[2] }, rtol: 1e-6, atol: 0, context)
+            } else {
+                // Expert 3 is a copy of expert 2.
+                #expect(ours.pairs.first { $0.first == 2 && $0.second == 3 }?.distance == 0, "\(context)")
+            }
         }
     }
 }

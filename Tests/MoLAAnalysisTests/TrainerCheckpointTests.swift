@@ -42,7 +42,13 @@ import MoLACheckpoint
         let report = try RedundancyAnalyzer.analyze(checkpoint.adapter, options: RedundancyOptions(projections: [.query]))
         #expect(report.layers[0].projections[0].pairs.count == 3)
         #expect(try FinitenessScan.scan(checkpoint.adapter).isEmpty)
-        // Asking for a base weight does fail: the test above is not vacuous.
-        #expect(throws: (any Error).self) { try checkpoint.adapter.file.record(named: "\(prefix).weight") }
+        // Asking for a base weight does fail, with the error of its storage (not, say, an unknown
+        // name): the test above is not vacuous.
+        #expect(throws: TorchArchiveError.missingStorageRecord(file: path, tensor: "\(prefix).weight", record: "checkpoint-10/data/900")) {
+            try checkpoint.adapter.file.record(named: "\(prefix).weight")
+        }
+        #expect(throws: ZipError.compressedRecord(file: path, name: "checkpoint-10/data/\(key)", method: 8)) {
+            try checkpoint.adapter.file.record(named: "base_model.model.model.embed_tokens.weight")
+        }
     }
 }

@@ -22,11 +22,13 @@ import Testing
         let plain = try Checkpoint(path: try directory())
         #expect(try plain.topK(requested: nil).perLayer == [2, 2])
         #expect(try plain.topK(requested: nil).source == .referenceDefault)
+        #expect(try plain.topK(requested: 1).perLayer == [1, 1])
         #expect(try plain.topK(requested: 1).source == .caller)
         let withSidecar = try Checkpoint(path: try directory(sidecar: #"{"experts_per_layer": [2, 4], "top_k": [1, 3]}"#))
         #expect(try withSidecar.topK(requested: nil).perLayer == [1, 3])
         #expect(try withSidecar.topK(requested: nil).source == .sidecar)
         #expect(try withSidecar.topK(requested: 2).perLayer == [2, 2])
+        #expect(try withSidecar.topK(requested: 2).source == .caller)
     }
 
     @Test func singleExpertLayersHaveTopKOne() throws {

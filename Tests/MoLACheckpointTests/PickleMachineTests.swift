@@ -121,11 +121,19 @@ import Testing
         }
     }
 
-    /// Cut a valid state-dict pickle at every byte: always an error, never a crash.
+    /// Cut a valid state-dict pickle at every byte: always the unexpected-end error, at an offset
+    /// inside the cut, never a crash or another error.
     @Test func truncatedAtEveryPoint() throws {
         let bytes = stateDictPickle([("w", "0", 4, 0, [2, 2], [2, 1])])
         for length in 0..<bytes.count {
-            #expect(throws: PickleError.self) { try load(Array(bytes[..<length])) }
+            do {
+                _ = try load(Array(bytes[..<length]))
+                Issue.record("cut at \(length): read without error")
+            } catch PickleError.unexpectedEnd(let source, let offset) {
+                #expect(source == "test.pkl" && offset <= length, "cut at \(length): offset \(offset)")
+            } catch {
+                Issue.record("cut at \(length): \(error)")
+            }
         }
     }
 }

@@ -93,5 +93,7 @@ import Testing
     @Test func legacyFormatAndUnknownFiles() throws {
         let legacy = try scratch.write([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8], to: "old.bin")
         #expect(throws: TensorFileError.legacyTorchFormat(file: legacy)) { try openTensorFile(path: legacy) }
+        let unknown = try scratch.write(Array("neither a ZIP nor safetensors".utf8), to: "adapter_model.txt")
+        #expect(throws: TensorFileError.unrecognisedFormat(file: unknown)) { try openTensorFile(path: unknown) }
     }
 }

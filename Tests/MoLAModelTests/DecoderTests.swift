@@ -22,7 +22,9 @@ import Testing
             assertClose(logits.map(Double.init), full[(position * vocabulary)..<((position + 1) * vocabulary)].map(Double.init),
                         rtol: 1e-4, atol: 1e-4, "position \(position)")
         }
-        #expect(throws: ModelError.self) { try decoder.step(1) }  // the cache is full
+        #expect(throws: ModelError.invalidConfig("the sequence is longer than the model's 16 positions")) {
+            try decoder.step(1)  // the cache is full
+        }
     }
 
     @Test func greedyGenerationStopsAtTheStopToken() throws {
@@ -31,7 +33,16 @@ import Testing
         let decoder = Decoder(model: model)
         let generated = try decoder.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: nil)
         #expect(generated.count == 5)
-        // Greedy: each token is the argmax after the ones before it.
+        // Greedy: each token is the argmax of the full forward pass's logits after the ones before
+        // it (the pass is causal, so the padding after them changes nothing).
+        let sequence = [1, 2, 3] + generated
+        try model.forward(tokens: sequence + Array(repeating: 0, count: 16 - sequence.count))
+        let vocabulary = model.config.vocabularySize
+        for (index, token) in generated.enumerated() {
+            let row = Array(model.logits[((2 + index) * vocabulary)..<((3 + index) * vocabulary)])
+            #expect(token == row.indices.max { row[$0] < row[$1] }!, "generated token \(index)")
+        }
+        // Continuing a prompt that holds the first two gives the third.
         let again = try decoder.generate(prompt: [1, 2, 3] + generated.prefix(2), maxNewTokens: 1, stop: nil)
         #expect(again == [generated[2]])
         let stopped = try decoder.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: generated[1])

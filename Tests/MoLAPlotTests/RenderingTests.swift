@@ -112,6 +112,14 @@ import Testing
                             to: scratch.path("tall.svg"))
         let allMissing = Heatmap(xTitle: "x", yTitle: "y", rowLabels: ["a"], columnLabels: ["b"], values: [[nil]], colorbarTitle: "v")
         try ChartFile.write(.heatmap(allMissing), to: scratch.path("missing.pdf"))
+        // Each was written whole, in its format.
+        for (name, magic) in [("edge.png", [0x89, 0x50, 0x4E, 0x47]), ("big.png", [0x89, 0x50, 0x4E, 0x47]),
+                              ("tall.svg", Array("<?xml".utf8)), ("missing.pdf", Array("%PDF-".utf8))] as [(String, [UInt8])] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: scratch.path(name)))
+            #expect(Array(data.prefix(magic.count)) == magic, "\(name)")
+        }
+        #expect(try RasterImage(pngPath: scratch.path("big.png")).width > 0)
+        #expect(try String(contentsOfFile: scratch.path("tall.svg"), encoding: .utf8).contains(">63<"))
     }
 
     /// Long names shrink or wrap but stay inside the figure, and the y title stays left of the tick labels.
@@ -123,13 +131,17 @@ import Testing
         let size = FigureSize(widthPixels: 600, heightPixels: 400, dpi: 150)
         let svg = ChartFile.svg(.line(chart), size: size)
         let measure = CairoTextMeasurer()
-        for line in svg.split(separator: "\n") where line.contains(">\(long)<") {
-            let x = Double(line.split(separator: "\"")[1])!
-            let fontSize = Double(line.components(separatedBy: "font-size=\"")[1].split(separator: "\"")[0])!
-            #expect(x >= 0)
-            #expect(x + measure.width(long, font: Font(size: fontSize)) <= size.widthPoints + 0.01)
+        // Both names, the longer one too, appear whole and fit.
+        for name in [long, long + "-bis"] {
+            let lines = svg.split(separator: "\n").filter { $0.contains(">\(name)<") }
+            #expect(!lines.isEmpty, "\(name) is not drawn whole")
+            for line in lines {
+                let x = Double(line.split(separator: "\"")[1])!
+                let fontSize = Double(line.components(separatedBy: "font-size=\"")[1].split(separator: "\"")[0])!
+                #expect(x >= 0)
+                #expect(x + measure.width(name, font: Font(size: fontSize)) <= size.widthPoints + 0.01, "\(name)")
+            }
         }
-        #expect(svg.contains(">\(long)<"))
         // The rotated y title ends left of the widest y tick label.
         func attribute(_ line: Substring, _ name: String) -> String { line.components(separatedBy: "\(name)=\"")[1].components(separatedBy: "\"")[0] }
         let lines = svg.split(separator: "\n")

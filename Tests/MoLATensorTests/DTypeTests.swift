@@ -30,10 +30,19 @@ import Testing
         #expect(result[0] == 1.5)
         #expect(result[1] == 0 && result[1].sign == .minus)
         #expect(result[2] == .infinity)
-        let bfloat: [UInt8] = [0x80, 0x3F, 0x49, 0x40]  // 1.0, 3.140625
+        // The two-byte types from an odd offset too, little-endian.
+        let bfloat: [UInt8] = [0xAA, 0x80, 0x3F, 0x49, 0x40]  // 1.0, 3.140625
         var pair = [Double](repeating: 0, count: 2)
-        bfloat.withUnsafeBytes { raw in pair.withUnsafeMutableBufferPointer { DType.bfloat16.convert(raw, count: 2, into: $0) } }
+        bfloat.withUnsafeBytes { raw in
+            pair.withUnsafeMutableBufferPointer { DType.bfloat16.convert(UnsafeRawBufferPointer(rebasing: raw[1...]), count: 2, into: $0) }
+        }
         #expect(pair == [1, 3.140625])
+        let half: [UInt8] = [0xAA, 0x00, 0x3C, 0x00, 0xC0]  // 1.0, -2.0
+        half.withUnsafeBytes { raw in
+            pair.withUnsafeMutableBufferPointer { DType.float16.convert(UnsafeRawBufferPointer(rebasing: raw[1...]), count: 2, into: $0) }
+        }
+        #expect(pair == [1, -2])
+        #expect(half.withUnsafeBytes { DType.float16.element(UnsafeRawBufferPointer(rebasing: $0[1...]), at: 1) } == -2)
     }
 }
 

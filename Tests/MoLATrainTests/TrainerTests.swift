@@ -63,6 +63,12 @@ import Testing
         // Parameters other than the ones the state was saved with are refused.
         let other = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)
         #expect(throws: TrainingStateError.parametersDoNotMatch(path: "x")) { try other.restore(loaded, path: "x") }
+        // The same parameters are accepted, and the restored trainer carries on where the saved one stopped.
+        other.parameters.values.pointer.update(from: trainer.parameters.values.pointer, count: trainer.parameters.count)
+        try other.restore(loaded, path: "x")
+        #expect(other.state.step == 3)
+        let restored = other.state == loaded  // the moments and the queue are long: not printed
+        #expect(restored, "the restored trainer's state differs from the saved one")
     }
 
     @Test func sameSeedSameLossesAndTheLossFalls() throws {
@@ -118,6 +124,9 @@ import Testing
         let firstTrained = sequences[0].targets.firstIndex { $0 >= 0 }!
         #expect(sequences[0].targets[firstTrained] == Int(UInt8(ascii: "T")))
         #expect(sequences[0].tokens[firstTrained] == Int(UInt8(ascii: "\n")))
+        // Exactly: every target from there on is trained, the whole output and its end, and nothing else.
+        #expect(firstTrained == "Q: x\n".utf8.count)
+        #expect(sequences[0].targets.filter { $0 >= 0 } == "The answer is A.".utf8.map(Int.init) + [ByteTokenizer.end])
     }
 
     @Test func syntheticTasksAreDeterministicWithOneCorrectLetter() {

@@ -18,7 +18,8 @@ import Testing
         try scratch.write(Array(#"{"tokenizer_class": "MoLAByteTokenizer"}"#.utf8), to: "base/tokenizer_config.json")
         let adapter = scratch.path("adapter")
         let trained = try runMolaInspect(["train", "--base", base, "--allocation", "1,2,3", "--tasks", "2", "--cutoff", "64",
-                                          "--batch", "2", "--micro-batch", "2", "--steps", "1", "--seed", "3", "--out", adapter])
+                                          "--batch", "2", "--micro-batch", "2", "--steps", "1", "--seed", "3", "--lr", "0.002",
+                                          "--balance-loss", "0.01", "--out", adapter])
         #expect(trained.status == 0, "\(trained.standardError)")
         return (base, adapter)
     }
@@ -49,10 +50,15 @@ import Testing
         let training = try #require(card["training"] as? [String: Any])
         #expect(training["steps"] as? Int == 1 && training["step"] as? Int == 1 && training["seed"] as? Int == 3)
         #expect(training["batch"] as? Int == 2 && training["micro_batch"] as? Int == 2 && training["cutoff"] as? Int == 64)
+        #expect(training["learning_rate"] as? Double == 0.002)
+        #expect(card["balance_coefficient"] as? Double == 0.01)
+        #expect((card["allocation"] as? [String: Any])?["experts_per_layer"] as? [Int] == [1, 2, 3])
         #expect(card["alpha_per_layer"] as? [Double] == [16, 16, 16])
         #expect((card["top_k"] as? [String: Any])?["per_layer"] as? [Int] == [1, 2, 2])
         let table = try runMolaInspect(["info", adapter])
-        #expect(table.standardOutput.contains("step 1 of 1, learning rate"), "\(table.standardOutput)")
+        #expect(table.standardOutput.contains("step 1 of 1, learning rate 0.002, batch 2 (micro batch 2), cutoff 64, seed 3"),
+                "\(table.standardOutput)")
+        #expect(table.standardOutput.contains("coefficient 0.01"), "\(table.standardOutput)")
     }
 
     @Test func legendsNameAPerLayerAllocation() throws {
