@@ -44,8 +44,8 @@ struct EvalCommand: ParsableCommand {
             }
         }
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
-        let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK).perLayer }
-        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
+        let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK) }
+        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK?.perLayer,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
@@ -54,6 +54,8 @@ struct EvalCommand: ParsableCommand {
         if output.json {
             text = JSONValue.object([
                 ("base", .string(basePath)), ("adapter", checkpoint.map { .string($0.path) } ?? .null),
+                ("top_k", topK.map { .array($0.perLayer.map(JSONValue.integer)) } ?? .null),
+                ("top_k_source", topK.map { .string($0.source.reportName) } ?? .null),
                 ("items", .integer(result.total)), ("correct", .integer(result.correct)), ("accuracy", .number(result.accuracy)),
                 ("groups", .array(result.groups.map { group in
                     .object([("name", .string(group.name)), ("correct", .integer(group.correct)), ("total", .integer(group.total)),

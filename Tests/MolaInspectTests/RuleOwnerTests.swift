@@ -34,6 +34,8 @@ import Testing
         // Refused before the fix: "top-K 2 in layer 0, which has 1 experts".
         let evaluated = try runMolaInspect(["eval", "--base", base, adapter, "--tasks", "1", "--top-k", "2", "--max-new-tokens", "2", "--json"])
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        let evaluation = try JSONSerialization.jsonObject(with: Data(evaluated.standardOutput.utf8)) as! [String: Any]
+        #expect(evaluation["top_k"] as? [Int] == [1, 2, 2] && evaluation["top_k_source"] as? String == "--top-k")
         // More experts than a layer has is a usage mistake for both.
         for command in [["routing", "--data", data], ["eval", "--tasks", "1"]] {
             let refused = try runMolaInspect([command[0], "--base", base, adapter] + command.dropFirst() + ["--top-k", "3"])
