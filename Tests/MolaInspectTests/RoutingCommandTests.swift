@@ -46,7 +46,8 @@ import Testing
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["token"] as! Int
         }
         #expect(tokens == expected)
-        // eval generates through the same tokenizer, stopping at its </s>.
+        // eval generates through the same tokenizer (that generation stops at the end token is checked
+        // in MoLAModelTests, greedyGenerationStopsAtTheStopToken); one question read, one scored.
         let questions = try scratch.write(Array(#"{"instruction": "Pick one.", "input": "", "answer": "A"}"#.utf8), to: "questions.jsonl")
         let evaluation = try runMolaInspect(["eval", "--base", try llamaBase(), adapter, "--data", questions, "--json", "--max-new-tokens", "4"])
         #expect(evaluation.status == 0, "\(evaluation.standardError)")
