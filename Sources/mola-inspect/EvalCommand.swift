@@ -42,7 +42,7 @@ enum EvalCommand {
                                         topK: flag.flatMap { k in checkpoint.map { $0.adapter.layers.map { _ in k } } } ?? topK,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
-        let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
+        let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()
         let text: String
         if arguments.flag(SharedOptions.json.name) {

@@ -11,7 +11,7 @@ import MoLATensor
 /// out_h = sum_{s <= t} softmax_s(q_h . k_s / sqrt(D)) v_s      (head h reads group h / (H / Hk))
 /// ```
 /// Uses the model's weights and lane 0's projections (their caches are overwritten).
-public final class Decoder {
+public final class KeyValueCacheGenerator {
     public let model: LlamaModel
     /// The longest sequence the cache holds (the model's length).
     public let capacity: Int
