@@ -116,11 +116,11 @@ final class Lane {
         let c = config.hiddenSize, f = config.intermediateSize
         let shape = AttentionShape(batch: batch, time: time, heads: config.headCount,
                                    keyValueHeads: config.keyValueHeadCount, dimension: config.headDimension)
-        let dLogits = scratch.buffer(10, count * config.vocabularySize)
+        let dLogits = scratch.buffer(.dLogits, count * config.vocabularySize)
         _ = CrossEntropy.forwardBackward(logits: final.logits.pointer, targets: targets, vocabulary: config.vocabularySize,
                                          dLogits: dLogits, normaliser: normaliser)
-        let dNorm = scratch.buffer(11, count * c)
-        let dResidual = scratch.buffer(12, count * c)
+        let dNorm = scratch.buffer(.dNorm, count * c)
+        let dResidual = scratch.buffer(.dResidual, count * c)
         LinearAlgebra.multiply(dLogits, base.values(headName), into: dNorm, m: count, n: c, k: config.vocabularySize)
         if trainBase {
             LinearAlgebra.multiply(dLogits, transposeA: true, final.norm.pointer, into: base.gradients(headName),
@@ -129,9 +129,9 @@ final class Lane {
         dResidual.update(repeating: 0, count: count * c)
         RMSNorm.backward(dNorm, x: final.input.pointer, weight: base.values("model.norm.weight"), rstd: final.rstd.pointer,
                          dx: dResidual, dWeight: trainBase ? base.gradients("model.norm.weight") : nil, count: count, channels: c)
-        let dActivated = scratch.buffer(13, count * f), dGate = scratch.buffer(14, count * f), dUp = scratch.buffer(15, count * f)
-        let dAttention = scratch.buffer(16, count * c), dQuery = scratch.buffer(17, count * c)
-        let dKey = scratch.buffer(18, count * config.keyValueWidth), dValue = scratch.buffer(19, count * config.keyValueWidth)
+        let dActivated = scratch.buffer(.dActivated, count * f), dGate = scratch.buffer(.dGate, count * f), dUp = scratch.buffer(.dUp, count * f)
+        let dAttention = scratch.buffer(.dAttention, count * c), dQuery = scratch.buffer(.dQuery, count * c)
+        let dKey = scratch.buffer(.dKey, count * config.keyValueWidth), dValue = scratch.buffer(.dValue, count * config.keyValueWidth)
         for layer in (0..<config.layerCount).reversed() {
             let a = activations[layer]
             let gradient = balanceGradients.indices.contains(layer) ? balanceGradients[layer] : nil

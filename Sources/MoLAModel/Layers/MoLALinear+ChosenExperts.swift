@@ -42,9 +42,9 @@ extension MoLALinear {
             }
         }
         let largest = (0..<experts).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
-        let gathered = scratch.buffer(20, largest * inputWidth)
-        let expertHidden = scratch.buffer(21, largest * rank)
-        let expertOutput = scratch.buffer(22, largest * outputWidth)
+        let gathered = scratch.buffer(.gatheredInput, largest * inputWidth)
+        let expertHidden = scratch.buffer(.expertHidden, largest * rank)
+        let expertOutput = scratch.buffer(.expertOutput, largest * outputWidth)
         let a = adapter.values(aName), b = adapter.values(bName)
         for e in 0..<experts {
             let rows = starts[e + 1] - starts[e]

@@ -190,13 +190,13 @@ final class MoLALinear {
     private func adapterBackward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, adapter: ParameterSet,
                                  dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?, scratch: Scratch) {
         let width = experts * rank
-        let dGated = scratch.buffer(0, count * width)
-        let dHidden = scratch.buffer(1, count * width)
+        let dGated = scratch.buffer(.projectionDGated, count * width)
+        let dHidden = scratch.buffer(.projectionDHidden, count * width)
         // dG = dy B;  dB += dy^T G
         LinearAlgebra.multiply(dout, adapter.values(bName), into: dGated, m: count, n: width, k: outputWidth)
         LinearAlgebra.multiply(dout, transposeA: true, gated.pointer, into: adapter.gradients(bName),
                                m: outputWidth, n: width, k: count, beta: 1)
-        let dWeights = scratch.buffer(2, count * topK)
+        let dWeights = scratch.buffer(.projectionDWeights, count * topK)
         dHidden.update(repeating: 0, count: count * width)
         for n in 0..<count {
             for slot in 0..<topK {
@@ -217,7 +217,7 @@ final class MoLALinear {
         LinearAlgebra.multiply(dHidden, transposeA: true, input, into: adapter.gradients(aName),
                                m: width, n: inputWidth, k: count, beta: 1)
         if droppedInLastForward, let mask = dropoutMask {
-            let dInput = scratch.buffer(3, count * inputWidth)
+            let dInput = scratch.buffer(.projectionDInput, count * inputWidth)
             LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dInput, m: count, n: inputWidth, k: width)
             for i in 0..<(count * inputWidth) { dx[i] += dInput[i] * mask.pointer[i] }
         } else {
@@ -237,7 +237,7 @@ final class MoLALinear {
     private func routerBackward(dWeights: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
                                 adapter: ParameterSet, dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?,
                                 scratch: Scratch) {
-        let dLogits = scratch.buffer(4, count * experts)
+        let dLogits = scratch.buffer(.routerDLogits, count * experts)
         let p = probabilities.pointer
         for n in 0..<count {
             let row = p + n * experts, gradient = dLogits + n * experts
@@ -257,16 +257,5 @@ final class MoLALinear {
         LinearAlgebra.multiply(dLogits, transposeA: true, x, into: adapter.gradients(routerName),
                                m: experts, n: inputWidth, k: count, beta: 1)
         LinearAlgebra.multiply(dLogits, adapter.values(routerName), into: dx, m: count, n: inputWidth, k: experts, beta: 1)
-    }
-}
-
-/// Reusable scratch buffers, grown on demand.
-final class Scratch {
-    private var buffers: [FloatBuffer] = []
-
-    func buffer(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
-        while buffers.count <= slot { buffers.append(FloatBuffer(count: 0)) }
-        if buffers[slot].count < count { buffers[slot] = FloatBuffer(count: count) }
-        return buffers[slot].pointer
     }
 }
