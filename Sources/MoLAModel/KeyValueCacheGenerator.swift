@@ -1,4 +1,3 @@
-import Foundation
 import MoLACheckpoint
 import MoLATensor
 
@@ -16,11 +15,16 @@ public final class KeyValueCacheGenerator {
     /// The longest sequence the cache holds (the model's length).
     public let capacity: Int
     public private(set) var length = 0
-    private let keys: [FloatBuffer]
-    private let values: [FloatBuffer]
-    private let x, norm, query, key, value, attention, middle, gate, up, activated, scores: FloatBuffer
+    /// Per layer, the keys and values of every position so far, [capacity, Hk * D].
+    fileprivate let keys: [FloatBuffer]
+    fileprivate let values: [FloatBuffer]
+    /// One token's activations, reused by every layer: the norms share `norm`, the layer's output overwrites `x`.
+    private let x, norm, query, key, value, attention, middle, gate, up, activated, rstd: FloatBuffer
+    /// Attention weights of one head over the cached positions, [capacity].
+    fileprivate let scores: FloatBuffer
     private let logitsBuffer: FloatBuffer
-    private let rotary: RotaryTable
+    fileprivate let rotary: RotaryTable
+    private let stack: DecoderStack
     private let scratch = Scratch()
 
     public init(model: LlamaModel) {
@@ -34,9 +38,11 @@ public final class KeyValueCacheGenerator {
         value = FloatBuffer(count: config.keyValueWidth); attention = FloatBuffer(count: config.hiddenSize)
         middle = FloatBuffer(count: config.hiddenSize); gate = FloatBuffer(count: config.intermediateSize)
         up = FloatBuffer(count: config.intermediateSize); activated = FloatBuffer(count: config.intermediateSize)
+        rstd = FloatBuffer(count: 1)
         scores = FloatBuffer(count: model.time)
         logitsBuffer = FloatBuffer(count: config.vocabularySize)
         rotary = RotaryTable(length: model.time, dimension: config.headDimension, theta: config.ropeTheta)
+        stack = model.lanes[0].stack
     }
 
     /// Forgets every cached token.
@@ -52,63 +58,23 @@ public final class KeyValueCacheGenerator {
             throw ModelError.tokenOutOfRange(token: token, position: length, vocabularySize: config.vocabularySize)
         }
         guard length < capacity else { throw ModelError.invalidConfig("the sequence is longer than the model's \(capacity) positions") }
-        let c = config.hiddenSize, kv = config.keyValueWidth, d = config.headDimension
-        let epsilon = Float(config.rmsNormEpsilon)
-        let base = model.base
-        x.pointer.update(from: base.values("model.embed_tokens.weight") + token * c, count: c)
-        for layer in 0..<config.layerCount {
-            RMSNorm.forward(x.pointer, weight: base.values("model.layers.\(layer).input_layernorm.weight"), out: norm.pointer,
-                            rstd: scores.pointer, count: 1, channels: c, epsilon: epsilon)
-            project(layer, .query, norm, query)
-            project(layer, .key, norm, key)
-            project(layer, .value, norm, value)
-            rotary.apply(row: query.pointer, position: length, heads: config.headCount)
-            rotary.apply(row: key.pointer, position: length, heads: config.keyValueHeadCount)
-            (keys[layer].pointer + length * kv).update(from: key.pointer, count: kv)
-            (values[layer].pointer + length * kv).update(from: value.pointer, count: kv)
-            let scale = 1 / Float(d).squareRoot()
-            for h in 0..<config.headCount {
-                let g = h / (config.headCount / config.keyValueHeadCount)
-                let q = query.pointer + h * d
-                var maximum = -Float.infinity
-                for s in 0...length {
-                    let k = keys[layer].pointer + s * kv + g * d
-                    var dot: Float = 0
-                    for i in 0..<d { dot += q[i] * k[i] }
-                    scores[s] = dot * scale
-                    maximum = max(maximum, scores[s])
-                }
-                var sum: Float = 0
-                for s in 0...length { scores[s] = exp(scores[s] - maximum); sum += scores[s] }
-                let out = attention.pointer + h * d
-                out.update(repeating: 0, count: d)
-                for s in 0...length {
-                    let weight = scores[s] / sum, v = values[layer].pointer + s * kv + g * d
-                    for i in 0..<d { out[i] += weight * v[i] }
-                }
-            }
-            project(layer, .output, attention, middle)
-            for i in 0..<c { middle.pointer[i] += x.pointer[i] }
-            RMSNorm.forward(middle.pointer, weight: base.values("model.layers.\(layer).post_attention_layernorm.weight"),
-                            out: norm.pointer, rstd: scores.pointer, count: 1, channels: c, epsilon: epsilon)
-            project(layer, .gate, norm, gate)
-            project(layer, .up, norm, up)
-            SwiGLU.forward(gate: gate.pointer, up: up.pointer, out: activated.pointer, count: config.intermediateSize)
-            project(layer, .down, activated, x)
-            for i in 0..<c { x.pointer[i] += middle.pointer[i] }
+        let buffers = LayerBuffers(input: x.pointer, norm1: norm.pointer, query: query.pointer, key: key.pointer, value: value.pointer,
+                                   attention: attention.pointer, middle: middle.pointer, norm2: norm.pointer, gate: gate.pointer,
+                                   up: up.pointer, activated: activated.pointer, output: x.pointer,
+                                   rstd1: rstd.pointer, rstd2: rstd.pointer)
+        stack.embed([token], base: model.base, into: x.pointer)
+        for (layer, decoderLayer) in stack.layers.enumerated() {
+            decoderLayer.forward(buffers, count: 1, base: model.base, steps: CachedSteps(generator: self, layer: layer))
         }
-        RMSNorm.forward(x.pointer, weight: base.values("model.norm.weight"), out: norm.pointer, rstd: scores.pointer,
-                        count: 1, channels: c, epsilon: epsilon)
-        let head = config.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"
-        LinearAlgebra.multiply(norm.pointer, base.values(head), transposeB: true, into: logitsBuffer.pointer,
-                               m: 1, n: config.vocabularySize, k: c)
+        stack.logits(x.pointer, count: 1, base: model.base, norm: norm.pointer, rstd: rstd.pointer, into: logitsBuffer.pointer)
         length += 1
         return UnsafeBufferPointer(start: logitsBuffer.pointer, count: config.vocabularySize)
     }
 
-    private func project(_ layer: Int, _ kind: ProjectionKind, _ input: FloatBuffer, _ output: FloatBuffer) {
-        model.projection(layer, kind).forwardWithoutBackward(input.pointer, count: 1, base: model.base, adapter: model.adapter,
-                                                             out: output.pointer, scratch: scratch)
+    fileprivate func project(_ layer: Int, _ kind: ProjectionKind, _ input: UnsafeMutablePointer<Float>,
+                             _ output: UnsafeMutablePointer<Float>) {
+        model.projection(layer, kind).forwardWithoutBackward(input, count: 1, base: model.base, adapter: model.adapter,
+                                                             out: output, scratch: scratch)
     }
 
     /// Greedy continuation of `prompt`: up to `maxNewTokens` tokens, stopping after `stop`.
@@ -125,5 +91,54 @@ public final class KeyValueCacheGenerator {
             if next == stop { break }
         }
         return generated
+    }
+}
+
+/// The generator's steps of a decoder layer: one token at position `length`, its key and value
+/// appended to the layer's cache, attending to every cached position.
+///
+/// ```
+/// q is [H D], k and v are [Hk D]; the cache holds k_s, v_s for s <= t = length
+/// out_h = sum_s softmax_s(q_h . k_s / sqrt(D)) v_s      (head h reads group h / (H / Hk))
+/// ```
+private struct CachedSteps: DecoderLayerSteps {
+    let generator: KeyValueCacheGenerator
+    let layer: Int
+
+    func project(_ kind: ProjectionKind, _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        generator.project(layer, kind, x, y)
+    }
+
+    func rotate(query: UnsafeMutablePointer<Float>, key: UnsafeMutablePointer<Float>) {
+        let config = generator.model.config
+        generator.rotary.apply(row: query, position: generator.length, heads: config.headCount)
+        generator.rotary.apply(row: key, position: generator.length, heads: config.keyValueHeadCount)
+    }
+
+    func attend(query: UnsafeMutablePointer<Float>, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>,
+                into out: UnsafeMutablePointer<Float>) {
+        let config = generator.model.config
+        let kv = config.keyValueWidth, d = config.headDimension, t = generator.length
+        let keys = generator.keys[layer].pointer, values = generator.values[layer].pointer, scores = generator.scores.pointer
+        (keys + t * kv).update(from: key, count: kv)
+        (values + t * kv).update(from: value, count: kv)
+        let scale = 1 / Float(d).squareRoot()
+        for h in 0..<config.headCount {
+            let g = h / (config.headCount / config.keyValueHeadCount)
+            let q = query + h * d
+            for s in 0...t {
+                let k = keys + s * kv + g * d
+                var dot: Float = 0
+                for i in 0..<d { dot += q[i] * k[i] }
+                scores[s] = dot * scale
+            }
+            VectorMath.softmax(scores, count: t + 1)
+            let head = out + h * d
+            head.update(repeating: 0, count: d)
+            for s in 0...t {
+                let weight = scores[s], v = values + s * kv + g * d
+                for i in 0..<d { head[i] += weight * v[i] }
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ extension LlamaModel {
         for name in base.names {
             let view = base.view(name)
             let target = base.values.pointer + view.offset
-            if name.hasSuffix("norm.weight") {
+            if BaseTensorName.isNorm(name) {
                 target.update(repeating: 1, count: view.count)
                 continue
             }
