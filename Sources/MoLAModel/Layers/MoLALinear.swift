@@ -141,11 +141,8 @@ final class MoLALinear {
         LinearAlgebra.multiply(x, adapter.values(router), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
         for n in 0..<count {
             let row = p + n * experts
-            var maximum = -Float.infinity
-            for e in 0..<experts { maximum = max(maximum, row[e]) }
-            var sum: Float = 0
-            for e in 0..<experts { row[e] = exp(row[e] - maximum); sum += row[e] }
-            for e in 0..<experts { row[e] /= sum; probabilitySums[e] += Double(row[e]) }
+            VectorMath.softmax(row, count: experts)
+            for e in 0..<experts { probabilitySums[e] += Double(row[e]) }
             // Top-K by repeated selection (K is small); ties go to the lower index.
             var picked: UInt64 = 0
             var total: Float = 0
