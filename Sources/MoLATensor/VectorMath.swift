@@ -85,7 +85,8 @@ public enum VectorMath {
     /// Overwrites `row` with `softmax(row)`: `e^(x_i - max) / sum_j e^(x_j - max)`. The one
     /// softmax of the package (attention rows, routers, the generator, cross-entropy).
     public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        _ = softmax(UnsafePointer(row), into: row, count: count)
+        guard count > 0 else { return }
+        _ = exponentiateAndNormalise(UnsafePointer(row), into: row, count: count)
     }
 
     /// Writes `softmax(x)` into `out` (which may be `x`) and returns the log-normaliser
@@ -97,22 +98,45 @@ public enum VectorMath {
     @discardableResult
     public static func softmax(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> Double {
         guard count > 0 else { return -.infinity }
-        let largest = Vector(repeating: maximum(x, count: count))
+        let (largest, sum) = exponentiateAndNormalise(x, into: out, count: count)
+        return Double(largest) + Foundation.log(Double(sum))
+    }
+
+    /// The work of `softmax`: returns `m` and `s` (the log is taken only by those who ask).
+    @inline(__always)
+    static func exponentiateAndNormalise(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                         count: Int) -> (largest: Float, sum: Float) {
+        if count < 8 { return shortSoftmax(x, into: out, count: count) }
+        let largest = maximum(x, count: count)
+        let broadcast = Vector(repeating: largest)
         var sums = Vector.zero
         var index = 0
         while index + 8 <= count {
-            let e = exp(load(x + index) - largest)
+            let e = exp(load(x + index) - broadcast)
             store(e, out + index)
             sums += e
             index += 8
         }
         // The tail in one vector: padding of -infinity contributes e^-inf = 0.
-        let rest = exp(partialLoad(x + index, count: count - index, filling: -.infinity) - largest)
+        let rest = exp(partialLoad(x + index, count: count - index, filling: -.infinity) - broadcast)
         partialStore(rest, out + index, count: count - index)
         sums += rest
         let sum = sums.sum()
         scale(out, count: count, by: 1 / sum)
-        return Double(largest[0]) + Foundation.log(Double(sum))
+        return (largest, sum)
+    }
+
+    /// `softmax` of fewer than 8 values (routers' rows): one load instead of two and no scalar
+    /// tail loop, the same arithmetic lane for lane.
+    @inline(__always)
+    static func shortSoftmax(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> (largest: Float, sum: Float) {
+        let values = partialLoad(x, count: count, filling: -.infinity)
+        var largest = values[0]
+        for lane in 1..<8 { largest = max(largest, values[lane]) }
+        let e = exp(values - Vector(repeating: largest))
+        let sum = (Vector.zero + e).sum()
+        partialStore(e * (1 / sum), out, count: count)
+        return (largest, sum)
     }
 
     /// `values *= factor`.
