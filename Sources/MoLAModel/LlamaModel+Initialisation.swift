@@ -10,19 +10,11 @@ extension LlamaModel {
         for name in base.names {
             let view = base.view(name)
             let target = base.values.pointer + view.offset
-            if name.hasSuffix("norm.weight") {
+            if BaseTensorName.isNorm(name) {
                 target.update(repeating: 1, count: view.count)
                 continue
             }
-            var index = 0
-            while index < view.count {
-                // Box-Muller pairs.
-                let u = max(random.nextUnit(), 0x1p-24), w = random.nextUnit()
-                let radius = (-2 * logf(u)).squareRoot() * 0.02
-                target[index] = radius * cosf(2 * .pi * w)
-                if index + 1 < view.count { target[index + 1] = radius * sinf(2 * .pi * w) }
-                index += 2
-            }
+            random.fillNormal(target, count: view.count, standardDeviation: 0.02)
         }
     }
 

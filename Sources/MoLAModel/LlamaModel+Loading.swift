@@ -30,7 +30,7 @@ extension LlamaModel {
         let available = Set(file.records.map(\.name))
         for name in base.names {
             let view = base.view(name)
-            let expected = name.hasSuffix("norm.weight") ? [view.columns] : view.shape
+            let expected = BaseTensorName.fileShape(name, view)
             guard available.contains(name) else { throw ModelError.missingTensor(file: path, tensor: name, expected: expected) }
             let record = try file.record(named: name)
             guard record.shape == expected else {
@@ -84,8 +84,8 @@ extension LlamaModel {
                 throw ModelError.adapterMismatch("\(source.label) has \(source.expertCount) experts of rank \(source.rank), the model \(target.experts) of rank \(target.rank)")
             }
             for (expert, names) in source.experts.enumerated() {
-                self.adapter.write("\(target.aName)_\(expert)", try adapter.file.record(named: names.a).doubles().map { Float($0) })
-                self.adapter.write("\(target.bName)_\(expert)", try adapter.file.record(named: names.b).doubles().map { Float($0) })
+                self.adapter.write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
+                self.adapter.write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
             }
             if let router = source.router, target.hasRouter {
                 self.adapter.write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })

@@ -11,12 +11,6 @@ public enum AdapterFileFormat: String, Sendable {
 }
 
 extension LlamaModel {
-    /// The reference code's name for one of this model's adapter views.
-    /// `layers.3.q_proj.lora_A_2` -> `base_model.model.model.layers.3.self_attn.q_proj.lora_A_2.weight`.
-    static func referenceName(layer: Int, kind: ProjectionKind, suffix: String) -> String {
-        "base_model.model.model.layers.\(layer).\(kind.blockName).\(kind.checkpointName).\(suffix).weight"
-    }
-
     /// Writes the adapter as the reference code lays it out (names, `adapter_config.json` with `r`
     /// per layer) plus this project's sidecar `mola_config.json` (experts per layer, top-K, alpha
     /// per layer, the balance coefficient and `training`). Each file is written to a temporary
@@ -30,13 +24,14 @@ extension LlamaModel {
             for kind in spec.projections {
                 let projection = projection(layer, kind)
                 for expert in 0..<projection.experts {
-                    for (view, suffix) in [("\(projection.aName)_\(expert)", "lora_A_\(expert)"), ("\(projection.bName)_\(expert)", "lora_B_\(expert)")] {
-                        entries.append(.init(name: Self.referenceName(layer: layer, kind: kind, suffix: suffix),
+                    for (view, suffix) in [(AdapterViewName.expert(projection.aName, expert), "lora_A_\(expert)"),
+                                          (AdapterViewName.expert(projection.bName, expert), "lora_B_\(expert)")] {
+                        entries.append(.init(name: AdapterViewName.reference(layer: layer, kind, suffix: suffix),
                                              shape: adapter.view(view).shape, values: adapter.read(view)))
                     }
                 }
                 if projection.hasRouter {
-                    entries.append(.init(name: Self.referenceName(layer: layer, kind: kind, suffix: "router.router"),
+                    entries.append(.init(name: AdapterViewName.reference(layer: layer, kind, suffix: "router.router"),
                                          shape: adapter.view(projection.routerName).shape, values: adapter.read(projection.routerName)))
                 }
             }
@@ -65,7 +60,7 @@ extension LlamaModel {
         let directoryURL = URL(fileURLWithPath: directory)
         let entries = base.names.map { name -> SafetensorsWriter.Entry in
             let view = base.view(name)
-            return .init(name: name, shape: name.hasSuffix("norm.weight") ? [view.columns] : view.shape, values: base.read(name))
+            return .init(name: name, shape: BaseTensorName.fileShape(name, view), values: base.read(name))
         }
         try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: directoryURL.appendingPathComponent("model.safetensors").path)
         try JSONDocument.write(HuggingFaceConfig(config, maxPositionEmbeddings: time),

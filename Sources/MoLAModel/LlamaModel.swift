@@ -53,43 +53,22 @@ public final class LlamaModel {
         self.threadCount = max(1, threadCount)
         // With one lane, BLAS itself uses the threads; with several, each lane runs single-threaded.
         LinearAlgebra.setBLASThreadCount(laneCount == 1 ? self.threadCount : 1)
-        base = ParameterSet(blocks: Self.baseBlocks(config))
-        var adapterBlocks: [(name: String, rows: Int, columns: Int)] = []
-        var expertViews: [(name: String, view: ParameterSet.View)] = []
-        if let spec {
-            let layout = Lane(config: config, spec: spec, capacity: 0, time: time, base: base, adapter: ParameterSet(blocks: []),
-                              rotary: RotaryTable(length: 0, dimension: 2, theta: 1), seed: 0)
-            for projection in layout.projections.joined() where projection.experts > 0 { adapterBlocks += projection.adapterBlocks }
-            let offsets = ParameterSet(blocks: adapterBlocks).views
-            expertViews = layout.projections.joined().filter { $0.experts > 0 }.flatMap { $0.expertViews(in: offsets) }
-        }
-        adapter = ParameterSet(blocks: adapterBlocks, extraViews: expertViews)
+        base = ParameterSet(blocks: BaseWeights.blocks(config))
+        let layouts = ProjectionLayout.all(config: config, spec: spec)
+        let adapterBlocks = layouts.joined().flatMap(\.adapterBlocks)
+        let offsets = ParameterSet(blocks: adapterBlocks).views
+        adapter = ParameterSet(blocks: adapterBlocks, extraViews: layouts.joined().flatMap { $0.expertViews(in: offsets) })
+        let stack = DecoderStack(config: config, weights: BaseWeights(resolving: base, config: config))
         let rotary = RotaryTable(length: time, dimension: config.headDimension, theta: config.ropeTheta)
         let perLane = (batch + laneCount - 1) / laneCount
         var lanes: [Lane] = []
         for index in 0..<laneCount {
-            lanes.append(Lane(config: config, spec: spec, capacity: perLane, time: time,
+            lanes.append(Lane(stack: stack, layouts: layouts, capacity: perLane, time: time,
                               base: index == 0 ? base : ParameterSet(sharingValuesOf: base),
                               adapter: index == 0 ? adapter : ParameterSet(sharingValuesOf: adapter),
                               rotary: rotary, seed: seed &+ UInt64(index) &* 0x9E37_79B9))
         }
         self.lanes = lanes
-    }
-
-    /// Base parameter blocks with their Hugging Face names.
-    static func baseBlocks(_ config: ModelConfig) -> [(name: String, rows: Int, columns: Int)] {
-        var blocks: [(String, Int, Int)] = [("model.embed_tokens.weight", config.vocabularySize, config.hiddenSize)]
-        for layer in 0..<config.layerCount {
-            blocks.append(("model.layers.\(layer).input_layernorm.weight", 1, config.hiddenSize))
-            for kind in ProjectionKind.allCases {
-                let (input, output) = config.widths(kind)
-                blocks.append(("model.layers.\(layer).\(kind.blockName).\(kind.checkpointName).weight", output, input))
-            }
-            blocks.append(("model.layers.\(layer).post_attention_layernorm.weight", 1, config.hiddenSize))
-        }
-        blocks.append(("model.norm.weight", 1, config.hiddenSize))
-        if !config.tiedEmbeddings { blocks.append(("lm_head.weight", config.vocabularySize, config.hiddenSize)) }
-        return blocks
     }
 
     public func zeroGradients() {
@@ -127,6 +106,14 @@ final class LayerActivations {
         gate = FloatBuffer(count: n * f); up = FloatBuffer(count: n * f); activated = FloatBuffer(count: n * f)
         rstd1 = FloatBuffer(count: n); rstd2 = FloatBuffer(count: n)
         probabilities = FloatBuffer(count: batch * config.headCount * time * time)
+    }
+
+    /// This layer's buffers for `DecoderLayer.forward`, writing into `output` (the next layer's input).
+    func buffers(output: FloatBuffer) -> LayerBuffers {
+        LayerBuffers(input: input.pointer, norm1: norm1.pointer, query: query.pointer, key: key.pointer, value: value.pointer,
+                     attention: attention.pointer, middle: middle.pointer, norm2: norm2.pointer, gate: gate.pointer,
+                     up: up.pointer, activated: activated.pointer, output: output.pointer,
+                     rstd1: rstd1.pointer, rstd2: rstd2.pointer)
     }
 }
 

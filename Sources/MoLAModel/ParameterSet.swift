@@ -57,8 +57,14 @@ public final class ParameterSet: @unchecked Sendable {
     }
 
     /// Pointer to the first value (or gradient) of a view.
-    public func values(_ name: String) -> UnsafeMutablePointer<Float> { values.pointer + view(name).offset }
-    public func gradients(_ name: String) -> UnsafeMutablePointer<Float> { gradients.pointer + view(name).offset }
+    public func values(_ name: String) -> UnsafeMutablePointer<Float> { values(view(name)) }
+    public func gradients(_ name: String) -> UnsafeMutablePointer<Float> { gradients(view(name)) }
+
+    /// Pointer to the first value (or gradient) of a view resolved earlier: no lookup, for hot loops.
+    @inline(__always)
+    public func values(_ view: View) -> UnsafeMutablePointer<Float> { values.pointer + view.offset }
+    @inline(__always)
+    public func gradients(_ view: View) -> UnsafeMutablePointer<Float> { gradients.pointer + view.offset }
 
     /// A view's values, row-major.
     public func read(_ name: String, from buffer: FloatBuffer? = nil) -> [Float] {

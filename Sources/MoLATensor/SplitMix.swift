@@ -21,10 +21,32 @@ public struct SplitMix: RandomNumberGenerator, Sendable {
     /// Uniform in [-bound, bound).
     public mutating func uniform(_ bound: Float) -> Float { (nextUnit() * 2 - 1) * bound }
 
-    /// A standard normal sample (Box-Muller).
-    public mutating func normal() -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let v = Double.random(in: 0..<1, using: &self)
-        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    /// Two independent normal samples of mean 0 from two uniform draws (Box-Muller): the one
+    /// Gaussian sampler of the package.
+    ///
+    /// ```
+    /// u in [2^-24, 1), w in [0, 1):  r = sqrt(-2 ln u) * standardDeviation
+    /// (r cos 2 pi w, r sin 2 pi w)
+    /// ```
+    /// ([Box and Muller 1958](https://doi.org/10.1214/aoms/1177706645).)
+    public mutating func normalPair(standardDeviation: Float = 1) -> (Float, Float) {
+        let u = max(nextUnit(), 0x1p-24), w = nextUnit()
+        let radius = (-2 * logf(u)).squareRoot() * standardDeviation
+        return (radius * cosf(2 * .pi * w), radius * sinf(2 * .pi * w))
     }
+
+    /// Fills `count` values with normal samples, a pair per two values (the last pair's second
+    /// sample dropped when `count` is odd).
+    public mutating func fillNormal(_ values: UnsafeMutablePointer<Float>, count: Int, standardDeviation: Float) {
+        var index = 0
+        while index < count {
+            let (first, second) = normalPair(standardDeviation: standardDeviation)
+            values[index] = first
+            if index + 1 < count { values[index + 1] = second }
+            index += 2
+        }
+    }
+
+    /// One standard normal sample (the first of a `normalPair`; its second is dropped).
+    public mutating func normal() -> Double { Double(normalPair().0) }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Element-wise kernels over flat Float buffers, eight lanes at a time.
 ///
 /// The model's non-matrix work (softmax rows, SwiGLU, RMSNorm) is dominated by `exp` and by
@@ -80,23 +82,61 @@ public enum VectorMath {
         return lanes.sum()
     }
 
-    /// Overwrites `row` with `softmax(row)`: `e^(x_i - max) / sum_j e^(x_j - max)`.
+    /// Overwrites `row` with `softmax(row)`: `e^(x_i - max) / sum_j e^(x_j - max)`. The one
+    /// softmax of the package (attention rows, routers, the generator, cross-entropy).
     public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
-        let largest = Vector(repeating: maximum(row, count: count))
+        _ = exponentiateAndNormalise(UnsafePointer(row), into: row, count: count)
+    }
+
+    /// Writes `softmax(x)` into `out` (which may be `x`) and returns the log-normaliser
+    /// `log sum_j e^(x_j)`, so that `log softmax(x)_i = x_i - ` the result (cross-entropy).
+    ///
+    /// ```
+    /// m = max_j x_j;  s = sum_j e^(x_j - m);  out_i = e^(x_i - m) / s;  returns m + log s
+    /// ```
+    @discardableResult
+    public static func softmax(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> Double {
+        guard count > 0 else { return -.infinity }
+        let (largest, sum) = exponentiateAndNormalise(x, into: out, count: count)
+        return Double(largest) + Foundation.log(Double(sum))
+    }
+
+    /// The work of `softmax`: returns `m` and `s` (the log is taken only by those who ask).
+    @inline(__always)
+    static func exponentiateAndNormalise(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                         count: Int) -> (largest: Float, sum: Float) {
+        if count < 8 { return shortSoftmax(x, into: out, count: count) }
+        let largest = maximum(x, count: count)
+        let broadcast = Vector(repeating: largest)
         var sums = Vector.zero
         var index = 0
         while index + 8 <= count {
-            let e = exp(load(row + index) - largest)
-            store(e, row + index)
+            let e = exp(load(x + index) - broadcast)
+            store(e, out + index)
             sums += e
             index += 8
         }
         // The tail in one vector: padding of -infinity contributes e^-inf = 0.
-        let rest = exp(partialLoad(row + index, count: count - index, filling: -.infinity) - largest)
-        partialStore(rest, row + index, count: count - index)
+        let rest = exp(partialLoad(x + index, count: count - index, filling: -.infinity) - broadcast)
+        partialStore(rest, out + index, count: count - index)
         sums += rest
-        scale(row, count: count, by: 1 / sums.sum())
+        let sum = sums.sum()
+        scale(out, count: count, by: 1 / sum)
+        return (largest, sum)
+    }
+
+    /// `softmax` of fewer than 8 values (routers' rows): one load instead of two and no scalar
+    /// tail loop, the same arithmetic lane for lane.
+    @inline(__always)
+    static func shortSoftmax(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> (largest: Float, sum: Float) {
+        let values = partialLoad(x, count: count, filling: -.infinity)
+        var largest = values[0]
+        for lane in 1..<8 { largest = max(largest, values[lane]) }
+        let e = exp(values - Vector(repeating: largest))
+        let sum = (Vector.zero + e).sum()
+        partialStore(e * (1 / sum), out, count: count)
+        return (largest, sum)
     }
 
     /// `values *= factor`.

@@ -48,14 +48,14 @@ public enum Evaluation {
     /// - Parameters:
     ///   - tokenizer: the base's; generation stops at its end token.
     ///   - progress: called with (done, total).
-    public static func run(_ items: [Item], decoder: Decoder, tokenizer: BaseTokenizer = .bytes, maxNewTokens: Int,
+    public static func run(_ items: [Item], generator: KeyValueCacheGenerator, tokenizer: BaseTokenizer = .bytes, maxNewTokens: Int,
                            progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         var order: [String] = []
         var scores: [String: (Int, Int)] = [:]
         for (index, item) in items.enumerated() {
-            let prompt = Array(tokenizer.encode(item.prompt, appendEnd: false).suffix(decoder.capacity - maxNewTokens))
+            let prompt = Array(tokenizer.encode(item.prompt, appendEnd: false).suffix(generator.capacity - maxNewTokens))
             // Without an end token generation runs to maxNewTokens.
-            let generated = try decoder.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: tokenizer.endId)
+            let generated = try generator.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: tokenizer.endId)
             let text = tokenizer.decode(generated)
             let predicted = answerLetter(text) ?? (item.answer.count > 1 ? answerLabel(text) : nil)
             if scores[item.group] == nil { order.append(item.group) }

@@ -48,7 +48,7 @@ struct EvalCommand: ParsableCommand {
         let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK?.perLayer,
                                         batch: 1, time: length, threadCount: 1)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
-        let result = try Evaluation.run(items, decoder: Decoder(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
+        let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()
         let text: String
         if output.json {

@@ -31,12 +31,12 @@ import Testing
         #expect(losses.last! < 0.2 * losses.first!)
 
         // Fresh questions (another seed), answered by greedy generation.
-        let decoderModel = try LlamaModel(config: config, adapter: nil, batch: 1, time: 160)
-        decoderModel.base.values.pointer.update(from: model.base.values.pointer, count: model.base.count)
+        let generatorModel = try LlamaModel(config: config, adapter: nil, batch: 1, time: 160)
+        generatorModel.base.values.pointer.update(from: model.base.values.pointer, count: model.base.count)
         let questions = SyntheticTasks.generate(domains: [.topic], count: 40, seed: 99, shuffleOptions: false).map {
             Evaluation.Item(group: "topic", prompt: Self.render($0).prompt, answer: $0.answer)
         }
-        let result = try Evaluation.run(questions, decoder: Decoder(model: decoderModel), maxNewTokens: 18)
+        let result = try Evaluation.run(questions, generator: KeyValueCacheGenerator(model: generatorModel), maxNewTokens: 18)
         #expect(result.accuracy >= 0.9, "accuracy \(result.accuracy)")
     }
 }

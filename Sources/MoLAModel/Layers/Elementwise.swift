@@ -154,6 +154,9 @@ enum CrossEntropy {
             dLogits?.update(repeating: 0, count: targets.count * vocabulary)
             return 0
         }
+        // Without dLogits the probabilities go to one row of scratch.
+        let spare = dLogits == nil ? UnsafeMutablePointer<Float>.allocate(capacity: vocabulary) : nil
+        defer { spare?.deallocate() }
         var total = 0.0
         for (n, target) in targets.enumerated() {
             let row = logits + n * vocabulary
@@ -161,17 +164,12 @@ enum CrossEntropy {
                 dLogits.map { ($0 + n * vocabulary).update(repeating: 0, count: vocabulary) }
                 continue
             }
-            var maximum = -Float.infinity
-            for v in 0..<vocabulary { maximum = max(maximum, row[v]) }
-            var sum: Double = 0
-            for v in 0..<vocabulary { sum += Double(exp(row[v] - maximum)) }
-            total += log(sum) - Double(row[target] - maximum)
-            if let dLogits {
-                let gradient = dLogits + n * vocabulary
-                for v in 0..<vocabulary {
-                    gradient[v] = Float(Double(exp(row[v] - maximum)) / sum) / Float(counted)
-                }
-                gradient[target] -= 1 / Float(counted)
+            let probabilities = dLogits.map { $0 + n * vocabulary } ?? spare!
+            // -log softmax(row)_target
+            total += VectorMath.softmax(row, into: probabilities, count: vocabulary) - Double(row[target])
+            if dLogits != nil {
+                VectorMath.scale(probabilities, count: vocabulary, by: 1 / Float(counted))
+                probabilities[target] -= 1 / Float(counted)
             }
         }
         return total / Double(counted)

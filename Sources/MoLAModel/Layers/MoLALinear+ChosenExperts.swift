@@ -24,7 +24,7 @@ extension MoLALinear {
     /// this does `K / E` of that work, in products of `n_i` rows. It keeps no caches for a backward.
     private func forwardChosenExperts(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
                                       out: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        guard baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
+        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
         droppedInLastForward = false
         // Tokens grouped by expert (counting sort over the chosen slots), with their weights.
         var starts = [Int](repeating: 0, count: experts + 1)
@@ -42,10 +42,10 @@ extension MoLALinear {
             }
         }
         let largest = (0..<experts).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
-        let gathered = scratch.buffer(20, largest * inputWidth)
-        let expertHidden = scratch.buffer(21, largest * rank)
-        let expertOutput = scratch.buffer(22, largest * outputWidth)
-        let a = adapter.values(aName), b = adapter.values(bName)
+        let gathered = scratch.buffer(.gatheredInput, largest * inputWidth)
+        let expertHidden = scratch.buffer(.expertHidden, largest * rank)
+        let expertOutput = scratch.buffer(.expertOutput, largest * outputWidth)
+        let a = adapter.values(views.a), b = adapter.values(views.b)
         for e in 0..<experts {
             let rows = starts[e + 1] - starts[e]
             guard rows > 0 else { continue }

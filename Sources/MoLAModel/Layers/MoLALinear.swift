@@ -27,6 +27,8 @@ final class MoLALinear {
     let scale: Float
     let dropout: Float
     let capacity: Int
+    /// Views of W0, A, B and the router, resolved at build.
+    let parameters: ProjectionWeights
 
     // Caches of the last forward, for the backward: [capacity, ...].
     let probabilities: FloatBuffer      // [N, E]
@@ -42,18 +44,21 @@ final class MoLALinear {
     var selectionCounts: [Int]
     var probabilitySums: [Double]
 
-    init(layer: Int, kind: ProjectionKind, inputWidth: Int, outputWidth: Int, experts: Int, rank: Int, topK: Int,
-         scale: Float, dropout: Float, capacity: Int) {
-        self.layer = layer
-        self.kind = kind
-        self.inputWidth = inputWidth
-        self.outputWidth = outputWidth
-        self.experts = experts
-        self.rank = rank
-        self.topK = topK
-        self.scale = scale
-        self.dropout = dropout
-        self.capacity = capacity
+    /// The projection `layout` describes, on `base` and `adapter` (laid out from the same layouts),
+    /// with caches for `capacity` tokens.
+    init(_ layout: ProjectionLayout, capacity: Int, base: ParameterSet, adapter: ParameterSet) {
+        layer = layout.layer
+        kind = layout.kind
+        inputWidth = layout.inputWidth
+        outputWidth = layout.outputWidth
+        experts = layout.experts
+        rank = layout.rank
+        topK = layout.topK
+        scale = layout.scale
+        dropout = layout.dropout
+        self.capacity = layout.experts > 0 ? capacity : 0
+        parameters = ProjectionWeights(layout, base: base, adapter: adapter)
+        let capacity = self.capacity
         probabilities = FloatBuffer(count: capacity * experts)
         chosen = [Int32](repeating: 0, count: capacity * topK)
         weights = FloatBuffer(count: capacity * topK)
@@ -66,32 +71,16 @@ final class MoLALinear {
     }
 
     var hasRouter: Bool { experts > 1 }
-    var prefix: String { "layers.\(layer).\(kind.checkpointName)" }
-    var baseName: String { "model.layers.\(layer).\(kind.blockName).\(kind.checkpointName).weight" }
-    var aName: String { "\(prefix).lora_A" }
-    var bName: String { "\(prefix).lora_B" }
-    var routerName: String { "\(prefix).router" }
-
-    /// Parameter blocks this projection adds to the adapter set.
-    var adapterBlocks: [(name: String, rows: Int, columns: Int)] {
-        [(aName, experts * rank, inputWidth), (bName, outputWidth, experts * rank)]
-            + (hasRouter ? [(routerName, experts, inputWidth)] : [])
-    }
-
-    /// Per-expert views (`...lora_A_3`, `...lora_B_3`) into the stacked blocks.
-    func expertViews(in offsets: [String: ParameterSet.View]) -> [(name: String, view: ParameterSet.View)] {
-        guard let a = offsets[aName], let b = offsets[bName] else { return [] }
-        return (0..<experts).flatMap { e in [
-            ("\(aName)_\(e)", ParameterSet.View(offset: a.offset + e * rank * inputWidth, rows: rank, columns: inputWidth, rowStride: inputWidth)),
-            ("\(bName)_\(e)", ParameterSet.View(offset: b.offset + e * rank, rows: outputWidth, columns: rank, rowStride: experts * rank)),
-        ] }
-    }
+    /// Names of the adapter's views (loading, saving, initialisation; passes use `parameters`).
+    var aName: String { AdapterViewName.a(layer: layer, kind) }
+    var bName: String { AdapterViewName.b(layer: layer, kind) }
+    var routerName: String { AdapterViewName.router(layer: layer, kind) }
 
     /// y = x W0^T + G B^T; fills the caches.
     func forward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
                  out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix) {
         let width = experts * rank
-        guard baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
+        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
         var input = x
         if training, let mask = dropoutMask, let dropped = droppedInput {
             let keep = 1 / (1 - dropout)
@@ -104,7 +93,7 @@ final class MoLALinear {
         } else {
             droppedInLastForward = false
         }
-        LinearAlgebra.multiply(input, adapter.values(aName), transposeB: true, into: hidden.pointer, m: count, n: width, k: inputWidth)
+        LinearAlgebra.multiply(input, adapter.values(views.a), transposeB: true, into: hidden.pointer, m: count, n: width, k: inputWidth)
         // One pass writes every expert's columns: s * w_i where chosen, 0 elsewhere.
         var factors = [Float](repeating: 0, count: experts)
         for n in 0..<count {
@@ -116,18 +105,19 @@ final class MoLALinear {
                 factors[e] = 0
             }
         }
-        LinearAlgebra.multiply(gated.pointer, adapter.values(bName), transposeB: true, into: out,
+        LinearAlgebra.multiply(gated.pointer, adapter.values(views.b), transposeB: true, into: out,
                                m: count, n: outputWidth, k: width, beta: 1)
     }
 
-    /// `out = x W0^T`, then the router's decisions; false when the projection is not adapted.
+    /// `out = x W0^T`, then the router's decisions; the adapter's views, nil when the projection
+    /// is not adapted.
     func baseProductAndRoute(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                             out: UnsafeMutablePointer<Float>) -> Bool {
-        LinearAlgebra.multiply(x, base.values(baseName), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
-        guard experts > 0 else { return false }  // not adapted: the base projection alone
+                             out: UnsafeMutablePointer<Float>) -> ProjectionWeights.Adapter? {
+        LinearAlgebra.multiply(x, base.values(parameters.base), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
+        guard let views = parameters.adapter else { return nil }  // not adapted: the base projection alone
         precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
         route(x, count: count, adapter: adapter)
-        return true
+        return views
     }
 
     /// Only the routing decisions, for a projection whose output nobody reads (the last
@@ -141,21 +131,18 @@ final class MoLALinear {
     func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
         selectionCounts = Array(repeating: 0, count: experts)
         probabilitySums = Array(repeating: 0, count: experts)
-        guard hasRouter else {
+        guard let router = parameters.adapter?.router else {
             for n in 0..<count { chosen[n] = 0; weights.pointer[n] = 1; probabilities.pointer[n] = 1 }
             selectionCounts[0] = count * topK
             probabilitySums[0] = Double(count)
             return
         }
         let p = probabilities.pointer
-        LinearAlgebra.multiply(x, adapter.values(routerName), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
+        LinearAlgebra.multiply(x, adapter.values(router), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
         for n in 0..<count {
             let row = p + n * experts
-            var maximum = -Float.infinity
-            for e in 0..<experts { maximum = max(maximum, row[e]) }
-            var sum: Float = 0
-            for e in 0..<experts { row[e] = exp(row[e] - maximum); sum += row[e] }
-            for e in 0..<experts { row[e] /= sum; probabilitySums[e] += Double(row[e]) }
+            VectorMath.softmax(row, count: experts)
+            for e in 0..<experts { probabilitySums[e] += Double(row[e]) }
             // Top-K by repeated selection (K is small); ties go to the lower index.
             var picked: UInt64 = 0
             var total: Float = 0
@@ -177,26 +164,27 @@ final class MoLALinear {
     func backward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, base: ParameterSet,
                   adapter: ParameterSet, dx: UnsafeMutablePointer<Float>, trainBase: Bool,
                   balanceGradient: [Float]?, scratch: Scratch) {
-        if experts > 0 {
-            adapterBackward(dout, x: x, count: count, adapter: adapter, dx: dx, balanceGradient: balanceGradient, scratch: scratch)
+        if let views = parameters.adapter {
+            adapterBackward(dout, x: x, count: count, adapter: adapter, views: views, dx: dx, balanceGradient: balanceGradient,
+                            scratch: scratch)
         }
-        LinearAlgebra.multiply(dout, base.values(baseName), into: dx, m: count, n: inputWidth, k: outputWidth, beta: 1)
+        LinearAlgebra.multiply(dout, base.values(parameters.base), into: dx, m: count, n: inputWidth, k: outputWidth, beta: 1)
         if trainBase {
-            LinearAlgebra.multiply(dout, transposeA: true, x, into: base.gradients(baseName),
+            LinearAlgebra.multiply(dout, transposeA: true, x, into: base.gradients(parameters.base),
                                    m: outputWidth, n: inputWidth, k: count, beta: 1)
         }
     }
 
     private func adapterBackward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, adapter: ParameterSet,
-                                 dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?, scratch: Scratch) {
+                                 views: ProjectionWeights.Adapter, dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?, scratch: Scratch) {
         let width = experts * rank
-        let dGated = scratch.buffer(0, count * width)
-        let dHidden = scratch.buffer(1, count * width)
+        let dGated = scratch.buffer(.projectionDGated, count * width)
+        let dHidden = scratch.buffer(.projectionDHidden, count * width)
         // dG = dy B;  dB += dy^T G
-        LinearAlgebra.multiply(dout, adapter.values(bName), into: dGated, m: count, n: width, k: outputWidth)
-        LinearAlgebra.multiply(dout, transposeA: true, gated.pointer, into: adapter.gradients(bName),
+        LinearAlgebra.multiply(dout, adapter.values(views.b), into: dGated, m: count, n: width, k: outputWidth)
+        LinearAlgebra.multiply(dout, transposeA: true, gated.pointer, into: adapter.gradients(views.b),
                                m: outputWidth, n: width, k: count, beta: 1)
-        let dWeights = scratch.buffer(2, count * topK)
+        let dWeights = scratch.buffer(.projectionDWeights, count * topK)
         dHidden.update(repeating: 0, count: count * width)
         for n in 0..<count {
             for slot in 0..<topK {
@@ -214,17 +202,17 @@ final class MoLALinear {
         // dA += dH^T dropout(x);  dx += dropout'(dH A)
         let dropped = droppedInLastForward ? droppedInput : nil
         let input = dropped.map { UnsafePointer($0.pointer) } ?? x
-        LinearAlgebra.multiply(dHidden, transposeA: true, input, into: adapter.gradients(aName),
+        LinearAlgebra.multiply(dHidden, transposeA: true, input, into: adapter.gradients(views.a),
                                m: width, n: inputWidth, k: count, beta: 1)
         if droppedInLastForward, let mask = dropoutMask {
-            let dInput = scratch.buffer(3, count * inputWidth)
-            LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dInput, m: count, n: inputWidth, k: width)
+            let dInput = scratch.buffer(.projectionDInput, count * inputWidth)
+            LinearAlgebra.multiply(dHidden, adapter.values(views.a), into: dInput, m: count, n: inputWidth, k: width)
             for i in 0..<(count * inputWidth) { dx[i] += dInput[i] * mask.pointer[i] }
         } else {
-            LinearAlgebra.multiply(dHidden, adapter.values(aName), into: dx, m: count, n: inputWidth, k: width, beta: 1)
+            LinearAlgebra.multiply(dHidden, adapter.values(views.a), into: dx, m: count, n: inputWidth, k: width, beta: 1)
         }
-        if hasRouter {
-            routerBackward(dWeights: dWeights, x: x, count: count, adapter: adapter, dx: dx,
+        if let router = views.router {
+            routerBackward(dWeights: dWeights, x: x, count: count, adapter: adapter, router: router, dx: dx,
                            balanceGradient: balanceGradient, scratch: scratch)
         }
     }
@@ -235,9 +223,9 @@ final class MoLALinear {
     /// dlogit = p * (dp - sum_e p_e dp_e)
     /// ```
     private func routerBackward(dWeights: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
-                                adapter: ParameterSet, dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?,
-                                scratch: Scratch) {
-        let dLogits = scratch.buffer(4, count * experts)
+                                adapter: ParameterSet, router: ParameterSet.View, dx: UnsafeMutablePointer<Float>,
+                                balanceGradient: [Float]?, scratch: Scratch) {
+        let dLogits = scratch.buffer(.routerDLogits, count * experts)
         let p = probabilities.pointer
         for n in 0..<count {
             let row = p + n * experts, gradient = dLogits + n * experts
@@ -254,19 +242,8 @@ final class MoLALinear {
             for e in 0..<experts { dot += row[e] * gradient[e] }
             for e in 0..<experts { gradient[e] = row[e] * (gradient[e] - dot) }
         }
-        LinearAlgebra.multiply(dLogits, transposeA: true, x, into: adapter.gradients(routerName),
+        LinearAlgebra.multiply(dLogits, transposeA: true, x, into: adapter.gradients(router),
                                m: experts, n: inputWidth, k: count, beta: 1)
-        LinearAlgebra.multiply(dLogits, adapter.values(routerName), into: dx, m: count, n: inputWidth, k: experts, beta: 1)
-    }
-}
-
-/// Reusable scratch buffers, grown on demand.
-final class Scratch {
-    private var buffers: [FloatBuffer] = []
-
-    func buffer(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
-        while buffers.count <= slot { buffers.append(FloatBuffer(count: 0)) }
-        if buffers[slot].count < count { buffers[slot] = FloatBuffer(count: count) }
-        return buffers[slot].pointer
+        LinearAlgebra.multiply(dLogits, adapter.values(router), into: dx, m: count, n: inputWidth, k: experts, beta: 1)
     }
 }

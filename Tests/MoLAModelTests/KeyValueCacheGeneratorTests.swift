@@ -1,11 +1,11 @@
-// The key/value-cache decoder gives the same logits as the full forward pass, position by position.
+// The key/value-cache generator gives the same logits as the full forward pass, position by position.
 import Foundation
 import MoLACheckpoint
 import MoLATestSupport
 import Testing
 @testable import MoLAModel
 
-@Suite struct DecoderTests {
+@Suite struct KeyValueCacheGeneratorTests {
     static let directory = Fixtures.path("tiny-model")
 
     @Test func cachedStepsMatchTheFullForward() throws {
@@ -15,23 +15,23 @@ import Testing
         let tokens = Array(try golden.record(named: "tokens").doubles().map { Int($0) }.prefix(16))
         try model.forward(tokens: tokens)
         let full = model.logits
-        let decoder = Decoder(model: model)
+        let generator = KeyValueCacheGenerator(model: model)
         let vocabulary = model.config.vocabularySize
         for (position, token) in tokens.enumerated() {
-            let logits = Array(try decoder.step(token))
+            let logits = Array(try generator.step(token))
             assertClose(logits.map(Double.init), full[(position * vocabulary)..<((position + 1) * vocabulary)].map(Double.init),
                         rtol: 1e-4, atol: 1e-4, "position \(position)")
         }
         #expect(throws: ModelError.invalidConfig("the sequence is longer than the model's 16 positions")) {
-            try decoder.step(1)  // the cache is full
+            try generator.step(1)  // the cache is full
         }
     }
 
     @Test func greedyGenerationStopsAtTheStopToken() throws {
         let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
                                         batch: 1, time: 16)
-        let decoder = Decoder(model: model)
-        let generated = try decoder.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: nil)
+        let generator = KeyValueCacheGenerator(model: model)
+        let generated = try generator.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: nil)
         #expect(generated.count == 5)
         // Greedy: each token is the argmax of the full forward pass's logits after the ones before
         // it (the pass is causal, so the padding after them changes nothing).
@@ -43,9 +43,9 @@ import Testing
             #expect(token == row.indices.max { row[$0] < row[$1] }!, "generated token \(index)")
         }
         // Continuing a prompt that holds the first two gives the third.
-        let again = try decoder.generate(prompt: [1, 2, 3] + generated.prefix(2), maxNewTokens: 1, stop: nil)
+        let again = try generator.generate(prompt: [1, 2, 3] + generated.prefix(2), maxNewTokens: 1, stop: nil)
         #expect(again == [generated[2]])
-        let stopped = try decoder.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: generated[1])
+        let stopped = try generator.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: generated[1])
         #expect(stopped == Array(generated.prefix(2)))
     }
 }
