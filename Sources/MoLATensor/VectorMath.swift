@@ -82,9 +82,27 @@ public enum VectorMath {
         return lanes.sum()
     }
 
+    /// The arithmetic of a softmax: eight lanes with the vectorised `exp` (attention rows, the
+    /// generator, cross-entropy), or one value at a time with libm's `exp`, sums in index order
+    /// and a division (routers: a row of a few experts gains nothing from lanes, and routing
+    /// decisions, near ties included, stay those of every report made before).
+    public enum Arithmetic: Sendable {
+        case lanes
+        case scalar
+    }
+
     /// Overwrites `row` with `softmax(row)`: `e^(x_i - max) / sum_j e^(x_j - max)`. The one
-    /// softmax of the package (attention rows, routers, the generator, cross-entropy).
-    public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+    /// softmax of the package, in the arithmetic asked for.
+    public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int, arithmetic: Arithmetic = .lanes) {
+        if arithmetic == .scalar {
+            guard count > 0 else { return }
+            var largest = -Float.infinity
+            for index in 0..<count { largest = max(largest, row[index]) }
+            var sum: Float = 0
+            for index in 0..<count { row[index] = Foundation.exp(row[index] - largest); sum += row[index] }
+            for index in 0..<count { row[index] /= sum }
+            return
+        }
         guard count > 0 else { return }
         _ = exponentiateAndNormalise(UnsafePointer(row), into: row, count: count)
     }

@@ -76,4 +76,22 @@ import Testing
             assertClose(out.map(Double.init), silu, rtol: 1e-6, atol: 1e-7, "silu \(count)")
         }
     }
+
+    /// Both arithmetics give the softmax; the scalar one is libm's exp in index order, bit for bit.
+    @Test func scalarAndLaneSoftmaxAgree() {
+        var generator = SplitMix(seed: 11)
+        for count in [1, 2, 5, 8, 13] {
+            let values = (0..<count).map { _ in Float(generator.normal() * 3) }
+            var lanes = values, scalar = values
+            lanes.withUnsafeMutableBufferPointer { VectorMath.softmax($0.baseAddress!, count: count) }
+            scalar.withUnsafeMutableBufferPointer { VectorMath.softmax($0.baseAddress!, count: count, arithmetic: .scalar) }
+            let largest = values.max()!
+            var naive = values.map { Foundation.exp($0 - largest) }
+            var sum: Float = 0
+            for value in naive { sum += value }
+            naive = naive.map { $0 / sum }
+            #expect(scalar == naive, "scalar softmax \(count)")
+            assertClose(lanes.map(Double.init), scalar.map(Double.init), rtol: 1e-6, atol: 1e-7, "lanes against scalar \(count)")
+        }
+    }
 }

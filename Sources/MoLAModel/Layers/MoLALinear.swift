@@ -141,7 +141,7 @@ final class MoLALinear {
         LinearAlgebra.multiply(x, adapter.values(router), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
         for n in 0..<count {
             let row = p + n * experts
-            VectorMath.softmax(row, count: experts)
+            VectorMath.softmax(row, count: experts, arithmetic: .scalar)
             for e in 0..<experts { probabilitySums[e] += Double(row[e]) }
             // Top-K by repeated selection (K is small); ties go to the lower index.
             var picked: UInt64 = 0
