@@ -50,12 +50,13 @@ public struct RedundancyDocument: Sendable, Codable {
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            experts = try container.decode(Int.self, forKey: .experts)
+            let experts = try container.decode(Int.self, forKey: .experts)
+            self.experts = experts
             rank = try container.decode(Int.self, forKey: .rank)
             scale = try container.decode(Double.self, forKey: .scale)
             let pairs = try container.decode([Pair].self, forKey: .pairs)
             self.pairs = pairs
-            if let count = Optional(experts), pairs.contains(where: { $0.second >= count }) {
+            if pairs.contains(where: { $0.second >= experts }) {
                 throw JSONExpectation.error("pairs of experts below \(experts)", forKey: .pairs, in: container)
             }
             mean = try container.decodeIfPresent(Double.self, forKey: .mean)

@@ -41,9 +41,11 @@ public struct TrainingState: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingStateError.unreadable(path: path) }
         let counters = try JSONDocument.read(Counters.self, from: path)
         let randomStates = counters.randomStates.compactMap(UInt64.init)
-        guard randomStates.count == counters.randomStates.count, let checksum = UInt64(counters.parameterChecksum) else {
-            throw JSONDocumentError.invalidField(file: path, field: randomStates.count == counters.randomStates.count ? "parameter_checksum" : "random_states",
-                                                 expected: "unsigned 64-bit integers written as strings")
+        guard randomStates.count == counters.randomStates.count else {
+            throw JSONDocumentError.invalidField(file: path, field: "random_states", expected: "unsigned 64-bit integers written as strings")
+        }
+        guard let checksum = UInt64(counters.parameterChecksum) else {
+            throw JSONDocumentError.invalidField(file: path, field: "parameter_checksum", expected: "an unsigned 64-bit integer written as a string")
         }
         guard counters.fingerprint == fingerprint else {
             throw TrainingStateError.differentConfiguration(path: path, saved: counters.fingerprint, current: fingerprint)

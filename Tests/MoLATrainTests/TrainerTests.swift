@@ -1,5 +1,6 @@
 // The training loop: schedule, determinism, learning, and its refusals.
 import Foundation
+import MoLAFiles
 import MoLATensor
 import MoLATestSupport
 import MoLAText
@@ -59,6 +60,19 @@ import Testing
         }
         #expect(throws: TrainingStateError.unreadable(path: scratch.path("nothing/\(TrainingState.jsonName)"))) {
             try TrainingState.load(from: scratch.path("nothing"), fingerprint: "a")
+        }
+        // A state file edited or cut by hand: the field that is wrong is named.
+        let json = scratch.path(TrainingState.jsonName)
+        let saved = try String(contentsOfFile: json, encoding: .utf8)
+        for (field, broken, expected) in [
+            ("random_states", saved.replacingOccurrences(of: #""random_states": ["#, with: #""random_states": ["x", "#),
+             "unsigned 64-bit integers written as strings"),
+            ("step", saved.replacingOccurrences(of: #""step": "#, with: #""step": "three", "unused": "#), "an integer"),
+        ] {
+            try Data(broken.utf8).write(to: URL(fileURLWithPath: json))
+            #expect(throws: JSONDocumentError.invalidField(file: json, field: field, expected: expected)) {
+                try TrainingState.load(from: scratch.url.path, fingerprint: "a")
+            }
         }
         // Parameters other than the ones the state was saved with are refused.
         let other = try Trainer(model: Self.tinyModel(), sequences: Self.data(), options: options)

@@ -16,7 +16,6 @@ public struct ProjectionTable<Value> {
     }
 
     public var kinds: [ProjectionKind] { entries.map(\.kind) }
-    public var values: [Value] { entries.map(\.value) }
 }
 
 extension ProjectionTable: Sendable where Value: Sendable {}

@@ -32,9 +32,9 @@ struct PlotPairs: ParsableCommand {
             if experts < 2 { single.append(layer.layer) }
             var sums = [[Double]](repeating: [Double](repeating: 0, count: experts), count: experts)
             for projection in projections {
-                for (i, j, distance) in projection.pairs {
-                    sums[i][j] += distance
-                    sums[j][i] += distance
+                for pair in projection.pairs {
+                    sums[pair.first][pair.second] += pair.distance
+                    sums[pair.second][pair.first] += pair.distance
                 }
             }
             let values: [[Double?]] = (0..<experts).map { i in

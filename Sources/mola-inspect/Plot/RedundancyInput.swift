@@ -6,38 +6,15 @@ import MoLAFiles
 /// Redundancy results for plotting, from a checkpoint (analysed now) or from the saved
 /// `redundancy --json` output of one.
 struct RedundancyInput {
-    struct Projection {
-        let experts: Int
-        /// `(i, j, distance)`, i < j; NaN for a non-finite distance.
-        let pairs: [(Int, Int, Double)]
-        let mean: Double?
-    }
-
-    struct Layer {
-        let layer: Int
-        let projections: [ProjectionKind: Projection]
-    }
-
     /// The path given.
     let source: String
-    let allocation: Allocation
-    let metric: String
-    let scaled: Bool
-    let layers: [Layer]
+    /// The report: analysed now, or read back.
+    let document: RedundancyDocument
 
-    /// The figures' view of a report, analysed now or read back.
-    init(source: String, document: RedundancyDocument) {
-        self.source = source
-        allocation = Allocation(expertsPerLayer: document.expertsPerLayer)
-        metric = document.metric.rawValue
-        scaled = document.scaled
-        layers = document.layers.map { layer in
-            Layer(layer: layer.layer, projections: Dictionary(uniqueKeysWithValues: layer.projections.entries.map { entry in
-                (entry.kind, Projection(experts: entry.value.experts, pairs: entry.value.pairs.map { ($0.first, $0.second, $0.distance) },
-                                        mean: entry.value.mean))
-            }))
-        }.sorted { $0.layer < $1.layer }
-    }
+    var metric: String { document.metric.rawValue }
+    var scaled: Bool { document.scaled }
+    /// Layers in order.
+    var layers: [RedundancyDocument.Layer] { document.layers }
 
     /// Reads `path`: a `.json` file must be `redundancy --json` output; anything else is a checkpoint
     /// to analyse with `options`.
@@ -69,11 +46,9 @@ struct RedundancyInput {
         }
     }
 
-    /// The projections of `set` that some layer has.
-    func kinds(in set: Set<ProjectionKind>) -> [ProjectionKind] {
-        Array(Set(layers.flatMap(\.projections.keys)).intersection(set)).sorted()
-    }
-
     /// A short name for legends: the allocation's digits (or list) and shape, e.g. `2468 (MoLA-▽)`.
-    var shortAllocation: String { allocation.shortName }
+    var shortAllocation: String { document.allocationOfExperts.shortName }
+
+    /// The projections of `set` that some layer has.
+    func kinds(in set: Set<ProjectionKind>) -> [ProjectionKind] { document.kinds(in: set) }
 }
