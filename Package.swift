@@ -31,7 +31,8 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
 
         // Libraries, dependencies pointing one way (each line below depends only on lines above it).
-        // Atomic file writes and the JSON documents every format type reads and writes through.
+        // Files read without blocking and written atomically, the JSON documents every format type
+        // reads and writes through, and the memory budget asked before sizes from a file are allocated.
         .target(name: "MoLAFiles"),
         // Element types, vectorised math, the BLAS wrappers.
         .target(name: "MoLATensor", dependencies: ["CBLAS"]),
@@ -63,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "MoLAFilesTests", dependencies: ["MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLATestSupport"]),
+        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLARoutingTests",
                     dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),

@@ -7,12 +7,16 @@ import Foundation
 /// field of the wrong type is a `JSONDocumentError` naming the file and the field. Writing keeps
 /// the type's key order, puts arrays of scalars on one line, and replaces the file atomically.
 public enum JSONDocument {
+    /// The largest JSON document read, in bytes: configurations and reports are far smaller, and
+    /// decoding takes several times the file's size in memory.
+    public static let sizeLimit = 256 << 20
+
     /// Decodes `Value` from the file at `path`.
     ///
-    /// - Throws: `JSONDocumentError`.
+    /// - Throws: `InputFileError` when the file cannot be read, `JSONDocumentError` when it is
+    ///   not the format.
     public static func read<Value: Decodable>(_ type: Value.Type, from path: String) throws -> Value {
-        guard let data = FileManager.default.contents(atPath: path) else { throw JSONDocumentError.unreadable(file: path) }
-        return try decode(type, from: data, file: path)
+        try decode(type, from: InputFile.contents(of: path, limit: sizeLimit), file: path)
     }
 
     /// Decodes `Value` from `data`, naming `file` in errors.
@@ -43,7 +47,6 @@ public enum JSONDocument {
 
 /// A JSON file that cannot be used as the format it should have.
 public enum JSONDocumentError: Error, Equatable, CustomStringConvertible {
-    case unreadable(file: String)
     /// Not JSON, or not the kind of value at the top level (an object, say).
     case notJSON(file: String, reason: String)
     case missingField(file: String, field: String)
@@ -52,7 +55,6 @@ public enum JSONDocumentError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(file): "cannot read \(file)"
         case let .notJSON(file, _), let .missingField(file, _), let .invalidField(file, _, _): "\(problem) (\(file))"
         }
     }
@@ -60,7 +62,6 @@ public enum JSONDocumentError: Error, Equatable, CustomStringConvertible {
     /// What is wrong, without the file's name (for callers that name the file themselves).
     public var problem: String {
         switch self {
-        case .unreadable: "cannot read it"
         case let .notJSON(_, reason): "not the expected JSON: \(reason)"
         case let .missingField(_, field): "missing field \"\(field)\""
         case let .invalidField(_, field, expected): "field \"\(field)\" should be \(expected)"

@@ -5,6 +5,9 @@ import MoLAFiles
 /// `output`, optional `answer`) rendered with the Alpaca template, or plain text (one example
 /// per non-empty line).
 public enum TextDataset {
+    /// The largest data file read, in bytes (the whole file is decoded in memory).
+    public static let sizeLimit = 2 << 30
+
     /// Each example's prompt and output (for training on outputs only): the Alpaca prompt and
     /// the `output` for the reference layout, an empty prompt and the line for plain text.
     ///
@@ -56,7 +59,7 @@ public enum TextDataset {
 
     /// The file's text, which must be UTF-8.
     private static func text(path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
+        let data = try InputFile.contents(of: path, limit: sizeLimit)
         guard let text = String(data: data, encoding: .utf8) else { throw DatasetError.notUTF8(file: path) }
         return text
     }
@@ -99,7 +102,7 @@ public enum TextDataset {
     ///
     /// - Throws: `DatasetError` naming the file and the record.
     public static func loadTokens(path: String) throws -> [[Int]] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(file: path) }
+        let data = try InputFile.contents(of: path, limit: sizeLimit)
         let list = try decode([LazyRecord].self, data, file: path, line: nil, record: nil)
         let result = try list.enumerated().map { index, lazy -> [Int] in
             guard let ids = try? JSONDecoder().decode([Int].self, from: lazy.data) else {
@@ -142,7 +145,6 @@ private struct LazyRecord: Decodable {
 
 /// A data file that cannot be used.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
-    case unreadable(file: String)
     case notUTF8(file: String)
     case invalidJSON(file: String, line: Int?)
     case missingField(file: String, line: Int?, record: Int?, field: String)
@@ -151,7 +153,6 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(file): "cannot read the data file (\(file))"
         case let .notUTF8(file): "the data file is not UTF-8 text (\(file))"
         case let .invalidJSON(file, line): "invalid JSON (\(file)\(line.map { ", line \($0)" } ?? ""))"
         case let .missingField(file, line, record, field):

@@ -125,11 +125,10 @@ struct TokenizerFile: Codable {
 
     /// Reads `file`.
     ///
-    /// - Throws: `TokenizerError.unreadable` or `.malformed` naming the field.
+    /// - Throws: `InputFileError` when the file cannot be read, `TokenizerError.unreadable` or
+    ///   `.malformed` naming the field.
     static func read(_ file: String) throws -> TokenizerFile {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError.unreadable(file: file, reason: "no such file or not readable")
-        }
+        let data = try InputFile.contents(of: file, limit: JSONDocument.sizeLimit)
         do {
             return try JSONDecoder().decode(TokenizerFile.self, from: data)
         } catch let error as DecodingError {

@@ -92,7 +92,7 @@ private struct Sample: Codable, Equatable {
         #expect(throws: JSONDocumentError.invalidField(file: "f.json", field: "nested.items[0].name", expected: "a string")) {
             try decode(base.replacingOccurrences(of: #""name": "x""#, with: #""name": null"#).wrappedInBraces)
         }
-        #expect(throws: JSONDocumentError.unreadable(file: scratch.path("absent.json"))) {
+        #expect(throws: InputFileError.cannotOpen(path: scratch.path("absent.json"), reason: "No such file or directory")) {
             try JSONDocument.read(Sample.self, from: scratch.path("absent.json"))
         }
     }

@@ -5,6 +5,7 @@
 import Foundation
 import MoLATestSupport
 import Testing
+import MoLAFiles
 @testable import MoLAText
 
 @Suite struct TokenizerTests {
@@ -126,7 +127,7 @@ import Testing
         Self.expectError({ .malformed(file: $0, field: "model.merges[0]", expected: "\"a b\" or [\"a\", \"b\"]") }, model: Self.model("merges", [3]))
         Self.expectError({ .unsupported(file: $0, component: "model", found: "Unigram") }, model: ["type": "Unigram", "vocab": [["a", -1.0]]])
         let (file, _) = Self.read(model: Self.goodModel)
-        #expect(throws: TokenizerError.unreadable(file: file, reason: "no such file or not readable")) { try SentencePieceBPETokenizer(file: file) }
+        #expect(throws: InputFileError.cannotOpen(path: file, reason: "No such file or directory")) { try SentencePieceBPETokenizer(file: file) }
     }
 
     @Test func unreadableFilesAndBasesWithoutATokenizer() throws {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import MoLAFiles
 
 /// A read-only memory mapping of a whole file.
 ///
@@ -19,32 +20,18 @@ package final class MappedFile: @unchecked Sendable {
 
     /// Maps `path` read-only.
     ///
-    /// - Throws: `MappedFileError` when the file cannot be opened, is not a regular file or
-    ///   cannot be mapped.
+    /// - Throws: `InputFileError` when the file cannot be opened or is not a regular file (a
+    ///   named pipe is refused, never waited on), `MappedFileError` when it cannot be mapped.
     package init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw MappedFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        (size, base) = try InputFile.withRegularFile(path) { descriptor, size in
+            guard size > 0 else { return (0, nil) }
+            let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+            guard let mapping, mapping != MAP_FAILED else {
+                throw MappedFileError.cannotMap(path: path, reason: String(cString: strerror(errno)))
+            }
+            return (size, UnsafeRawPointer(mapping))
         }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw MappedFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw MappedFileError.notARegularFile(path: path)
-        }
-        size = Int(status.st_size)
-        if size == 0 {
-            base = nil
-            return
-        }
-        let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
-        guard let mapping, mapping != MAP_FAILED else {
-            throw MappedFileError.cannotMap(path: path, reason: String(cString: strerror(errno)))
-        }
-        base = UnsafeRawPointer(mapping)
     }
 
     deinit {
@@ -68,16 +55,12 @@ package final class MappedFile: @unchecked Sendable {
     }
 }
 
-/// Failures to open or map a file.
+/// A regular file that cannot be mapped (opening failures are `InputFileError`s).
 public enum MappedFileError: Error, Equatable, CustomStringConvertible {
-    case cannotOpen(path: String, reason: String)
-    case notARegularFile(path: String)
     case cannotMap(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .cannotOpen(path, reason): "cannot open \(path): \(reason)"
-        case let .notARegularFile(path): "\(path) is not a regular file"
         case let .cannotMap(path, reason): "cannot map \(path) into memory: \(reason)"
         }
     }

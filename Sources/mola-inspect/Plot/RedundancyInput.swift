@@ -41,7 +41,7 @@ struct RedundancyInput {
     private static func fromJSON(_ path: String) throws -> RedundancyInput {
         do {
             return RedundancyInput(source: path, document: try JSONDocument.read(RedundancyDocument.self, from: path))
-        } catch let error as JSONDocumentError where error != .unreadable(file: path) {
+        } catch let error as JSONDocumentError {
             throw CommandError.failed("\(path) is not the JSON output of `mola-inspect redundancy`: \(error.problem)")
         }
     }

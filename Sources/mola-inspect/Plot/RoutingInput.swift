@@ -42,7 +42,7 @@ struct RoutingInput {
     init(json path: String) throws {
         do {
             self.init(document: try JSONDocument.read(RoutingDocument.self, from: path))
-        } catch let error as JSONDocumentError where error != .unreadable(file: path) {
+        } catch let error as JSONDocumentError {
             throw CommandError.failed("\(path) is not the JSON output of `mola-inspect routing`: \(error.problem)")
         }
     }
