@@ -1,4 +1,5 @@
 import MoLACheckpoint
+import MoLATensor
 
 /// Reads the `r x r` blocks of the Gram matrices of one projection's stacked experts.
 ///
@@ -44,54 +45,68 @@ struct ExpertGrams {
 /// `||W_i - W_j||^2` (without the scale) from the difference itself, for nearly equal experts.
 ///
 /// ```
-/// dW_i - dW_j = s (B_i D_A + D_B A_j)      D_A = A_i - A_j  [r, d_in],  D_B = B_i - B_j  [d_out, r]
-/// ||.||^2 / s^2 = <B_i^T B_i, D_A D_A^T> + 2 <B_i^T D_B, D_A A_j^T> + <D_B^T D_B, A_j A_j^T>
+/// dW_i - dW_j = s L R      L = [B_i | D_B]  [d_out, 2r],   R = [D_A ; A_j]  [2r, d_in]
+///                          D_A = A_i - A_j,  D_B = B_i - B_j
+/// ||L R||^2 / s^2 = <L^T L, R R^T>_F       (two 2r x 2r Grams, one BLAS call each)
 /// ```
-/// Every term is of the size of the difference, so nothing cancels. Costs `O(r^2 (d_in + d_out))`
-/// per pair, which is why it runs only for the pairs that need it.
+/// Every block of the sum is of the size of the difference, so nothing cancels. Costs
+/// `O(r^2 (d_in + d_out))` per pair through BLAS, the order of the pair's share of the Gram
+/// matrices themselves, which is why it runs only for the pairs that need it.
 struct ExpertDifference {
     let projection: ProjectionAdapter
     let grams: ExpertGrams
     let stackedA: UnsafeBufferPointer<Double>
     let sideBySideB: UnsafeBufferPointer<Double>
+    /// `[2r, d_in]`, `[d_out, 2r]` and two `[2r, 2r]` scratch matrices.
+    let scratch: (r: UnsafeMutableBufferPointer<Double>, l: UnsafeMutableBufferPointer<Double>,
+                  gramR: UnsafeMutableBufferPointer<Double>, gramL: UnsafeMutableBufferPointer<Double>)
+
+    /// Scratch sizes, in elements: `R`, `L` and each Gram.
+    static func scratchCounts(_ projection: ProjectionAdapter) -> (r: Int, l: Int, gram: Int) {
+        let doubleRank = 2 * projection.rank
+        return (doubleRank * projection.inputWidth, projection.outputWidth * doubleRank, doubleRank * doubleRank)
+    }
 
     func squaredNorm(_ first: Int, _ second: Int) -> Double {
         let rank = projection.rank
         let inputWidth = projection.inputWidth
         let outputWidth = projection.outputWidth
         let width = grams.width
-        // D_A[p][c] and D_B[o][p], read in place.
-        func a(_ expert: Int, _ p: Int, _ column: Int) -> Double { stackedA[(expert * rank + p) * inputWidth + column] }
+        func a(_ expert: Int, _ p: Int) -> UnsafeBufferPointer<Double> {
+            UnsafeBufferPointer(rebasing: stackedA[((expert * rank + p) * inputWidth)..<((expert * rank + p + 1) * inputWidth)])
+        }
         func b(_ expert: Int, _ row: Int, _ p: Int) -> Double { sideBySideB[row * width + expert * rank + p] }
         switch grams.metric {
         case .a:
             var total = 0.0
-            for p in 0..<rank { for column in 0..<inputWidth { let d = a(first, p, column) - a(second, p, column); total += d * d } }
+            for p in 0..<rank {
+                for (x, y) in zip(a(first, p), a(second, p)) { total += (x - y) * (x - y) }
+            }
             return total
         case .b:
             var total = 0.0
             for row in 0..<outputWidth { for p in 0..<rank { let d = b(first, row, p) - b(second, row, p); total += d * d } }
             return total
         case .delta:
-            var total = 0.0
+            let doubleRank = 2 * rank
             for p in 0..<rank {
-                for q in 0..<rank {
-                    var differenceA = 0.0, mixedA = 0.0  // (D_A D_A^T)[p,q], (D_A A_j^T)[p,q]
-                    for column in 0..<inputWidth {
-                        let dp = a(first, p, column) - a(second, p, column)
-                        differenceA += dp * (a(first, q, column) - a(second, q, column))
-                        mixedA += dp * a(second, q, column)
-                    }
-                    var differenceB = 0.0, mixedB = 0.0  // (D_B^T D_B)[p,q], (B_i^T D_B)[p,q]
-                    for row in 0..<outputWidth {
-                        let dq = b(first, row, q) - b(second, row, q)
-                        differenceB += (b(first, row, p) - b(second, row, p)) * dq
-                        mixedB += b(first, row, p) * dq
-                    }
-                    total += grams.block(grams.gramB, first, first, p, q) * differenceA + 2 * mixedB * mixedA
-                        + differenceB * grams.block(grams.gramA, second, second, p, q)
+                let (ai, aj) = (a(first, p), a(second, p))
+                for column in 0..<inputWidth {
+                    scratch.r[p * inputWidth + column] = ai[column] - aj[column]
+                    scratch.r[(rank + p) * inputWidth + column] = aj[column]
                 }
             }
+            for row in 0..<outputWidth {
+                for p in 0..<rank {
+                    let bi = b(first, row, p)
+                    scratch.l[row * doubleRank + p] = bi
+                    scratch.l[row * doubleRank + rank + p] = bi - b(second, row, p)
+                }
+            }
+            LinearAlgebra.gramOfRows(UnsafeBufferPointer(scratch.r), rows: doubleRank, columns: inputWidth, into: scratch.gramR)
+            LinearAlgebra.gramOfColumns(UnsafeBufferPointer(scratch.l), rows: outputWidth, columns: doubleRank, into: scratch.gramL)
+            var total = 0.0
+            for index in 0..<(doubleRank * doubleRank) { total += scratch.gramL[index] * scratch.gramR[index] }
             return total
         }
     }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MoLACheckpoint
+import MoLAFiles
 import MoLATensor
 
 /// Pairwise Frobenius distances between the experts of every layer (the paper's Figure 3).
@@ -14,7 +15,8 @@ import MoLATensor
 /// (`A` stacked is `[E r, d_in]`, `B` side by side is `[d_out, E r]`), accumulated in Double,
 /// so no `d_out x d_in` matrix is ever formed. When two experts are nearly equal the identity
 /// cancels (`dist^2 << |dW_i|^2 + |dW_j|^2`); those pairs are recomputed from the difference
-/// itself (`differenceSquared`), which carries no cancellation.
+/// itself (`ExpertDifference`), which carries no cancellation; bitwise-equal experts are found
+/// first (`IdenticalExperts`) and given 0 without arithmetic.
 /// ([MoLA, arXiv 2402.08562](https://arxiv.org/abs/2402.08562), section 5, Figure 3.)
 public enum RedundancyAnalyzer {
     /// Pairs whose Gram-identity distance squared is below this share of `|W_i|^2 + |W_j|^2`
@@ -69,10 +71,20 @@ public enum RedundancyAnalyzer {
         let needsA = options.metric != .b
         let needsB = options.metric != .a
         // A stacked: [E r, d_in]; B side by side: [d_out, E r]; their Grams: [E r, E r].
-        let stackedA = workspace.buffer(0, count: needsA ? width * projection.inputWidth : 0)
-        let sideBySideB = workspace.buffer(1, count: needsB ? projection.outputWidth * width : 0)
-        let gramA = workspace.buffer(2, count: needsA ? width * width : 0)
-        let gramB = workspace.buffer(3, count: needsB ? width * width : 0)
+        let counts = (stackedA: needsA ? MemoryBudget.product([width, projection.inputWidth]) : 0,
+                      sideBySideB: needsB ? MemoryBudget.product([projection.outputWidth, width]) : 0,
+                      gram: MemoryBudget.product([width, width]))
+        let scratchCounts = ExpertDifference.scratchCounts(projection)
+        // The buffers below, the difference path's scratch, and the pairs (3 words each).
+        let elements = MemoryBudget.sum([counts.stackedA, counts.sideBySideB, counts.gram, counts.gram, scratchCounts.r,
+                                         scratchCounts.l, scratchCounts.gram, scratchCounts.gram,
+                                         MemoryBudget.product([experts, experts, 3])])
+        try MemoryBudget.require(elements: elements, of: MemoryLayout<Double>.size,
+                                 for: "the distances of \(projection.label) (\(experts) experts of rank \(rank))")
+        let stackedA = workspace.buffer(0, count: counts.stackedA)
+        let sideBySideB = workspace.buffer(1, count: counts.sideBySideB)
+        let gramA = workspace.buffer(2, count: needsA ? counts.gram : 0)
+        let gramB = workspace.buffer(3, count: needsB ? counts.gram : 0)
         for (expert, names) in projection.experts.enumerated() {
             if needsA {
                 let block = rank * projection.inputWidth
@@ -105,7 +117,13 @@ public enum RedundancyAnalyzer {
             }
         }
         let difference = ExpertDifference(projection: projection, grams: grams, stackedA: UnsafeBufferPointer(stackedA),
-                                          sideBySideB: UnsafeBufferPointer(sideBySideB))
+                                          sideBySideB: UnsafeBufferPointer(sideBySideB),
+                                          scratch: (workspace.buffer(4, count: scratchCounts.r), workspace.buffer(5, count: scratchCounts.l),
+                                                    workspace.buffer(6, count: scratchCounts.gram),
+                                                    workspace.buffer(7, count: scratchCounts.gram)))
+        let identical = IdenticalExperts(experts: experts, rank: rank, inputWidth: projection.inputWidth,
+                                         outputWidth: projection.outputWidth, metric: options.metric,
+                                         stackedA: UnsafeBufferPointer(stackedA), sideBySideB: UnsafeBufferPointer(sideBySideB))
         let squaredNorms = (0..<experts).map { grams.inner($0, $0) }
         var pairs: [ExpertPairDistance] = []
         pairs.reserveCapacity(experts * (experts - 1) / 2)
@@ -113,6 +131,10 @@ public enum RedundancyAnalyzer {
             for second in (first + 1)..<max(experts, first + 1) {
                 guard finite[first], finite[second] else {
                     pairs.append(ExpertPairDistance(first: first, second: second, distance: .nan))
+                    continue
+                }
+                if identical.group[first] == identical.group[second] {
+                    pairs.append(ExpertPairDistance(first: first, second: second, distance: 0))
                     continue
                 }
                 let sumOfNorms = squaredNorms[first] + squaredNorms[second]

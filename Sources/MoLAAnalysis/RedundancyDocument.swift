@@ -51,16 +51,36 @@ public struct RedundancyDocument: Sendable, Codable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let experts = try container.decode(Int.self, forKey: .experts)
+            guard experts >= 1 else { throw JSONExpectation.error("a positive number of experts", forKey: .experts, in: container) }
             self.experts = experts
             rank = try container.decode(Int.self, forKey: .rank)
             scale = try container.decode(Double.self, forKey: .scale)
             let pairs = try container.decode([Pair].self, forKey: .pairs)
             self.pairs = pairs
-            if pairs.contains(where: { $0.second >= experts }) {
-                throw JSONExpectation.error("pairs of experts below \(experts)", forKey: .pairs, in: container)
+            // Every pair i < j, in order: the count of experts is then bounded by the file's own
+            // size, so a plot never sizes an experts x experts grid from a bare number.
+            if !Self.isEveryPairInOrder(pairs, experts: experts) {
+                throw JSONExpectation.error("every pair [i, j, distance] of the \(experts) experts, i < j, in order", forKey: .pairs, in: container)
             }
             mean = try container.decodeIfPresent(Double.self, forKey: .mean)
             norms = try container.decode([Double?].self, forKey: .norms).map { $0 ?? .nan }
+            guard norms.count == experts else {
+                throw JSONExpectation.error("one norm per expert (\(experts))", forKey: .norms, in: container)
+            }
+        }
+
+        /// Whether `pairs` is `(0,1), (0,2), ..., (E-2, E-1)`.
+        private static func isEveryPairInOrder(_ pairs: [Pair], experts: Int) -> Bool {
+            // E experts have at least E - 1 pairs, so E is small enough to square before it is.
+            guard experts <= pairs.count + 1, pairs.count == experts * (experts - 1) / 2 else { return false }
+            var index = 0
+            for first in 0..<experts {
+                for second in (first + 1)..<max(experts, first + 1) {
+                    guard pairs[index].first == first, pairs[index].second == second else { return false }
+                    index += 1
+                }
+            }
+            return true
         }
 
         init(_ projection: ProjectionRedundancy) {

@@ -1,3 +1,4 @@
+import MoLAFiles
 import MoLATensor
 
 /// One tensor of a checkpoint file: its name, element type, shape and where its elements lie.
@@ -111,8 +112,13 @@ extension TensorRecord {
     }
 
     /// The tensor's values as `Double`, row-major.
+    ///
+    /// - Throws: `MemoryBudgetError` when they would not fit in memory (a view whose strides
+    ///   repeat a few stored elements can claim far more values than its file holds),
+    ///   `UnsupportedDTypeError`.
     public func doubles() throws -> [Double] {
-        try [Double](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
+        try MemoryBudget.require(elements: elementCount, of: MemoryLayout<Double>.size, for: "the values of tensor \(name)")
+        return try [Double](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
             try read(into: buffer)
             initialized = elementCount
         }

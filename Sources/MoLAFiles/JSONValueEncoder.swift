@@ -19,10 +19,14 @@ public struct JSONValueEncoder {
 }
 
 /// One place in the tree being built: a finished value, or an object or array still filling.
+///
+/// Appending takes the array out of `content` before growing it, so it is grown in place (a
+/// copy per append would make a report of `n` pairs cost `n^2`).
 private final class Slot {
     enum Content {
         case value(JSONValue)
-        case object([(String, Slot)])
+        /// Fields in encoding order, and each key's position among them.
+        case object([(String, Slot)], [String: Int])
         case array([Slot])
     }
 
@@ -31,7 +35,7 @@ private final class Slot {
     var value: JSONValue {
         switch content {
         case let .value(value): value
-        case let .object(fields): .object(fields.map { ($0.0, $0.1.value) })
+        case let .object(fields, _): .object(fields.map { ($0.0, $0.1.value) })
         case let .array(items): .array(items.map(\.value))
         }
     }
@@ -47,26 +51,33 @@ private final class Slot {
         }
     }
 
+    /// A new slot for `key`; encoding a key again replaces its value in its first position.
     func appendField(_ key: String) -> Slot {
         let child = Slot()
-        if case var .object(fields) = content {
-            fields.removeAll { $0.0 == key }
-            fields.append((key, child))
-            content = .object(fields)
-        } else {
-            content = .object([(key, child)])
+        guard case .object(var fields, var positions) = content else {
+            content = .object([(key, child)], [key: 0])
+            return child
         }
+        content = .value(.null)
+        if let position = positions[key] {
+            fields[position].1 = child
+        } else {
+            positions[key] = fields.count
+            fields.append((key, child))
+        }
+        content = .object(fields, positions)
         return child
     }
 
     func appendItem() -> Slot {
         let child = Slot()
-        if case var .array(items) = content {
-            items.append(child)
-            content = .array(items)
-        } else {
+        guard case var .array(items) = content else {
             content = .array([child])
+            return child
         }
+        content = .value(.null)
+        items.append(child)
+        content = .array(items)
         return child
     }
 
@@ -83,7 +94,7 @@ private struct TreeEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = slot.content {} else { slot.content = .object([]) }
+        if case .object = slot.content {} else { slot.content = .object([], [:]) }
         return KeyedEncodingContainer(KeyedContainer<Key>(slot: slot, options: options, codingPath: codingPath))
     }
 

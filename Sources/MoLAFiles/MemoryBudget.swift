@@ -54,6 +54,18 @@ public enum MemoryBudget {
         return result
     }
 
+    /// The sum of `terms`, or `Int.max` when it overflows or a term is negative.
+    public static func sum(_ terms: [Int]) -> Int {
+        var result = 0
+        for term in terms {
+            guard term >= 0 else { return .max }
+            let (total, overflow) = result.addingReportingOverflow(term)
+            if overflow { return .max }
+            result = total
+        }
+        return result
+    }
+
     /// `memory.max` of the cgroup v2 hierarchy this process runs in, when it sets one.
     private static var controlGroupLimit: Int? {
         guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8) else { return nil }

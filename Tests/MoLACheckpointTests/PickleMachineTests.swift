@@ -29,7 +29,7 @@ import Testing
         // PROTO 4, EMPTY_LIST, MEMOIZE, MARK, BININT1 5, BININT2 300, LONG1 -2, APPENDS,
         // BINGET 0 (the same list), TUPLE2, STOP
         let bytes: [UInt8] = [0x80, 0x04, 0x5D, 0x94, 0x28, 0x4B, 5, 0x4D, 0x2C, 0x01, 0x8A, 1, 0xFE, 0x65, 0x68, 0, 0x86, 0x2E]
-        guard case let .tuple(items) = try load(bytes), case let .list(first) = items[0], case let .list(second) = items[1] else {
+        guard case let .tuple(tuple) = try load(bytes), case let .list(first) = tuple.items[0], case let .list(second) = tuple.items[1] else {
             Issue.record("not a tuple of two lists")
             return
         }

@@ -6,6 +6,8 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case duplicateTensor(file: String, first: String, second: String)
     /// A tensor that should be a matrix is not 2-dimensional.
     case notAMatrix(file: String, tensor: String, shape: [Int])
+    /// An expert or router matrix with a zero dimension.
+    case emptyMatrix(file: String, tensor: String, shape: [Int])
     /// Expert indices skip a number.
     case missingExpert(file: String, layer: Int, projection: String, expert: Int, found: [Int])
     /// An expert has an A but no B, or a B but no A.
@@ -35,6 +37,8 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
             "tensors \(first) and \(second) are the same expert matrix (\(file))"
         case let .notAMatrix(file, tensor, shape):
             "tensor \(tensor) has shape \(shape), expected a matrix (\(file))"
+        case let .emptyMatrix(file, tensor, shape):
+            "tensor \(tensor) has shape \(shape): an adapter matrix has rows and columns (\(file))"
         case let .missingExpert(file, layer, projection, expert, found):
             "layer \(layer) \(projection) lacks expert \(expert) (experts present: \(found.map(String.init).joined(separator: ", "))) (\(file))"
         case let .missingMatrix(file, layer, projection, expert, matrix):

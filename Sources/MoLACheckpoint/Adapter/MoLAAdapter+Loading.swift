@@ -1,3 +1,5 @@
+import MoLAFiles
+
 extension MoLAAdapter {
     /// `lora_alpha` of the reference code, used when no config gives one.
     public static let referenceAlpha = 16.0
@@ -39,11 +41,13 @@ extension MoLAAdapter {
             throw AdapterError.noAdapterTensors(file: path, tensorCount: descriptions.count)
         }
         let alpha = config?.alpha ?? Self.referenceAlpha
-        let layerCount = (groups.keys.map(\.layer).max() ?? -1) + 1
+        let keysByLayer = Dictionary(grouping: groups.keys, by: \.layer)
+        let layerCount = (keysByLayer.keys.max() ?? -1) + 1
         var layers: [AdapterLayer] = []
         for layer in 0..<layerCount {
-            let keys = groups.keys.filter { $0.layer == layer }.sorted { $0.kind < $1.kind }
-            guard !keys.isEmpty else { throw AdapterError.missingLayer(file: path, layer: layer) }
+            guard let keys = keysByLayer[layer]?.sorted(by: { $0.kind < $1.kind }) else {
+                throw AdapterError.missingLayer(file: path, layer: layer)
+            }
             let projections = try keys.map { key in
                 try groups[key]!.projection(layer: layer, kind: key.kind, alpha: alpha, file: path)
             }
@@ -78,14 +82,25 @@ private struct TensorGroup {
 
     mutating func add(_ description: TensorDescription, matrix: AdapterTensorName.Matrix, expert: Int,
                       file: String) throws {
-        guard description.shape.count == 2 else {
-            throw AdapterError.notAMatrix(file: file, tensor: description.name, shape: description.shape)
-        }
+        try Self.checkMatrix(description, file: file)
         let existing = matrix == .a ? a[expert] : b[expert]
         if let existing {
             throw AdapterError.duplicateTensor(file: file, first: existing.name, second: description.name)
         }
         if matrix == .a { a[expert] = description } else { b[expert] = description }
+    }
+
+    /// An adapter matrix has two non-zero dimensions, and its values fit in memory as doubles
+    /// (a torch view with zero strides can claim any shape over a few stored elements).
+    static func checkMatrix(_ description: TensorDescription, file: String) throws {
+        guard description.shape.count == 2 else {
+            throw AdapterError.notAMatrix(file: file, tensor: description.name, shape: description.shape)
+        }
+        guard description.shape.allSatisfy({ $0 > 0 }) else {
+            throw AdapterError.emptyMatrix(file: file, tensor: description.name, shape: description.shape)
+        }
+        try MemoryBudget.require(elements: description.elementCount, of: MemoryLayout<Double>.size,
+                                 for: "tensor \(description.name) (shape \(description.shape))")
     }
 
     func projection(layer: Int, kind: ProjectionKind, alpha: Double, file: String) throws -> ProjectionAdapter {
@@ -127,9 +142,7 @@ private struct TensorGroup {
         let rank = expectedA[0]
         let inputWidth = expectedA[1]
         if let router {
-            guard router.shape.count == 2 else {
-                throw AdapterError.notAMatrix(file: file, tensor: router.name, shape: router.shape)
-            }
+            try Self.checkMatrix(router, file: file)
             guard router.shape[0] == experts.count else {
                 throw AdapterError.routerExpertMismatch(file: file, tensor: router.name, routerRows: router.shape[0],
                                                         experts: experts.count)

@@ -20,6 +20,12 @@ public enum PickleError: Error, Equatable, CustomStringConvertible {
     case invalidArguments(source: String, callee: String, offset: Int, reason: String)
     /// A persistent id that is not `('storage', torch.<T>Storage, key, location, numel)`.
     case invalidPersistentID(source: String, offset: Int)
+    /// Containers nested deeper than `PickleMachine.maximumDepth`.
+    case nestingTooDeep(source: String, limit: Int, offset: Int)
+    /// An append to a list (or set on a dict) that is already inside another container.
+    case modifiedAfterNesting(source: String, kind: String, offset: Int)
+    /// A list or dict put inside itself.
+    case containerInsideItself(source: String, kind: String, offset: Int)
     /// An integer that does not fit in 64 bits.
     case integerTooLarge(source: String, offset: Int)
     /// A string that is not UTF-8.
@@ -47,6 +53,12 @@ public enum PickleError: Error, Equatable, CustomStringConvertible {
             "pickle applies \(callee) wrongly: \(reason) (\(source), offset \(offset))"
         case let .invalidPersistentID(source, offset):
             "pickle persistent id is not a torch storage tuple (\(source), offset \(offset))"
+        case let .nestingTooDeep(source, limit, offset):
+            "pickle nests containers more than \(limit) deep; a state dict nests a few (\(source), offset \(offset))"
+        case let .modifiedAfterNesting(source, kind, offset):
+            "pickle adds to a \(kind) that is already inside another container, which Python's pickler never does (\(source), offset \(offset))"
+        case let .containerInsideItself(source, kind, offset):
+            "pickle puts a \(kind) inside itself; a state dict holds no cycles (\(source), offset \(offset))"
         case let .integerTooLarge(source, offset):
             "pickle integer does not fit in 64 bits (\(source), offset \(offset))"
         case let .invalidUTF8(source, offset):

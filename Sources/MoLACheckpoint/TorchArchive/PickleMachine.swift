@@ -11,7 +11,16 @@
 /// few functions as data: `OrderedDict()` makes an empty dict, `_rebuild_tensor_v2` and
 /// `_rebuild_parameter` make a `TensorReference`. Any other global is an error naming it,
 /// before anything else happens. Persistent ids (`BINPERSID`) must be torch storage tuples.
+///
+/// Containers nest at most `maximumDepth` deep (a state dict nests a handful), and a list or
+/// dict that has been put inside another container is complete: appending to it again is
+/// refused, as is putting a container inside itself. Python's pickler always finishes a
+/// container before its parent takes it, so real files never meet these rules; a crafted one
+/// cannot build a structure deep enough to overflow the stack when it is freed, nor a cycle.
 package struct PickleMachine {
+    /// The deepest nesting of containers accepted.
+    package static let maximumDepth = 100
+
     private var reader: ByteCursor
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
@@ -47,7 +56,7 @@ package struct PickleMachine {
         case 0x95:  // FRAME: an 8-byte length hint, nothing to do
             _ = try readBytes(8, offset)
         case 0x28: marks.append(stack.count)  // MARK
-        case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+        case 0x29: stack.append(.tuple(PickleTuple([])))  // EMPTY_TUPLE
         case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
         case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
         case 0x4E: stack.append(.none)  // NONE
@@ -75,11 +84,14 @@ package struct PickleMachine {
         case 0x42: stack.append(.bytes(try readBytes(try readLength(4, offset), offset)))  // BINBYTES
         case 0x43: stack.append(.bytes(try readBytes(Int(try readByte(offset)), offset)))  // SHORT_BINBYTES
         case 0x8E: stack.append(.bytes(try readBytes(try readLength(8, offset), offset)))  // BINBYTES8
-        case 0x74: stack.append(.tuple(try popToMark(opcode, offset)))  // TUPLE
-        case 0x85: stack.append(.tuple(try pop(1, opcode, offset)))  // TUPLE1
-        case 0x86: stack.append(.tuple(try pop(2, opcode, offset)))  // TUPLE2
-        case 0x87: stack.append(.tuple(try pop(3, opcode, offset)))  // TUPLE3
-        case 0x6C: stack.append(.list(PickleList(try popToMark(opcode, offset))))  // LIST
+        case 0x74: stack.append(.tuple(try tuple(of: try popToMark(opcode, offset), offset)))  // TUPLE
+        case 0x85: stack.append(.tuple(try tuple(of: try pop(1, opcode, offset), offset)))  // TUPLE1
+        case 0x86: stack.append(.tuple(try tuple(of: try pop(2, opcode, offset), offset)))  // TUPLE2
+        case 0x87: stack.append(.tuple(try tuple(of: try pop(3, opcode, offset), offset)))  // TUPLE3
+        case 0x6C:  // LIST
+            let list = PickleList()
+            try append(try popToMark(opcode, offset), to: list, offset)
+            stack.append(.list(list))
         case 0x64:  // DICT
             let items = try popToMark(opcode, offset)
             let dict = PickleDict()
@@ -87,10 +99,10 @@ package struct PickleMachine {
             stack.append(.dict(dict))
         case 0x61:  // APPEND
             let item = try pop(opcode, offset)
-            try list(atTopFor: opcode, offset).items.append(item)
+            try append([item], to: try list(atTopFor: opcode, offset), offset)
         case 0x65:  // APPENDS
             let items = try popToMark(opcode, offset)
-            try list(atTopFor: opcode, offset).items.append(contentsOf: items)
+            try append(items, to: try list(atTopFor: opcode, offset), offset)
         case 0x73:  // SETITEM
             let pair = try pop(2, opcode, offset)
             try setItems(pair, in: try dict(atTopFor: opcode, offset), offset)
@@ -118,11 +130,11 @@ package struct PickleMachine {
             guard case let .global(callee) = pair[0] else {
                 throw PickleError.notCallable(source: source, kind: pair[0].kindName, offset: offset)
             }
-            guard case let .tuple(arguments) = pair[1] else {
+            guard case let .tuple(argumentTuple) = pair[1] else {
                 throw PickleError.invalidArguments(source: source, callee: callee.qualifiedName, offset: offset,
                                                    reason: "arguments are a \(pair[1].kindName), not a tuple")
             }
-            stack.append(try apply(callee, arguments, offset))
+            stack.append(try apply(callee, argumentTuple.items, offset))
         case 0x62:  // BUILD: state for the object below it
             let state = try pop(opcode, offset)
             let target = try top(opcode, offset)
@@ -204,8 +216,44 @@ extension PickleMachine {
             throw PickleError.invalidArguments(source: source, callee: "SETITEMS", offset: offset,
                                                reason: "odd number of keys and values")
         }
+        guard !dict.isNested else { throw PickleError.modifiedAfterNesting(source: source, kind: "dict", offset: offset) }
         for index in stride(from: 0, to: items.count, by: 2) {
-            dict.set(try key(items[index], offset), items[index + 1])
+            let value = items[index + 1]
+            if case let .dict(child) = value, child === dict {
+                throw PickleError.containerInsideItself(source: source, kind: "dict", offset: offset)
+            }
+            try adopt([value], offset)
+            dict.set(try key(items[index], offset), value)
+        }
+    }
+
+    private func append(_ items: [PickleValue], to list: PickleList, _ offset: Int) throws {
+        guard !list.isNested else { throw PickleError.modifiedAfterNesting(source: source, kind: "list", offset: offset) }
+        if items.contains(where: { if case let .list(child) = $0 { child === list } else { false } }) {
+            throw PickleError.containerInsideItself(source: source, kind: "list", offset: offset)
+        }
+        try adopt(items, offset)
+        list.append(contentsOf: items)
+    }
+
+    private func tuple(of items: [PickleValue], _ offset: Int) throws -> PickleTuple {
+        try adopt(items, offset)
+        return PickleTuple(items)
+    }
+
+    /// Marks containers that are about to go inside another one as complete, after checking
+    /// that the parent stays within `maximumDepth`.
+    private func adopt(_ children: [PickleValue], _ offset: Int) throws {
+        let depth = 1 + (children.map(\.depth).max() ?? 0)
+        guard depth <= Self.maximumDepth else {
+            throw PickleError.nestingTooDeep(source: source, limit: Self.maximumDepth, offset: offset)
+        }
+        for child in children {
+            switch child {
+            case let .list(list): list.isNested = true
+            case let .dict(dict): dict.isNested = true
+            default: break
+            }
         }
     }
 
@@ -249,8 +297,8 @@ extension PickleMachine {
             if let first = arguments.first {  // OrderedDict([(key, value), ...])
                 guard arguments.count == 1, case let .list(pairs) = first else { throw fail("expected () or a list of pairs") }
                 for pair in pairs.items {
-                    guard case let .tuple(items) = pair, items.count == 2 else { throw fail("expected (key, value) pairs") }
-                    try setItems(items, in: dict, offset)
+                    guard case let .tuple(tuple) = pair, tuple.items.count == 2 else { throw fail("expected (key, value) pairs") }
+                    try setItems(tuple.items, in: dict, offset)
                 }
             }
             return .dict(dict)
@@ -274,9 +322,9 @@ extension PickleMachine {
     }
 
     private func integers(_ value: PickleValue) -> [Int]? {
-        guard case let .tuple(items) = value else { return nil }
+        guard case let .tuple(tuple) = value else { return nil }
         var result: [Int] = []
-        for item in items {
+        for item in tuple.items {
             guard case let .int(integer) = item, integer >= 0 else { return nil }
             result.append(integer)
         }
@@ -285,7 +333,7 @@ extension PickleMachine {
 
     /// `('storage', torch.FloatStorage, key, location, numel)`.
     private func storageReference(from id: PickleValue, _ offset: Int) throws -> StorageReference {
-        guard case let .tuple(fields) = id, fields.count == 5,
+        guard case let .tuple(tuple) = id, case let fields = tuple.items, fields.count == 5,
               case .string("storage") = fields[0],
               case let .global(.storageType(elementType)) = fields[1],
               case let .string(key) = fields[2],

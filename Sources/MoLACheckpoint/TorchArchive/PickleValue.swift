@@ -1,5 +1,9 @@
 import MoLATensor
 /// A value built by the restricted pickle machine: plain data, never a live Python object.
+///
+/// Containers nest at most `PickleMachine.maximumDepth` deep and never hold themselves (see
+/// `PickleMachine`), so freeing a value recurses a bounded number of levels and no reference
+/// cycle can leak.
 package indirect enum PickleValue: Sendable {
     case none
     case bool(Bool)
@@ -7,7 +11,7 @@ package indirect enum PickleValue: Sendable {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// One of the allow-listed globals, not yet applied.
@@ -16,6 +20,16 @@ package indirect enum PickleValue: Sendable {
     case storage(StorageReference)
     /// What `_rebuild_tensor_v2` or `_rebuild_parameter` would have made.
     case tensor(TensorReference)
+
+    /// Containers within containers: 0 for a scalar, 1 for a container of scalars.
+    var depth: Int {
+        switch self {
+        case let .tuple(tuple): tuple.depth
+        case let .list(list): list.depth
+        case let .dict(dict): dict.depth
+        default: 0
+        }
+    }
 
     /// A short name of the kind of value, for error messages.
     var kindName: String {
@@ -36,19 +50,46 @@ package indirect enum PickleValue: Sendable {
     }
 }
 
+/// An immutable tuple, with its nesting depth computed once.
+package struct PickleTuple: Sendable {
+    package let items: [PickleValue]
+    let depth: Int
+
+    init(_ items: [PickleValue]) {
+        self.items = items
+        depth = 1 + (items.map(\.depth).max() ?? 0)
+    }
+}
+
 /// A mutable list (pickle appends to lists that the memo may also hold).
+///
+/// Once placed inside another container it is complete (`isNested`): the machine refuses to
+/// append to it, which keeps `depth` exact and makes cycles impossible.
 package final class PickleList: @unchecked Sendable {
-    package var items: [PickleValue] = []
-    init(_ items: [PickleValue] = []) { self.items = items }
+    package private(set) var items: [PickleValue] = []
+    private(set) var depth = 1
+    var isNested = false
+
+    init(_ items: [PickleValue] = []) { append(contentsOf: items) }
+
+    func append(contentsOf newItems: [PickleValue]) {
+        items.append(contentsOf: newItems)
+        depth = max(depth, 1 + (newItems.map(\.depth).max() ?? 0))
+    }
 }
 
 /// A mutable dictionary that keeps insertion order, as `dict` and `OrderedDict` do.
+///
+/// Complete once nested, as `PickleList` is.
 package final class PickleDict: @unchecked Sendable {
     package private(set) var keys: [PickleKey] = []
     package private(set) var values: [PickleKey: PickleValue] = [:]
+    private(set) var depth = 1
+    var isNested = false
 
     func set(_ key: PickleKey, _ value: PickleValue) {
         if values.updateValue(value, forKey: key) == nil { keys.append(key) }
+        depth = max(depth, 1 + value.depth)
     }
 
     /// Entries in insertion order.

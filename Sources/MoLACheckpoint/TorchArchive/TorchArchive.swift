@@ -83,7 +83,12 @@ public final class TorchArchive: TensorFile {
             throw TorchArchiveError.storageRecordTooSmall(file: path, record: recordName,
                                                           needed: overflow ? Int.max : storageBytes, found: count)
         }
-        // The highest element the view addresses must lie inside the storage.
+        // The offset lies inside the storage even for a view of no elements (at most one past
+        // its end, as torch allows), and the highest element the view addresses lies inside it.
+        guard reference.storageOffset <= storage.elementCount else {
+            throw TorchArchiveError.offsetPastStorage(file: path, tensor: name, offset: reference.storageOffset,
+                                                      available: storage.elementCount)
+        }
         let elementCount = try Self.elementCount(of: reference, tensor: name, file: path)
         if elementCount > 0 {
             var last = reference.storageOffset
@@ -127,6 +132,7 @@ public enum TorchArchiveError: Error, Equatable, CustomStringConvertible {
     case missingStorageRecord(file: String, tensor: String, record: String)
     case storageRecordTooSmall(file: String, record: String, needed: Int, found: Int)
     case storageTooSmall(file: String, tensor: String, needed: Int, available: Int)
+    case offsetPastStorage(file: String, tensor: String, offset: Int, available: Int)
     case shapeOverflow(file: String, tensor: String, shape: [Int])
 
     public var description: String {
@@ -145,6 +151,8 @@ public enum TorchArchiveError: Error, Equatable, CustomStringConvertible {
             "storage record \(record) holds \(found) bytes but its persistent id declares \(needed) (\(file))"
         case let .storageTooSmall(file, tensor, needed, available):
             "tensor \(tensor) addresses \(needed) elements of a storage of \(available) (size, stride and offset disagree) (\(file))"
+        case let .offsetPastStorage(file, tensor, offset, available):
+            "tensor \(tensor) starts at element \(offset) of a storage of \(available) (\(file))"
         case let .shapeOverflow(file, tensor, shape):
             "shape \(shape) of tensor \(tensor) overflows 64-bit sizes (\(file))"
         }

@@ -25,6 +25,8 @@ package struct ZipArchive: Sendable {
     /// One record as the central directory describes it.
     package struct Entry: Sendable {
         public let name: String
+        /// The name's bytes as stored (compared with the local header's).
+        let nameBytes: [UInt8]
         public let method: UInt16
         public let flags: UInt16
         public let compressedSize: Int
@@ -118,6 +120,12 @@ package struct ZipArchive: Sendable {
         }
         let nameLength = Int(try file.uint16(at: header + 26, path))
         let extraLength = Int(try file.uint16(at: header + 28, path))
+        // The local header names the same record as the directory: a reader that trusts one
+        // and a tool that trusts the other must not see different files.
+        guard let localName = file.bytes(at: header + Self.localHeaderSize, count: nameLength),
+              localName.elementsEqual(entry.nameBytes) else {
+            throw ZipError.localNameMismatch(file: path, name: entry.name, offset: header)
+        }
         let dataOffset = header + Self.localHeaderSize + nameLength + extraLength
         guard file.contains(offset: dataOffset, count: entry.compressedSize) else {
             throw ZipError.recordOutOfRange(file: path, name: entry.name, offset: dataOffset,
@@ -163,7 +171,11 @@ package struct ZipArchive: Sendable {
         guard next <= limit, let nameBytes = file.bytes(at: nameStart, count: nameLength) else {
             throw ZipError.badCentralHeader(file: path, offset: start)
         }
-        let name = String(decoding: nameBytes, as: UTF8.self)
+        // Names are UTF-8 (general purpose flag 11) or CP437; torch.save writes ASCII. A name that
+        // is not UTF-8 would decode with replacement characters, making two records alike.
+        guard let name = String(validating: nameBytes, as: UTF8.self) else {
+            throw ZipError.invalidName(file: path, offset: start)
+        }
         // ZIP64: the extra field carries, in order, each 32-bit value that was saturated.
         var extra = extraStart
         while extra + 4 <= extraStart + extraLength {
@@ -190,7 +202,7 @@ package struct ZipArchive: Sendable {
             throw ZipError.badCentralHeader(file: path, offset: start)
         }
         position = next
-        return Entry(name: name, method: method, flags: flags, compressedSize: Int(compressed),
+        return Entry(name: name, nameBytes: Array(nameBytes), method: method, flags: flags, compressedSize: Int(compressed),
                      uncompressedSize: Int(uncompressed), localHeaderOffset: Int(localOffset))
     }
 }

@@ -14,6 +14,10 @@ public enum ZipError: Error, Equatable, CustomStringConvertible {
     case duplicateName(file: String, name: String)
     /// A record's local header is missing or malformed.
     case badLocalHeader(file: String, name: String, offset: Int)
+    /// A record's local header names another record than the central directory does.
+    case localNameMismatch(file: String, name: String, offset: Int)
+    /// A record name that is not UTF-8.
+    case invalidName(file: String, offset: Int)
     /// A record's data runs past the end of the file.
     case recordOutOfRange(file: String, name: String, offset: Int, size: Int)
     /// A record is compressed (this reader reads stored records only).
@@ -41,6 +45,10 @@ public enum ZipError: Error, Equatable, CustomStringConvertible {
             "the ZIP archive holds two records named \(name) (\(file))"
         case let .badLocalHeader(file, name, offset):
             "record \(name): no valid ZIP local header (\(file), offset \(offset))"
+        case let .localNameMismatch(file, name, offset):
+            "record \(name): the local header at offset \(offset) names another record than the central directory (\(file))"
+        case let .invalidName(file, offset):
+            "a ZIP record name is not UTF-8 (\(file), central directory offset \(offset))"
         case let .recordOutOfRange(file, name, offset, size):
             "record \(name) of \(size) bytes at offset \(offset) runs past the end of the file (\(file))"
         case let .compressedRecord(file, name, method):
