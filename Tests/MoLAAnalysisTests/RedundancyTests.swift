@@ -86,6 +86,46 @@ import MoLACheckpoint
         }
     }
 
+    /// Copies and near copies mixed: the copies are grouped and given 0 without arithmetic, the
+    /// near copies go down the difference path; both agree with the dense reference.
+    @Test func copiesAndNearCopiesAmongManyExperts() throws {
+        var generator = SplitMix(seed: 21)
+        let (rank, width, experts) = (4, 32, 12)
+        let baseA = (0..<(rank * width)).map { _ in Float(generator.normal()) }
+        let baseB = (0..<(width * rank)).map { _ in Float(generator.normal() * 0.05) }
+        var tensors: TensorList = []
+        let prefix = "base_model.model.model.layers.0.self_attn.q_proj"
+        for expert in 0..<experts {
+            // Experts 0-5 are bitwise copies; 6-11 differ from them by about 1e-6 relative.
+            func variant(_ base: [Float]) -> [Float] { expert < 6 ? base : base.map { $0 * (1 + 1e-6 * Float(generator.normal())) } }
+            tensors.append(("\(prefix).lora_A_\(expert).weight", [rank, width], variant(baseA)))
+            tensors.append(("\(prefix).lora_B_\(expert).weight", [width, rank], variant(baseB)))
+        }
+        tensors.append(("\(prefix).router.router.weight", [experts, width], Array(repeating: 0.01, count: experts * width)))
+        let path = try scratch.write(safetensorsBytes(tensors: tensors), to: "copies.safetensors")
+        let model = try MoLAAdapter(file: openTensorFile(path: path), config: AdapterConfig(alpha: 16))
+        try compareWithNaive(model, rtol: 1e-6)
+        let report = try RedundancyAnalyzer.analyze(model, options: RedundancyOptions(projections: [.query]))
+        let copies = report.layers[0].projections[0].pairs.filter { $0.second < 6 }
+        #expect(copies.count == 15 && copies.allSatisfy { $0.distance == 0 })
+    }
+
+    @Test func identicalExpertsAreGroupedByTheValuesTheMetricCompares() {
+        // Two experts of rank 1 over width 2: A equal, B different.
+        let stackedA: [Double] = [1, 2, 1, 2]
+        let sideBySideB: [Double] = [1, 5, 3, 3]  // B_0 = [1, 3]^T, B_1 = [5, 3]^T
+        func groups(_ metric: RedundancyMetric) -> [Int] {
+            stackedA.withUnsafeBufferPointer { a in
+                sideBySideB.withUnsafeBufferPointer { b in
+                    IdenticalExperts(experts: 2, rank: 1, inputWidth: 2, outputWidth: 2, metric: metric, stackedA: a, sideBySideB: b).group
+                }
+            }
+        }
+        #expect(groups(.a) == [0, 0])
+        #expect(groups(.b) == [0, 1])
+        #expect(groups(.delta) == [0, 1])
+    }
+
     @Test func meansOverPairsAndProjections() throws {
         let model = try adapter(experts: 3, rank: 2, width: 8, mlpWidth: 12, relative: nil, seed: 4)
         let report = try RedundancyAnalyzer.analyze(model, options: RedundancyOptions(projections: Set(ProjectionKind.allCases)))

@@ -42,12 +42,20 @@ public struct ZipRecord {
     public var data: [UInt8]
     /// 0 stored, 8 deflate (the bytes are not actually compressed: readers must refuse first).
     public var method: UInt16
+    /// The name written in the local header, when it should differ from the directory's.
+    public var localName: [UInt8]?
+    /// The name's bytes in the directory (and the local header), when they are not `name`'s UTF-8.
+    public var nameBytes: [UInt8]?
 
-    public init(name: String, data: [UInt8], method: UInt16 = 0) {
+    public init(name: String, data: [UInt8], method: UInt16 = 0, localName: [UInt8]? = nil, nameBytes: [UInt8]? = nil) {
         self.name = name
         self.data = data
         self.method = method
+        self.localName = localName
+        self.nameBytes = nameBytes
     }
+
+    var storedName: [UInt8] { nameBytes ?? Array(name.utf8) }
 }
 
 /// A ZIP file of `records` with a central directory; ZIP64 end records when `zip64` is set.
@@ -60,8 +68,9 @@ public func zipBytes(_ records: [ZipRecord], zip64: Bool = false) -> [UInt8] {
         writer.uint16(20); writer.uint16(0); writer.uint16(record.method)
         writer.uint16(0); writer.uint16(0); writer.uint32(0)
         writer.uint32(UInt32(record.data.count)); writer.uint32(UInt32(record.data.count))
-        writer.uint16(UInt16(record.name.utf8.count)); writer.uint16(0)
-        writer.append(record.name)
+        let localName = record.localName ?? record.storedName
+        writer.uint16(UInt16(localName.count)); writer.uint16(0)
+        writer.append(localName)
         writer.append(record.data)
     }
     let directoryStart = writer.bytes.count
@@ -74,10 +83,10 @@ public func zipBytes(_ records: [ZipRecord], zip64: Bool = false) -> [UInt8] {
         } else {
             writer.uint32(UInt32(record.data.count)); writer.uint32(UInt32(record.data.count))
         }
-        writer.uint16(UInt16(record.name.utf8.count)); writer.uint16(zip64 ? 28 : 0); writer.uint16(0)
+        writer.uint16(UInt16(record.storedName.count)); writer.uint16(zip64 ? 28 : 0); writer.uint16(0)
         writer.uint16(0); writer.uint16(0); writer.uint32(0)
         writer.uint32(zip64 ? 0xFFFF_FFFF : UInt32(offset))
-        writer.append(record.name)
+        writer.append(record.storedName)
         if zip64 {
             writer.uint16(0x0001); writer.uint16(24)
             writer.uint64(UInt64(record.data.count)); writer.uint64(UInt64(record.data.count)); writer.uint64(UInt64(offset))
