@@ -125,6 +125,10 @@ extension TensorRecord {
     }
 
     /// Walks the multi-index in row-major order and follows the strides.
+    ///
+    /// Every position read is inside the storage (the reader checked the view's last element),
+    /// but stepping past the end of a dimension of size 1 with a huge stride can overflow on
+    /// the way: the arithmetic wraps, and the step back unwraps it exactly.
     private func gatherStrided(dtype: DType, bytes: UnsafeRawBufferPointer,
                                into destination: UnsafeMutableBufferPointer<Double>) {
         let count = elementCount
@@ -136,9 +140,9 @@ extension TensorRecord {
             var dimension = shape.count - 1
             while dimension >= 0 {
                 index[dimension] += 1
-                position += strides[dimension]
+                position &+= strides[dimension]
                 if index[dimension] < shape[dimension] { break }
-                position -= strides[dimension] * shape[dimension]
+                position &-= strides[dimension] &* shape[dimension]
                 index[dimension] = 0
                 dimension -= 1
             }

@@ -123,7 +123,13 @@ public func stateDictPickle(_ tensors: [(name: String, key: String, storageCount
     func string(_ text: String) {
         writer.append([0x58]); writer.uint32(UInt32(text.utf8.count)); writer.append(text)
     }
-    func integer(_ value: Int) { writer.append([0x4A]); writer.uint32(UInt32(truncatingIfNeeded: value)) }
+    func integer(_ value: Int) {
+        if let small = Int32(exactly: value) {
+            writer.append([0x4A]); writer.uint32(UInt32(bitPattern: small))  // BININT
+        } else {
+            writer.append([0x8A, 8]); writer.uint64(UInt64(bitPattern: Int64(value)))  // LONG1 of 8 bytes
+        }
+    }
     func tuple(_ values: [Int]) {
         writer.append([0x28]); values.forEach(integer); writer.append([0x74])
     }
