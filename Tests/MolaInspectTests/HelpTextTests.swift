@@ -74,7 +74,15 @@ import Testing
         #expect(help.status == 0 && help.output.hasPrefix("usage: mola-benchmark"))
         let bad = try run(["--steps", "none"])
         #expect(bad.status == 64)
-        #expect(bad.error == "error: --steps expects an integer, got \"none\"\nhint: run `mola-benchmark --help` for usage\n")
+        #expect(bad.error == "error: --steps expects an integer from 1 to 1000000, got \"none\"\nhint: run `mola-benchmark --help` for usage\n")
+        // Every numeric option's bounds, in help and enforced: 0, negative, huge, 2^63.
+        let helpText = help.output
+        #expect(helpText.contains("worker threads (1 to 1024, default 2)"), "\(helpText)")
+        for value in ["0", "-1", "1000001", "9223372036854775808"] {
+            let refused = try run(["--steps", value])
+            #expect(refused.status == 64 && refused.error.hasPrefix("error: --steps expects an integer from 1 to 1000000"), "\(value)")
+            #expect(try run(["--threads", value]).status == 64, "\(value)")
+        }
         #expect(try run(["--routng-only"]).error.hasPrefix("error: unknown option --routng-only (did you mean --routing-only?)"))
     }
 }

@@ -40,6 +40,9 @@ extension MoLAAdapter {
         }
         let alpha = config?.alpha ?? Self.referenceAlpha
         let layerCount = (groups.keys.map(\.layer).max() ?? -1) + 1
+        if case let .perLayer(ranks) = config?.ranks, ranks.count != layerCount {
+            throw AdapterError.configRankCount(file: path, ranks: ranks.count, layers: layerCount)
+        }
         var layers: [AdapterLayer] = []
         for layer in 0..<layerCount {
             let keys = groups.keys.filter { $0.layer == layer }.sorted { $0.kind < $1.kind }
