@@ -63,7 +63,7 @@ let package = Package(
 
         .testTarget(name: "MoLAFilesTests", dependencies: ["MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLATestSupport"]),
+        .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLARoutingTests",
                     dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),

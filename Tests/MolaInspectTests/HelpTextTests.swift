@@ -26,8 +26,8 @@ import Testing
         #expect(base.contains("the base model to evaluate"), "\(base)")
         #expect(!base.contains("fine-tune"), "\(base)")
         let length = try helpLine(["eval"], "--length")
-        #expect(length.contains("(default 512)"), "\(length)")
-        #expect(try helpLine(["routing"], "--length").contains("(default 256)"))
+        #expect(length.contains("(8 to 65536, default 512)"), "\(length)")
+        #expect(try helpLine(["routing"], "--length").contains("(1 to 65536, default 256)"))
         #expect(try helpLine(["train"], "--base").contains("fine-tune"))
     }
 

@@ -37,7 +37,12 @@ import Testing
             if excludesUpper { values.append(upper) }
             if let integer = Int(upper) { values.append(String(integer + 1)) } else if let number = Double(upper) { values.append(String(number * 10)) }
         }
-        return values
+        // 2^63 is a fine float: keep only what lies outside the range as a number too.
+        let low = Double(lower) ?? -.infinity, high = upper.flatMap(Double.init) ?? .infinity
+        return values.filter { value in
+            guard let number = Double(value), number.isFinite else { return true }
+            return number < low || number > high || (excludesUpper && number == high)
+        }
     }
 
     @Test(arguments: HelpTextTests.commands)
