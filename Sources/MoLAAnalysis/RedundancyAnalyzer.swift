@@ -71,16 +71,19 @@ public enum RedundancyAnalyzer {
         let needsA = options.metric != .b
         let needsB = options.metric != .a
         // A stacked: [E r, d_in]; B side by side: [d_out, E r]; their Grams: [E r, E r].
-        let counts = (stackedA: needsA ? MemoryBudget.product([width, projection.inputWidth]) : 0,
-                      sideBySideB: needsB ? MemoryBudget.product([projection.outputWidth, width]) : 0,
-                      gram: MemoryBudget.product([width, width]))
+        // The buffers below, the difference path's scratch and the pairs (3 words each), added
+        // up overflow-checked before any product of the file's sizes is formed.
+        let doubleBytes = MemoryLayout<Double>.size
+        var memory = MemoryEstimate()
+        memory.add(needsA ? experts : 0, rank, projection.inputWidth, elementBytes: doubleBytes)
+        memory.add(needsB ? experts : 0, rank, projection.outputWidth, elementBytes: doubleBytes)
+        memory.add(2, experts, rank, experts, rank, elementBytes: doubleBytes)
+        memory.add(2, rank, projection.inputWidth + projection.outputWidth + 4 * rank, elementBytes: doubleBytes)
+        memory.add(experts, experts, 3, elementBytes: MemoryLayout<Int>.size)
+        try memory.require(for: "the distances of \(projection.label) (\(experts) experts of rank \(rank))")
+        let counts = (stackedA: needsA ? width * projection.inputWidth : 0, sideBySideB: needsB ? projection.outputWidth * width : 0,
+                      gram: width * width)
         let scratchCounts = ExpertDifference.scratchCounts(projection)
-        // The buffers below, the difference path's scratch, and the pairs (3 words each).
-        let elements = MemoryBudget.sum([counts.stackedA, counts.sideBySideB, counts.gram, counts.gram, scratchCounts.r,
-                                         scratchCounts.l, scratchCounts.gram, scratchCounts.gram,
-                                         MemoryBudget.product([experts, experts, 3])])
-        try MemoryBudget.require(elements: elements, of: MemoryLayout<Double>.size,
-                                 for: "the distances of \(projection.label) (\(experts) experts of rank \(rank))")
         let stackedA = workspace.buffer(0, count: counts.stackedA)
         let sideBySideB = workspace.buffer(1, count: counts.sideBySideB)
         let gramA = workspace.buffer(2, count: needsA ? counts.gram : 0)

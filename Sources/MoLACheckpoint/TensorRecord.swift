@@ -113,11 +113,13 @@ extension TensorRecord {
 
     /// The tensor's values as `Double`, row-major.
     ///
-    /// - Throws: `MemoryBudgetError` when they would not fit in memory (a view whose strides
+    /// - Throws: `MemoryError` when they would not fit in memory (a view whose strides
     ///   repeat a few stored elements can claim far more values than its file holds),
     ///   `UnsupportedDTypeError`.
     public func doubles() throws -> [Double] {
-        try MemoryBudget.require(elements: elementCount, of: MemoryLayout<Double>.size, for: "the values of tensor \(name)")
+        var memory = MemoryEstimate()
+        memory.add(elementCount, elementBytes: MemoryLayout<Double>.size)
+        try memory.require(for: "the values of tensor \(name)")
         return try [Double](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
             try read(into: buffer)
             initialized = elementCount

@@ -20,6 +20,8 @@ final class Declaration {
     let help: String
     /// The declared default as the user would type it, shown in help; nil when there is none.
     let defaultDescription: String?
+    /// The values a number may take (`1 to 1024`, `at least 0`), shown in help; nil when unbounded.
+    let rangeDescription: String?
     let isRequired: Bool
     /// Parses one value and stores it (throws `UsageError` for a bad value).
     let assign: (String) throws -> Void
@@ -28,13 +30,14 @@ final class Declaration {
     /// Whether the user gave it.
     var wasGiven = false
 
-    init(kind: Kind, names: [String], valueName: String, help: String, defaultDescription: String?, isRequired: Bool,
-         assign: @escaping (String) throws -> Void, parsedDescription: @escaping () -> String?) {
+    init(kind: Kind, names: [String], valueName: String, help: String, defaultDescription: String?, rangeDescription: String? = nil,
+         isRequired: Bool, assign: @escaping (String) throws -> Void, parsedDescription: @escaping () -> String?) {
         self.kind = kind
         self.names = names
         self.valueName = valueName
         self.help = help
         self.defaultDescription = defaultDescription
+        self.rangeDescription = rangeDescription
         self.isRequired = isRequired
         self.assign = assign
         self.parsedDescription = parsedDescription
@@ -56,10 +59,12 @@ final class Declaration {
         }
     }
 
-    /// The help line's text: the declared help, then the declared default.
+    /// The help line's text: the declared help, then the declared range and default,
+    /// `window length (1 to 65536, default 256)`.
     var helpWithDefault: String {
-        guard let defaultDescription else { return help }
-        return help + " (default \(defaultDescription.isEmpty ? "\"\"" : defaultDescription))"
+        let notes = [rangeDescription, defaultDescription.map { "default \($0.isEmpty ? "\"\"" : $0)" }].compactMap { $0 }
+        guard !notes.isEmpty else { return help }
+        return help + " (" + notes.joined(separator: ", ") + ")"
     }
 }
 

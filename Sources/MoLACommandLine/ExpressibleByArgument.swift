@@ -75,32 +75,53 @@ public struct FilePath: ExpressibleByArgument, Hashable, Sendable, CustomStringC
     public static var defaultValueName: String { "FILE" }
 }
 
-/// The bounds a numeric value must lie within, and their wording in errors.
+/// The bounds a numeric value must lie within, and their wording in errors and help.
 struct ValueBounds<Value: Comparable & ExpressibleByArgument> {
     let lower: Value?
     let upper: Value?
+    /// Whether `upper` itself is excluded (`0..<1`).
+    let excludesUpper: Bool
 
-    init(_ range: ClosedRange<Value>) { (lower, upper) = (range.lowerBound, range.upperBound) }
-    init(_ range: PartialRangeFrom<Value>) { (lower, upper) = (range.lowerBound, nil) }
+    init(_ range: ClosedRange<Value>) { (lower, upper, excludesUpper) = (range.lowerBound, range.upperBound, false) }
+    init(_ range: Range<Value>) { (lower, upper, excludesUpper) = (range.lowerBound, range.upperBound, true) }
+    init(_ range: PartialRangeFrom<Value>) { (lower, upper, excludesUpper) = (range.lowerBound, nil, false) }
 
     func contains(_ value: Value) -> Bool {
-        (lower.map { value >= $0 } ?? true) && (upper.map { value <= $0 } ?? true)
+        (lower.map { value >= $0 } ?? true) && (upper.map { excludesUpper ? value < $0 : value <= $0 } ?? true)
     }
 
-    /// `an integer from 1 to 1024`, `a number of at least 0`.
+    /// `1 to 1024`, `at least 0`, `at least 0 and less than 1`: for help.
+    var range: String {
+        switch (lower, upper) {
+        case let (lower?, upper?) where excludesUpper: "at least \(lower.argumentDescription) and less than \(upper.argumentDescription)"
+        case let (lower?, upper?): "\(lower.argumentDescription) to \(upper.argumentDescription)"
+        case let (lower?, nil): "at least \(lower.argumentDescription)"
+        case let (nil, upper?): excludesUpper ? "less than \(upper.argumentDescription)" : "at most \(upper.argumentDescription)"
+        case (nil, nil): "any"
+        }
+    }
+
+    /// `an integer from 1 to 1024`, `a number of at least 0`: for errors.
     var wording: String {
         switch (lower, upper) {
+        case let (lower?, upper?) where excludesUpper:
+            "\(Value.valueKind) of at least \(lower.argumentDescription) and less than \(upper.argumentDescription)"
         case let (lower?, upper?): "\(Value.valueKind) from \(lower.argumentDescription) to \(upper.argumentDescription)"
         case let (lower?, nil): "\(Value.valueKind) of at least \(lower.argumentDescription)"
-        case let (nil, upper?): "\(Value.valueKind) of at most \(upper.argumentDescription)"
-        case (nil, nil): Value.valueKind
+        case (nil, _): "\(Value.valueKind) \(range)"
         }
     }
 }
 
 /// Parses `text` as one `Value` for `option`; `check` returns what was expected when the value is out of bounds.
-func parseValue<Value: ExpressibleByArgument>(_ text: String, option: String, check: ((Value) -> String?)?) throws -> Value {
-    guard let value = Value(argument: text) else { throw UsageError(Value.invalidArgumentMessage(text, option: option)) }
+///
+/// - Parameter expected: what a bounded number must be (`an integer from 1 to 1024`), said also
+///   when the text is no number of the type at all (`2^63` is no `Int`).
+func parseValue<Value: ExpressibleByArgument>(_ text: String, option: String, check: ((Value) -> String?)?,
+                                              expected: String? = nil) throws -> Value {
+    guard let value = Value(argument: text) else {
+        throw UsageError(expected.map { "\(option) expects \($0), got \"\(text)\"" } ?? Value.invalidArgumentMessage(text, option: option))
+    }
     if let message = check?(value) { throw UsageError("\(option) expects \(message), got \"\(text)\"") }
     return value
 }

@@ -6,9 +6,9 @@ import Foundation
 ///     @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...) var steps: Int?
 ///     @Option(name: "--out", valueName: "DIR", help: "where the checkpoint goes") var out: FilePath
 ///
-/// A declared default is shown in help as `(default 256)`, so help cannot disagree with it. An
-/// optional has no default: its help says what happens without it. A non-optional without a
-/// default is required.
+/// A declared range and default are shown in help as `(1 to 65536, default 256)`, so help cannot
+/// disagree with them; a value outside the range is a usage error. An optional has no default:
+/// its help says what happens without it. A non-optional without a default is required.
 @propertyWrapper
 public struct Option<Value>: DeclarationProviding {
     let storage: Storage<Value>
@@ -22,16 +22,25 @@ public struct Option<Value>: DeclarationProviding {
     var declarations: [Declaration] { [declaration] }
 
     private init<Parsed: ExpressibleByArgument>(initial: Value?, names: [String], valueName: String?, help: String, isRequired: Bool,
-                                                showsDefault: Bool, check: ((Parsed) -> String?)?, wrap: @escaping (Parsed) -> Value,
-                                                describe: @escaping (Value) -> String?) {
+                                                showsDefault: Bool, check: ((Parsed) -> String?)?, range: String? = nil,
+                                                expected: String? = nil,
+                                                wrap: @escaping (Parsed) -> Value, describe: @escaping (Value) -> String?) {
         let storage = Storage<Value>(initial)
         self.storage = storage
         let name = names[0]
         declaration = Declaration(
             kind: .option, names: names, valueName: valueName ?? Parsed.defaultValueName, help: help,
-            defaultDescription: showsDefault ? initial.flatMap(describe) : nil, isRequired: isRequired,
-            assign: { text in storage.value = wrap(try parseValue(text, option: name, check: check)) },
+            defaultDescription: showsDefault ? initial.flatMap(describe) : nil, rangeDescription: range, isRequired: isRequired,
+            assign: { text in storage.value = wrap(try parseValue(text, option: name, check: check, expected: expected)) },
             parsedDescription: { storage.value.flatMap(describe) })
+    }
+
+    /// A bounded number: its check and its wording in help.
+    private init<Parsed: ExpressibleByArgument & Comparable>(initial: Value?, name: String, valueName: String?, help: String,
+                                                             showsDefault: Bool, bounds: ValueBounds<Parsed>,
+                                                             wrap: @escaping (Parsed) -> Value, describe: @escaping (Value) -> String?) {
+        self.init(initial: initial, names: [name], valueName: valueName, help: help, isRequired: false, showsDefault: showsDefault,
+                  check: bounds.check, range: bounds.range, expected: bounds.wording, wrap: wrap, describe: describe)
     }
 }
 
@@ -52,14 +61,20 @@ extension Option where Value: ExpressibleByArgument {
 extension Option where Value: ExpressibleByArgument & Comparable {
     /// A number with a default, within `range`.
     public init(wrappedValue: Value, name: String, valueName: String? = nil, help: String, in range: ClosedRange<Value>) {
-        self.init(initial: wrappedValue, names: [name], valueName: valueName, help: help, isRequired: false,
-                  showsDefault: true, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0.argumentDescription })
+        self.init(initial: wrappedValue, name: name, valueName: valueName, help: help, showsDefault: true, bounds: ValueBounds(range),
+                  wrap: { $0 }, describe: { $0.argumentDescription })
+    }
+
+    /// A number with a default, within `range` (its upper bound excluded: `0..<1`).
+    public init(wrappedValue: Value, name: String, valueName: String? = nil, help: String, in range: Range<Value>) {
+        self.init(initial: wrappedValue, name: name, valueName: valueName, help: help, showsDefault: true, bounds: ValueBounds(range),
+                  wrap: { $0 }, describe: { $0.argumentDescription })
     }
 
     /// A number with a default, at least `range.lowerBound`.
     public init(wrappedValue: Value, name: String, valueName: String? = nil, help: String, in range: PartialRangeFrom<Value>) {
-        self.init(initial: wrappedValue, names: [name], valueName: valueName, help: help, isRequired: false,
-                  showsDefault: true, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0.argumentDescription })
+        self.init(initial: wrappedValue, name: name, valueName: valueName, help: help, showsDefault: true, bounds: ValueBounds(range),
+                  wrap: { $0 }, describe: { $0.argumentDescription })
     }
 }
 
@@ -74,15 +89,15 @@ extension Option {
     /// An optional number within `range`.
     public init<Wrapped: ExpressibleByArgument & Comparable>(name: String, valueName: String? = nil, help: String,
                                                              in range: ClosedRange<Wrapped>) where Value == Wrapped? {
-        self.init(initial: .some(nil), names: [name], valueName: valueName, help: help, isRequired: false,
-                  showsDefault: false, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0?.argumentDescription })
+        self.init(initial: .some(nil), name: name, valueName: valueName, help: help, showsDefault: false, bounds: ValueBounds(range),
+                  wrap: { $0 }, describe: { $0?.argumentDescription })
     }
 
     /// An optional number of at least `range.lowerBound`.
     public init<Wrapped: ExpressibleByArgument & Comparable>(name: String, valueName: String? = nil, help: String,
                                                              in range: PartialRangeFrom<Wrapped>) where Value == Wrapped? {
-        self.init(initial: .some(nil), names: [name], valueName: valueName, help: help, isRequired: false,
-                  showsDefault: false, check: ValueBounds(range).check, wrap: { $0 }, describe: { $0?.argumentDescription })
+        self.init(initial: .some(nil), name: name, valueName: valueName, help: help, showsDefault: false, bounds: ValueBounds(range),
+                  wrap: { $0 }, describe: { $0?.argumentDescription })
     }
 
     /// An optional list given as one argument separated by commas (`--labels a,b,c`); items are

@@ -49,7 +49,7 @@ public enum InputFileError: Error, Equatable, CustomStringConvertible {
         case let .cannotOpen(path, reason): "cannot open \(path): \(reason)"
         case let .notARegularFile(path, kind): "\(path) is \(kind), not a regular file"
         case let .tooLarge(path, size, limit):
-            "\(path) holds \(ByteCount(size)), more than the \(ByteCount(limit)) this reader accepts"
+            "\(path) holds \(MemoryBudget.formatted(size)), more than the \(MemoryBudget.formatted(limit)) this reader accepts"
         case let .readFailed(path, reason): "cannot read \(path): \(reason)"
         }
     }

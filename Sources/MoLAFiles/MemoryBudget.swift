@@ -1,87 +1,114 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
-/// Whether memory sized by a file's numbers would fit in this machine: asked before any buffer
-/// whose size comes from a file (a shape, a count, a config field) or an option is allocated.
+/// Whether an allocation fits the machine: the one owner of that question. Code that sizes
+/// buffers from a file or an option adds them up in a `MemoryEstimate` (overflow-checked) and
+/// calls `require(for:source:)` before allocating anything.
 ///
-/// A size that cannot be met is refused with how much it would take, instead of an allocation
-/// the kernel kills the process for (or an abort on a failed `malloc`). The limit is the
-/// machine's physical memory, or the control group's limit when that is lower (containers).
+/// The machine's memory is its physical memory (`sysconf(_SC_PHYS_PAGES) * _SC_PAGESIZE`, else
+/// `MemTotal` of `/proc/meminfo`), or the cgroup's limit (`/sys/fs/cgroup/memory.max`) when
+/// that is lower, as in a container.
 public enum MemoryBudget {
-    /// Bytes of memory this process could ever have.
+    /// Bytes of memory this process can have at most; computed once.
     public static let machineBytes: Int = {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let pageSize = sysconf(Int32(_SC_PAGESIZE))
-        let physical = pages > 0 && pageSize > 0 ? product([pages, pageSize]) : Int.max
-        return min(physical, controlGroupLimit ?? .max)
+        var bytes = physicalBytes() ?? Int.max
+        if let limit = cgroupLimit() { bytes = min(bytes, limit) }
+        return bytes
     }()
 
-    /// Throws unless `bytes` fit in the machine's memory.
-    ///
-    /// - Parameter purpose: what the memory is for, in words (`the Gram matrices of layer 3 q_proj`).
-    /// - Throws: `MemoryBudgetError.exceedsMachine`.
-    public static func require(bytes: Int, for purpose: @autoclosure () -> String) throws {
-        guard bytes <= machineBytes else {
-            throw MemoryBudgetError.exceedsMachine(purpose: purpose(), needed: bytes, available: machineBytes)
+    private static func physicalBytes() -> Int? {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        if pages > 0, pageSize > 0 {
+            let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+            return overflow ? Int.max : bytes
         }
+        // `MemTotal:       24683652 kB`
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes.multipliedReportingOverflow(by: 1024).overflow ? Int.max : kilobytes * 1024
     }
 
-    /// Throws unless `count` elements of `elementSize` bytes each fit (overflow counts as too many).
-    public static func require(elements count: Int, of elementSize: Int, for purpose: @autoclosure () -> String) throws {
-        try require(bytes: bytes(elements: count, of: elementSize), for: purpose())
-    }
-
-    /// `count * elementSize`, or `Int.max` when the product overflows or a factor is negative.
-    public static func bytes(elements count: Int, of elementSize: Int) -> Int {
-        guard count >= 0, elementSize >= 0 else { return .max }
-        let (product, overflow) = count.multipliedReportingOverflow(by: elementSize)
-        return overflow ? .max : product
-    }
-
-    /// The product of `factors`, or `Int.max` when it overflows or a factor is negative.
-    public static func product(_ factors: [Int]) -> Int {
-        var result = 1
-        for factor in factors {
-            guard factor >= 0 else { return .max }
-            let (product, overflow) = result.multipliedReportingOverflow(by: factor)
-            if overflow { return .max }
-            result = product
-        }
-        return result
-    }
-
-    /// The sum of `terms`, or `Int.max` when it overflows or a term is negative.
-    public static func sum(_ terms: [Int]) -> Int {
-        var result = 0
-        for term in terms {
-            guard term >= 0 else { return .max }
-            let (total, overflow) = result.addingReportingOverflow(term)
-            if overflow { return .max }
-            result = total
-        }
-        return result
-    }
-
-    /// `memory.max` of the cgroup v2 hierarchy this process runs in, when it sets one.
-    private static var controlGroupLimit: Int? {
+    /// cgroup v2's limit: a number of bytes, or `max` (none).
+    private static func cgroupLimit() -> Int? {
         guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8) else { return nil }
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+
+    /// `1.5 GiB`, `512 MiB`, `12 KiB`, `100 bytes`.
+    public static func formatted(_ bytes: Int) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        guard bytes >= 1024 else { return "\(bytes) bytes" }
+        var value = Double(bytes) / 1024, unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return (value < 10 ? String(format: "%.1f", value) : String(format: "%.0f", value)) + " " + units[unit]
+    }
 }
 
-/// Memory a file or an option asks for that this machine does not have.
-public enum MemoryBudgetError: Error, Equatable, CustomStringConvertible {
-    case exceedsMachine(purpose: String, needed: Int, available: Int)
+/// Bytes that buffers will take, added up before they exist; arithmetic that would overflow
+/// 64 bits is remembered, not trapped (the answer is then "more than the machine has").
+public struct MemoryEstimate: Sendable, Equatable {
+    /// The total so far; meaningless once `overflowed`.
+    public private(set) var bytes = 0
+    public private(set) var overflowed = false
+
+    public init() {}
+
+    /// Adds `count` elements of `elementBytes` each, `count` the product of `factors` (negative factors count as 0).
+    public mutating func add(_ factors: Int..., elementBytes: Int = MemorySize.float) {
+        var product = elementBytes
+        for factor in factors {
+            let (next, overflow) = product.multipliedReportingOverflow(by: max(factor, 0))
+            guard !overflow else { overflowed = true; return }
+            product = next
+        }
+        let (sum, overflow) = bytes.addingReportingOverflow(product)
+        if overflow { overflowed = true } else { bytes = sum }
+    }
+
+    /// Adds another estimate.
+    public mutating func add(_ other: MemoryEstimate) {
+        guard !other.overflowed else { overflowed = true; return }
+        add(other.bytes, elementBytes: 1)
+    }
+
+    /// This estimate counted `count` times.
+    public func repeated(_ count: Int) -> MemoryEstimate {
+        var result = MemoryEstimate()
+        if overflowed { result.overflowed = true } else { result.add(bytes, count, elementBytes: 1) }
+        return result
+    }
+
+    /// Whether it fits in `available` bytes.
+    public func fits(in available: Int = MemoryBudget.machineBytes) -> Bool { !overflowed && bytes <= available }
+
+    /// Refuses an estimate larger than the machine's memory.
+    ///
+    /// - Parameters:
+    ///   - what: what would be allocated, for the error (`the weights config.json describes`).
+    ///   - source: the file or option it comes from, shown in parentheses.
+    /// - Throws: `MemoryError.exceedsMachine`.
+    public func require(for what: String, source: String? = nil, available: Int = MemoryBudget.machineBytes) throws {
+        guard !fits(in: available) else { return }
+        throw MemoryError.exceedsMachine(what: what, needed: overflowed ? nil : bytes, available: available, source: source)
+    }
+}
+
+/// Bytes per element of the buffers the estimates count.
+public enum MemorySize {
+    public static let float = MemoryLayout<Float>.size
+    public static let integer = MemoryLayout<Int>.size
+}
+
+/// An allocation refused because the machine does not have the memory.
+public enum MemoryError: Error, Equatable, CustomStringConvertible {
+    /// `needed` is nil when the size does not even fit in 64 bits.
+    case exceedsMachine(what: String, needed: Int?, available: Int, source: String?)
 
     public var description: String {
         switch self {
-        case let .exceedsMachine(purpose, needed, available):
-            let amount = needed == .max ? "more than 2^63 bytes" : "\(ByteCount(needed))"
-            return "\(purpose) would need \(amount) of memory; this machine has \(ByteCount(available))"
+        case let .exceedsMachine(what, needed, available, source):
+            "\(what) would need \(needed.map(MemoryBudget.formatted) ?? "more than 8 EiB") of memory, more than the machine's "
+                + MemoryBudget.formatted(available) + (source.map { " (\($0))" } ?? "")
         }
     }
 }

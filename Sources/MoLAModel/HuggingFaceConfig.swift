@@ -87,6 +87,12 @@ extension ModelConfig {
                   headCount: try positive(file.headCount, "num_attention_heads"), keyValueHeadCount: file.keyValueHeadCount,
                   ropeTheta: file.ropeTheta ?? 10_000, rmsNormEpsilon: file.rmsNormEpsilon ?? 1e-6,
                   tiedEmbeddings: file.tiedEmbeddings ?? false)
-        try validate()
+        do {
+            try validate()
+        } catch let ModelError.invalidConfig(reason) {
+            throw ModelError.invalidConfig("\(reason) (\(path))")
+        }
+        // Before anything is allocated: the weights alone must fit.
+        try weightMemory.require(for: "the weights it describes", source: path)
     }
 }

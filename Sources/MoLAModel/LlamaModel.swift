@@ -1,4 +1,5 @@
 import MoLACheckpoint
+import MoLAFiles
 import MoLATensor
 
 /// A LLaMA-architecture decoder in Float32 with optional MoLA adapters, forward and backward.
@@ -45,6 +46,8 @@ public final class LlamaModel {
         try config.validate()
         try spec?.validate(for: config)
         guard batch > 0, time > 0 else { throw ModelError.invalidConfig("batch \(batch) x time \(time) must be positive") }
+        try Self.memoryRequirement(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+            .require(for: "the model with buffers for \(batch) sequence\(batch == 1 ? "" : "s") of \(time) tokens")
         self.config = config
         adapterSpec = spec
         self.batch = batch

@@ -30,11 +30,25 @@ public struct ModelConfig: Sendable, Equatable {
     public var headDimension: Int { hiddenSize / headCount }
     public var keyValueWidth: Int { keyValueHeadCount * headDimension }
 
-    /// Checks the sizes fit together.
+    /// The largest size `validate()` accepts, 2^31 - 1.
+    public static let largestSize = Int(Int32.max)
+
+    /// Checks the sizes are positive, bounded and fit together, and that `rope_theta` and
+    /// `rms_norm_eps` are positive finite numbers.
     public func validate() throws {
         func fail(_ reason: String) -> ModelError { .invalidConfig(reason) }
         guard vocabularySize > 0, hiddenSize > 0, intermediateSize > 0, layerCount > 0, headCount > 0, keyValueHeadCount > 0 else {
             throw fail("sizes must be positive")
+        }
+        // No real model comes near; below it, products of two sizes cannot overflow (memory is checked apart).
+        for (name, size) in [("vocab_size", vocabularySize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+                             ("num_hidden_layers", layerCount), ("num_attention_heads", headCount),
+                             ("num_key_value_heads", keyValueHeadCount)] where size > Self.largestSize {
+            throw fail("\(name) \(size) is larger than \(Self.largestSize)")
+        }
+        guard ropeTheta.isFinite, ropeTheta > 0 else { throw fail("rope_theta \(ropeTheta) is not a positive finite number") }
+        guard rmsNormEpsilon.isFinite, rmsNormEpsilon > 0 else {
+            throw fail("rms_norm_eps \(rmsNormEpsilon) is not a positive finite number")
         }
         guard hiddenSize % headCount == 0 else { throw fail("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)") }
         guard headDimension % 2 == 0 else { throw fail("the head dimension \(headDimension) must be even for rotary embeddings") }

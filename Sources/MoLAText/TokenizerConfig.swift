@@ -50,10 +50,14 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
         private enum CodingKeys: String, CodingKey { case content }
 
         public init(from decoder: any Decoder) throws {
-            if let text = try? decoder.singleValueContainer().decode(String.self) {
+            let single = try decoder.singleValueContainer()
+            if let text = try? single.decode(String.self) {
                 content = text
+            } else if let container = try? decoder.container(keyedBy: CodingKeys.self) {
+                content = try container.decode(String.self, forKey: .content)
             } else {
-                content = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .content)
+                // `true`, a number (an id where a name belongs), a list: say what a token is.
+                throw JSONExpectation.error("a token: a string, or an object with \"content\"", in: single)
             }
         }
 

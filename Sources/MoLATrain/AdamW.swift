@@ -38,7 +38,8 @@ public final class AdamW {
         (step, firstMoment.array, secondMoment.array)
     }
 
-    /// Restores what `state` gave.
+    /// Restores what `state` gave; the caller checked the sizes (`Trainer.restore` does, with an
+    /// error naming the file).
     public func restore(step: Int, first: [Float], second: [Float]) {
         precondition(first.count == parameters.count && second.count == parameters.count, "AdamW.restore: sizes differ")
         self.step = step
@@ -46,17 +47,34 @@ public final class AdamW {
         secondMoment.pointer.update(from: second, count: second.count)
     }
 
-    /// One update from the accumulated gradients.
-    public func update() {
-        step += 1
-        let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
+    /// One update from the accumulated gradients, or none when it would leave a parameter or a
+    /// moment NaN or infinite.
+    ///
+    /// Two passes: the first computes every new value and only checks it, the second writes them,
+    /// so a refused update changes nothing (neither the parameters nor the moments nor `step`).
+    ///
+    /// - Returns: nil when applied; else the index (into the parameter buffer) of the first value
+    ///   the update would have made non-finite.
+    @discardableResult
+    public func update() -> Int? {
+        let next = step + 1
+        let correction1 = 1 - pow(beta1, Float(next)), correction2 = 1 - pow(beta2, Float(next))
         let p = parameters.values.pointer, g = parameters.gradients.pointer
         let m = firstMoment.pointer, v = secondMoment.pointer
-        for i in 0..<parameters.count {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-            p[i] -= learningRate * (update + weightDecay * p[i])
+        @inline(__always) func updated(_ i: Int) -> (parameter: Float, first: Float, second: Float) {
+            let first = beta1 * m[i] + (1 - beta1) * g[i]
+            let second = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            let update = (first / correction1) / ((second / correction2).squareRoot() + epsilon)
+            return (p[i] - learningRate * (update + weightDecay * p[i]), first, second)
         }
+        for i in 0..<parameters.count {
+            let (parameter, first, second) = updated(i)
+            guard parameter.isFinite && first.isFinite && second.isFinite else { return i }
+        }
+        for i in 0..<parameters.count {
+            (p[i], m[i], v[i]) = updated(i)
+        }
+        step = next
+        return nil
     }
 }

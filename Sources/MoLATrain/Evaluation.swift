@@ -53,7 +53,9 @@ public enum Evaluation {
         var order: [String] = []
         var scores: [String: (Int, Int)] = [:]
         for (index, item) in items.enumerated() {
-            let prompt = Array(tokenizer.encode(item.prompt, appendEnd: false).suffix(generator.capacity - maxNewTokens))
+            // The prompt's end, leaving room for the answer (at least one prompt token: with
+            // maxNewTokens at or past the capacity, generation stops when the cache is full).
+            let prompt = Array(tokenizer.encode(item.prompt, appendEnd: false).suffix(max(generator.capacity - maxNewTokens, 1)))
             // Without an end token generation runs to maxNewTokens.
             let generated = try generator.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: tokenizer.endId)
             let text = tokenizer.decode(generated)

@@ -37,6 +37,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case noData
     case batchNotMultiple(batch: Int, microBatch: Int)
     case nonFiniteLoss(step: Int)
+    /// The loss was finite but the optimizer step would have made `parameter` (or its moments) NaN or infinite.
+    case nonFiniteUpdate(step: Int, parameter: String)
+    /// A parameter about to be saved is NaN or infinite (it was loaded so).
+    case nonFiniteParameter(parameter: String)
     case microBatchTooLarge(microBatch: Int, capacity: Int)
 
     public var description: String {
@@ -44,6 +48,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .noData: "there is nothing to train on"
         case let .batchNotMultiple(batch, microBatch): "the batch size \(batch) is not a multiple of the micro-batch size \(microBatch)"
         case let .nonFiniteLoss(step): "the loss became NaN or infinite at step \(step); training stopped"
+        case let .nonFiniteUpdate(step, parameter):
+            "the update of step \(step) would make \(parameter) NaN or infinite (learning rate too large?); training stopped"
+        case let .nonFiniteParameter(parameter): "\(parameter) holds NaN or infinity; it is not saved"
         case let .microBatchTooLarge(microBatch, capacity): "a micro-batch of \(microBatch) sequences does not fit the model built for \(capacity)"
         }
     }
@@ -89,16 +96,68 @@ public final class Trainer {
 
     /// Continues from `state`; the parameters must already be the ones saved with it.
     ///
-    /// - Throws: `TrainingStateError.parametersDoNotMatch` when they are not.
+    /// Every field is checked against this run before anything is changed: the step within the
+    /// run and equal to the optimizer's, the data position (sequence indices of this data), one
+    /// moment per parameter (finite, the second non-negative), one generator state per lane.
+    ///
+    /// - Throws: `TrainingStateError` naming the field, `.parametersDoNotMatch` when the
+    ///   parameters are not the ones saved with the state.
     public func restore(_ state: TrainingState, path: String) throws {
         guard TrainingState.checksum(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)) == state.parameterChecksum else {
             throw TrainingStateError.parametersDoNotMatch(path: path)
+        }
+        guard state.step >= 0, state.step <= totalSteps else {
+            throw TrainingStateError.stepOutOfRange(path: path, step: state.step, totalSteps: totalSteps)
+        }
+        guard state.optimizerStep == state.step else {
+            throw TrainingStateError.optimizerStepDiffers(path: path, optimizerStep: state.optimizerStep, step: state.step)
+        }
+        guard state.epoch >= 0 else { throw TrainingStateError.negativeEpoch(path: path, epoch: state.epoch) }
+        // After any step the queue holds what is left of the current pass, at most one pass.
+        guard state.queue.count <= sequences.count else {
+            throw TrainingStateError.queueTooLong(path: path, count: state.queue.count, sequences: sequences.count)
+        }
+        if let position = state.queue.firstIndex(where: { !sequences.indices.contains($0) }) {
+            throw TrainingStateError.queueEntryOutOfRange(path: path, position: position, entry: state.queue[position], sequences: sequences.count)
+        }
+        for (name, moment) in [(TrainingState.firstMomentName, state.firstMoment), (TrainingState.secondMomentName, state.secondMoment)] {
+            guard moment.count == parameters.count else {
+                throw TrainingStateError.momentSize(path: path, moment: name, count: moment.count, expected: parameters.count)
+            }
+            let second = name == TrainingState.secondMomentName
+            if let index = moment.firstIndex(where: { !$0.isFinite || (second && $0 < 0) }) {
+                throw TrainingStateError.invalidMoment(path: path, moment: name, index: index, value: moment[index])
+            }
+        }
+        let lanes = model.randomStates.count
+        guard state.randomStates.count == lanes else {
+            throw TrainingStateError.generatorCount(path: path, count: state.randomStates.count, expected: lanes)
         }
         step = state.step
         epoch = state.epoch
         queue = state.queue
         optimizer.restore(step: state.optimizerStep, first: state.firstMoment, second: state.secondMoment)
         model.randomStates = state.randomStates
+    }
+
+    /// Refuses parameters that hold NaN or infinity (call before saving them).
+    ///
+    /// - Throws: `TrainingError.nonFiniteParameter` naming the first such tensor.
+    public func requireFiniteParameters() throws {
+        let values = parameters.values.pointer
+        if let index = (0..<parameters.count).first(where: { !values[$0].isFinite }) {
+            throw TrainingError.nonFiniteParameter(parameter: parameterName(containing: index))
+        }
+    }
+
+    /// The name of the parameter block holding element `index` of the parameter buffer.
+    func parameterName(containing index: Int) -> String {
+        for name in parameters.names {
+            let view = parameters.view(name)
+            // Blocks are contiguous; per-expert views (strided) are left to their block.
+            if view.rowStride == view.columns, index >= view.offset, index < view.offset + view.count { return name }
+        }
+        return "parameter \(index)"
     }
 
     /// Optimizer steps the run takes.
@@ -123,7 +182,8 @@ public final class Trainer {
     /// Runs every remaining step, calling `log` after each and `save` every `saveEvery` steps
     /// (not after the last: the caller saves the result).
     ///
-    /// - Throws: `TrainingError.nonFiniteLoss` (the parameters stay as they were before that step).
+    /// - Throws: `TrainingError.nonFiniteLoss`, `.nonFiniteUpdate` (the parameters, the moments
+    ///   and the step stay as they were before that step).
     public func run(saveEvery: Int? = nil, save: (() throws -> Void)? = nil, log: (StepLog) throws -> Void) throws {
         let start = Date()
         let accumulation = options.batchSize / options.microBatchSize
@@ -132,7 +192,8 @@ public final class Trainer {
             model.zeroGradients()
             var loss = 0.0
             for _ in 0..<accumulation {
-                if queue.count < options.microBatchSize {
+                // A data set smaller than a micro-batch takes several passes to fill one.
+                while queue.count < options.microBatchSize {
                     epoch += 1
                     queue += order(epoch: epoch)
                 }
@@ -157,7 +218,9 @@ public final class Trainer {
                 for i in 0..<parameters.count { gradients[i] *= factor }
             }
             optimizer.learningRate = learningRate(at: step)
-            optimizer.update()
+            if let index = optimizer.update() {
+                throw TrainingError.nonFiniteUpdate(step: step + 1, parameter: parameterName(containing: index))
+            }
             step += 1
             try log(StepLog(step: step, totalSteps: totalSteps, loss: loss, learningRate: optimizer.learningRate,
                             gradientNorm: norm, tokens: tokens, seconds: Date().timeIntervalSince(start)))

@@ -1,3 +1,4 @@
+import MoLAFiles
 import MoLAModel
 import MoLAText
 
@@ -15,6 +16,13 @@ public enum TrainingData {
     public static func sequences(_ examples: [(prompt: String, output: String)], outputsOnly: Bool,
                                  cutoff: Int) -> (sequences: [TrainingSequence], truncated: Int) {
         sequences(examples.map { (text: $0.prompt + $0.output, promptLength: outputsOnly ? $0.prompt.utf8.count : nil) }, cutoff: cutoff)
+    }
+
+    /// What `sequences` of `count` texts at `cutoff` will hold: tokens and targets, `cutoff` each.
+    public static func memoryRequirement(count: Int, cutoff: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate()
+        estimate.add(count, 2, cutoff, elementBytes: MemorySize.integer)
+        return estimate
     }
 
     /// - Parameters:

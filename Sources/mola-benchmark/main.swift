@@ -20,7 +20,7 @@ struct BenchmarkOptions: ParsableCommand {
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
-    @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...) var steps = 10
+    @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...1_000_000) var steps = 10
     @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
 }
 

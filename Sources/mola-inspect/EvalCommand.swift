@@ -17,10 +17,10 @@ struct EvalCommand: ParsableCommand {
     @Option(name: "--base", valueName: "DIR", help: "the base model to evaluate, or to run the adapter on (a Hugging Face LLaMA directory)")
     var base: FilePath
     @Option(name: "--data", valueName: "FILE", help: "questions: JSON/JSONL records with instruction, input and answer") var data: FilePath?
-    @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...1_000_000) var tasks: Int?
+    @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?
     @Option(name: "--seed", help: "with --tasks: the seed of the generated questions (training's is 42)", in: 0...) var seed = 7
     @OptionGroup var topK: TopKOptions
-    @Option(name: "--max-new-tokens", help: "tokens generated per question", in: 1...4096) var maxNewTokens = 24
+    @Option(name: "--max-new-tokens", help: "tokens generated per question, fewer than --length", in: 1...65_535) var maxNewTokens = 24
     @Option(name: "--length", help: "the longest prompt plus answer, in tokens", in: 8...65_536) var length = 512
     @OptionGroup var output: OutputOptions
     @Option(name: "--threads", help: "accepted for symmetry with the other commands; generation runs on one thread", in: 1...1024)
@@ -28,6 +28,9 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
+        guard maxNewTokens < length else {
+            throw UsageError("--max-new-tokens \(maxNewTokens) leaves no room for the prompt in --length \(length)")
+        }
     }
 
     func run() throws {

@@ -2,6 +2,7 @@ import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
 import MoLACommandLine
+import MoLAFiles
 import MoLAModel
 import MoLAPlot
 import MoLATensor
@@ -49,6 +50,13 @@ struct MolaInspect: ParsableCommand {
             return "mola-inspect runs LLaMA 1/2 tokenizer.json files and its own byte tokenizer" + tokensInstead
         case TokenizerError.sentencePieceModelOnly:
             return "write tokenizer.json with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR)" + tokensInstead
+        case MemoryError.exceedsMachine:
+            return switch command {
+            case "train": "a smaller --micro-batch or --cutoff needs less (and, pretraining, smaller sizes)"
+            case "eval": "a smaller --length needs less"
+            case "routing", "plot": "a smaller --length or --batch needs less"
+            default: nil
+            }
         case CheckpointError.noTensorFile:
             return "point at the directory that trainer.save_model / model.save_pretrained wrote, or at the file itself"
         default:

@@ -1,6 +1,7 @@
 import Foundation
 import MoLACheckpoint
 import MoLACommandLine
+import MoLAFiles
 import MoLAModel
 import MoLAText
 import MoLATrain
@@ -19,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: "--layers", help: "pretraining: decoder layers", in: 1...1024) var layers = 4
     @Option(name: "--hidden", help: "pretraining: hidden size", in: 2...65_536) var hidden = 128
     @Option(name: "--heads", help: "pretraining: attention heads", in: 1...1024) var heads = 4
-    @Option(name: "--kv-heads", help: "pretraining: key/value heads (default: --heads)", in: 1...1024) var keyValueHeads: Int?
+    @Option(name: "--kv-heads", help: "pretraining: key/value heads, by default --heads", in: 1...1024) var keyValueHeads: Int?
     @Option(name: "--mlp", help: "pretraining: MLP width", in: 1...262_144) var mlp = 344
     @Option(name: "--vocab", help: "pretraining: vocabulary size, at least the \(ByteTokenizer.minimumVocabulary) byte-level ids",
             in: ByteTokenizer.minimumVocabulary...1_000_000) var vocabulary = ByteTokenizer.minimumVocabulary
@@ -29,21 +30,21 @@ struct TrainCommand: ParsableCommand {
     @Option(name: "--projections", valueName: "SET", help: "adapted projections: all, attention, mlp or a list like q_proj,v_proj")
     var projections = ProjectionSelection.all
     @Option(name: "--rank", valueName: "R", help: "LoRA rank of every expert", in: 1...4096) var rank = 8
-    @Option(name: "--alpha", valueName: "A", help: "LoRA alpha", in: 0...) var alpha = 16.0
-    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token", in: 1...64) var topK = 2
-    @Option(name: "--balance-loss", valueName: "COEFFICIENT", help: "add the load-balancing loss with this coefficient (reference: 0.001)", in: 0...)
+    @Option(name: "--alpha", valueName: "A", help: "LoRA alpha (s = alpha / r)", in: 0.001...1_000_000) var alpha = 16.0
+    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token", in: 1...1024) var topK = 2
+    @Option(name: "--balance-loss", valueName: "COEFFICIENT", help: "add the load-balancing loss with this coefficient (reference: 0.001)", in: 0...1_000_000)
     var balance: Double?
-    @Option(name: "--dropout", valueName: "P", help: "dropout on the adapter input", in: 0...) var dropout = 0.05
+    @Option(name: "--dropout", valueName: "P", help: "dropout on the adapter input", in: 0..<1) var dropout = 0.05
     @Option(name: "--data", valueName: "FILE", help: "text, or JSON/JSONL in the reference layout") var data: FilePath?
-    @Option(name: "--tasks", help: "train on N generated examples per synthetic domain instead of --data", in: 1...1_000_000) var tasks: Int?
+    @Option(name: "--tasks", help: "train on N generated examples per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?
     @Flag(name: "--train-on-outputs-only", help: "compute the loss on the outputs only (default: whole sequence)") var outputsOnly: Bool
     @Option(name: "--epochs", help: "passes over the data", in: 1...100_000) var epochs = 1
     @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...10_000_000) var steps: Int?
-    @Option(name: "--lr", valueName: "RATE", help: "peak learning rate", in: 0...) var learningRate = 3e-4
-    @Option(name: "--warmup", help: "warm-up steps (default 100, at most a tenth of the run)", in: 0...10_000_000) var warmup: Int?
-    @Option(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay, as in the reference", in: 0...) var weightDecay = 0.0
+    @Option(name: "--lr", valueName: "RATE", help: "peak learning rate", in: 0...1e30) var learningRate = 3e-4
+    @Option(name: "--warmup", help: "warm-up steps, by default 100 or a tenth of a shorter run", in: 0...10_000_000) var warmup: Int?
+    @Option(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay, as in the reference", in: 0...1_000_000) var weightDecay = 0.0
     @Option(name: "--batch", help: "sequences per optimizer step", in: 1...100_000) var batch = 128
-    @Option(name: "--micro-batch", help: "sequences per forward pass (default 8, or --batch when smaller)", in: 1...4096) var microBatch: Int?
+    @Option(name: "--micro-batch", help: "sequences per forward pass, by default 8 or --batch when smaller", in: 1...4096) var microBatch: Int?
     @Option(name: "--cutoff", help: "tokens per sequence; longer ones are truncated", in: 2...65_536) var cutoff = 256
     @Option(name: "--seed", help: "random seed", in: 0...) var seed = 42
     @Option(name: "--format", help: "adapter file format") var format = AdapterFormatChoice.safetensors
@@ -60,6 +61,23 @@ struct TrainCommand: ParsableCommand {
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
         guard batch % microBatchSize == 0 else { throw UsageError("--batch \(batch) is not a multiple of --micro-batch \(microBatchSize)") }
         if base != nil, allocation == nil { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }
+        if pretrain {
+            // The sizes must fit together (--hidden a multiple of --heads, ...) before any data is read.
+            do {
+                try pretrainingConfig.validate()
+            } catch let ModelError.invalidConfig(reason) {
+                // The rule is ModelConfig's; its words are config.json's, the user typed options.
+                let options = [("hidden_size", "--hidden"), ("num_attention_heads", "--heads"), ("num_key_value_heads", "--kv-heads"),
+                               ("intermediate_size", "--mlp"), ("vocab_size", "--vocab"), ("num_hidden_layers", "--layers")]
+                throw UsageError("the sizes do not fit together: " + options.reduce(reason) { $0.replacingOccurrences(of: $1.0, with: $1.1) })
+            }
+        }
+    }
+
+    /// The base --pretrain builds.
+    var pretrainingConfig: ModelConfig {
+        ModelConfig(vocabularySize: vocabulary, hiddenSize: hidden, intermediateSize: mlp, layerCount: layers,
+                    headCount: heads, keyValueHeadCount: keyValueHeads ?? heads)
     }
 
     func run() throws {
@@ -86,12 +104,17 @@ struct TrainCommand: ParsableCommand {
         training.warmupSteps = warmup
         let run = try Trainer(model: model, sequences: sequences, options: training)
         let fingerprint = self.fingerprint(threads: threads)
+        // What --out holds, for the message if training stops: the step of the checkpoint there.
+        var keptStep: Int?
         if resuming {
             let state = try TrainingState.load(from: outPath, fingerprint: fingerprint)
             try run.restore(state, path: outPath)
+            keptStep = state.step
             FileHandle.standardError.write(Data("resuming at step \(state.step) of \(run.totalSteps)\n".utf8))
         }
         let save = {
+            // Never a checkpoint holding NaN or infinity: the one already there stays.
+            try run.requireFiniteParameters()
             if isPretraining {
                 try model.saveBase(to: outPath)
                 try TokenizerConfig.byteTokenizer.write(directory: outPath)
@@ -103,6 +126,7 @@ struct TrainCommand: ParsableCommand {
             }
             // The state last: it names (by checksum) the parameters just written.
             try run.state.save(to: outPath, fingerprint: fingerprint)
+            keptStep = run.step
         }
         if truncated > 0 { warn("\(truncated) of \(sequences.count) sequences were longer than --cutoff \(sequenceLength) and were truncated") }
         let progress = ProgressBar(label: "training", unit: "steps")
@@ -116,13 +140,15 @@ struct TrainCommand: ParsableCommand {
                 // Every step, unbuffered, so a watcher sees each step as it ends.
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
+            progress.finish()
+            try save()
         } catch let error as TrainingError {
             progress.finish()
-            let kept = saveEvery == nil ? "nothing was written" : "the last checkpoint saved before it is kept"
+            // Only what is on disk: the checkpoint this run saved last or resumed from, else nothing of this run.
+            let kept = keptStep.map { "the checkpoint of step \($0) in --out is kept" }
+                ?? "nothing was written" + (overwrite ? ", and what --out held before is left as it was" : "")
             throw CommandError.failed("\(error); \(kept) (\(outPath))")
         }
-        progress.finish()
-        try save()
         FileHandle.standardError.write(Data("wrote \(outPath)\n".utf8))
     }
 
@@ -130,8 +156,7 @@ struct TrainCommand: ParsableCommand {
     private func makeModel(pretraining: Bool, basePath: String?, outPath: String, resuming: Bool,
                                   microBatch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
         if pretraining {
-            let config = ModelConfig(vocabularySize: vocabulary, hiddenSize: hidden, intermediateSize: mlp, layerCount: layers,
-                                     headCount: heads, keyValueHeadCount: keyValueHeads ?? heads)
+            let config = pretrainingConfig
             let model = try LlamaModel(config: config, adapter: nil, batch: microBatch, time: length, threadCount: threads, seed: seed)
             model.trainBase = true
             if resuming {
@@ -215,11 +240,15 @@ struct TrainCommand: ParsableCommand {
     private func trainingSequences(cutoff: Int, seed: UInt64) throws -> ([TrainingSequence], Int) {
         var examples: [(prompt: String, output: String)] = []
         if let count = tasks {
+            try TrainingData.memoryRequirement(count: count * SyntheticTasks.Domain.allCases.count, cutoff: cutoff)
+                .require(for: "the training sequences", source: "--tasks \(count) --cutoff \(cutoff)")
             examples = SyntheticTasks.generate(count: count, seed: seed).map {
                 (PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), $0.output)
             }
         } else {
             examples = try TextDataset.loadRecords(path: data!.path)
+            try TrainingData.memoryRequirement(count: examples.count, cutoff: cutoff)
+                .require(for: "the \(examples.count) training sequences", source: "--cutoff \(cutoff)")
         }
         let result = TrainingData.sequences(examples, outputsOnly: outputsOnly, cutoff: cutoff)
         return (result.sequences, result.truncated)

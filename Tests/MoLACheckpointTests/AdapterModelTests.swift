@@ -77,6 +77,17 @@ import MoLAFiles
         #expect(model.tensorCount == 5 + 5 + 9)
     }
 
+    /// A per-layer `r` list must give every layer its rank: a shorter one once left the last layers unchecked.
+    @Test func rankListOfAnotherLength() throws {
+        let tensors = Self.projection(layer: 0, experts: [0, 1]) + Self.projection(layer: 1, experts: [0, 1])
+        #expect(throws: AdapterError.configRankCount(file: path, ranks: 1, layers: 2)) {
+            try adapter(tensors, config: AdapterConfig(ranks: .perLayer([2]), alpha: 8))
+        }
+        #expect(throws: AdapterError.configRankCount(file: path, ranks: 3, layers: 2)) {
+            try adapter(tensors, config: AdapterConfig(ranks: .perLayer([2, 2, 2]), alpha: 8))
+        }
+    }
+
     @Test func missingExpertIndex() throws {
         #expect(throws: AdapterError.missingExpert(file: path, layer: 0, projection: "q_proj", expert: 1, found: [0, 2])) {
             try adapter(Self.projection(layer: 0, experts: [0, 2], routerRows: 3))
@@ -220,6 +231,20 @@ import MoLAFiles
         let badAlpha = try scratch.write(Array(#"{"r": 8, "lora_alpha": -1}"#.utf8), to: "f.json")
         #expect(throws: JSONDocumentError.invalidField(file: badAlpha, field: "lora_alpha", expected: "a positive number")) {
             try AdapterConfig(path: badAlpha)
+        }
+        // Booleans are not numbers (JSONDecoder on Linux refuses them; this pins it), nor are non-finite or out-of-range values.
+        for (field, json, expected) in [
+            ("lora_alpha", #"{"r": 8, "lora_alpha": true}"#, "a number"),
+            ("r", #"{"r": true}"#, "a positive integer or a list of them"),
+            ("r", #"{"r": [8, false]}"#, "a positive integer or a list of them"),
+            ("lora_dropout", #"{"r": 8, "lora_dropout": true}"#, "a number"),
+            ("lora_dropout", #"{"r": 8, "lora_dropout": -0.5}"#, "a number of at least 0 and less than 1"),
+            ("lora_dropout", #"{"r": 8, "lora_dropout": 1}"#, "a number of at least 0 and less than 1"),
+        ] {
+            let file = try scratch.write(Array(json.utf8), to: "field.json")
+            #expect(throws: JSONDocumentError.invalidField(file: file, field: field, expected: expected), "\(json)") {
+                try AdapterConfig(path: file)
+            }
         }
         let wrongType = try scratch.write(Array(#"{"r": 8, "peft_type": 3, "unknown_field": {"x": 1}}"#.utf8), to: "g.json")
         #expect(throws: JSONDocumentError.invalidField(file: wrongType, field: "peft_type", expected: "a string")) {

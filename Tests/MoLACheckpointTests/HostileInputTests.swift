@@ -78,8 +78,8 @@ import Testing
         let side = 1 << 20
         let (archive, _) = try self.archive([("w", "0", 1, 0, [side, side], [0, 0])], storage: [1])
         let record = try archive.record(named: "w")
-        #expect(throws: MemoryBudgetError.exceedsMachine(purpose: "the values of tensor w", needed: side * side * 8,
-                                                         available: MemoryBudget.machineBytes)) {
+        #expect(throws: MemoryError.exceedsMachine(what: "the values of tensor w", needed: side * side * 8,
+                                                   available: MemoryBudget.machineBytes, source: nil)) {
             try record.doubles()
         }
     }
@@ -89,8 +89,8 @@ import Testing
         let prefix = "base_model.model.model.layers.0.self_attn.q_proj"
         let (archive, _) = try self.archive([("\(prefix).lora_A_0.weight", "0", 1, 0, [side, side], [0, 0]),
                                              ("\(prefix).lora_B_0.weight", "0", 1, 0, [side, side], [0, 0])], storage: [1])
-        #expect(throws: MemoryBudgetError.exceedsMachine(purpose: "tensor \(prefix).lora_A_0.weight (shape [\(side), \(side)])",
-                                                         needed: side * side * 8, available: MemoryBudget.machineBytes)) {
+        #expect(throws: MemoryError.exceedsMachine(what: "tensor \(prefix).lora_A_0.weight (shape [\(side), \(side)])",
+                                                   needed: side * side * 8, available: MemoryBudget.machineBytes, source: nil)) {
             try MoLAAdapter(file: archive, config: nil)
         }
     }

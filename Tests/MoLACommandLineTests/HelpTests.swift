@@ -18,11 +18,11 @@ import Testing
         options:
           -o, --out FILE         where the drawing goes
           --shape circle|square  the shape (default circle)
-          --count N              how many (default: one per name)
+          --count N              how many, by default one per name (at least 1)
           --labels A,B,...       legend names
           --fill                 fill the shape
-          --width PX             width in pixels (default 10)
-          --ratio X              aspect ratio (default 1.5)
+          --width PX             width in pixels (1 to 100, default 10)
+          --ratio X              aspect ratio (at least 0, default 1.5)
           -h, --help             show this help
         """)
     }
@@ -35,11 +35,11 @@ import Testing
         | `<extra>` | an optional second name |
         | `-o, --out FILE` | where the drawing goes |
         | `--shape circle\\|square` | the shape (default circle) |
-        | `--count N` | how many (default: one per name) |
+        | `--count N` | how many, by default one per name (at least 1) |
         | `--labels A,B,...` | legend names |
         | `--fill` | fill the shape |
-        | `--width PX` | width in pixels (default 10) |
-        | `--ratio X` | aspect ratio (default 1.5) |
+        | `--width PX` | width in pixels (1 to 100, default 10) |
+        | `--ratio X` | aspect ratio (at least 0, default 1.5) |
         """)
     }
 
@@ -61,6 +61,16 @@ import Testing
         #expect(Shape.defaultValueName == "circle|square")
         #expect(Int(argument: "0x10") == nil)
         #expect(Double(argument: "nan") == nil)
+    }
+
+    /// Ranges as help shows them and errors word them, closed, half-open and from a lower bound.
+    @Test func rangeWordings() {
+        #expect(ValueBounds(1...1024).range == "1 to 1024")
+        #expect(ValueBounds(0.0..<1).range == "at least 0 and less than 1")
+        #expect(ValueBounds(0.0..<1).wording == "a number of at least 0 and less than 1")
+        #expect(!ValueBounds(0.0..<1).contains(1) && ValueBounds(0.0..<1).contains(0))
+        #expect(ValueBounds(1...).range == "at least 1")
+        #expect(ValueBounds(1...).wording == "an integer of at least 1")
     }
 
     @Test func wrapsAtSpaces() {

@@ -25,7 +25,7 @@ struct Draw: ParsableCommand {
     @Argument(valueName: "extra", help: "an optional second name") var extra: String?
     @Option(name: "--out", aliases: ["-o"], valueName: "FILE", help: "where the drawing goes") var out: FilePath
     @Option(name: "--shape", help: "the shape") var shape = Shape.circle
-    @Option(name: "--count", help: "how many (default: one per name)", in: 1...) var count: Int?
+    @Option(name: "--count", help: "how many, by default one per name", in: 1...) var count: Int?
     @Option(name: "--labels", help: "legend names", commaSeparated: ()) var labels: [String]?
     @Flag(name: "--fill", help: "fill the shape") var fill: Bool
     @OptionGroup var size: SizeOptions
@@ -87,9 +87,14 @@ struct Gallery: ParsableCommand {
         #expect(usageError(["x", "--out", "a", "--zzzzzzzz"]) == "unknown option --zzzzzzzz")
         #expect(usageError(["x", "--out"]) == "--out needs a value (FILE)")
         #expect(usageError(["x", "--out", "a", "--width", "0"]) == "--width expects an integer from 1 to 100, got \"0\"")
-        #expect(usageError(["x", "--out", "a", "--width", "ten"]) == "--width expects an integer, got \"ten\"")
+        // A bounded number says its bounds even for text that is no number of its type (2^63 is no Int).
+        #expect(usageError(["x", "--out", "a", "--width", "ten"]) == "--width expects an integer from 1 to 100, got \"ten\"")
+        #expect(usageError(["x", "--out", "a", "--width", "9223372036854775808"])
+            == "--width expects an integer from 1 to 100, got \"9223372036854775808\"")
+        #expect(usageError(["x", "--out", "a", "--count", "-9223372036854775809"])
+            == "--count expects an integer of at least 1, got \"-9223372036854775809\"")
         #expect(usageError(["x", "--out", "a", "--ratio", "-1"]) == "--ratio expects a number of at least 0, got \"-1\"")
-        #expect(usageError(["x", "--out", "a", "--ratio", "inf"]) == "--ratio expects a number, got \"inf\"")
+        #expect(usageError(["x", "--out", "a", "--ratio", "inf"]) == "--ratio expects a number of at least 0, got \"inf\"")
         #expect(usageError(["x", "--out", "a", "--shape", "oval"]) == "--shape \"oval\" is not one of circle, square")
         #expect(usageError(["x", "--out", "a", "--fill=yes"]) == "--fill takes no value")
         #expect(usageError(["x"]) == "missing --out FILE (where the drawing goes)")

@@ -92,6 +92,13 @@ private struct Sample: Codable, Equatable {
         #expect(throws: JSONDocumentError.invalidField(file: "f.json", field: "nested.items[0].name", expected: "a string")) {
             try decode(base.replacingOccurrences(of: #""name": "x""#, with: #""name": null"#).wrappedInBraces)
         }
+        // A boolean is no number: `"zebra": true` is not 1 (Foundation's decoder on Darwin once took it so).
+        #expect(throws: JSONDocumentError.invalidField(file: "f.json", field: "zebra", expected: "an integer")) {
+            try decode(base.replacingOccurrences(of: #""zebra": 1"#, with: #""zebra": true"#).wrappedInBraces)
+        }
+        #expect(throws: JSONDocumentError.invalidField(file: "f.json", field: "apple[0]", expected: "a number")) {
+            try decode(base.replacingOccurrences(of: #""apple": []"#, with: #""apple": [false]"#).wrappedInBraces)
+        }
         #expect(throws: InputFileError.cannotOpen(path: scratch.path("absent.json"), reason: "No such file or directory")) {
             try JSONDocument.read(Sample.self, from: scratch.path("absent.json"))
         }

@@ -1,6 +1,7 @@
 // Bad inputs to the model core: each gives its specific error.
 import Foundation
 import MoLACheckpoint
+import MoLAFiles
 import MoLATestSupport
 import Testing
 @testable import MoLAModel
@@ -22,6 +23,7 @@ import Testing
         if let tensors {
             try scratch.write(safetensorsBytes(tensors: tensors), to: "base/model.safetensors")
         } else {
+            try? FileManager.default.removeItem(atPath: "\(directory)/model.safetensors")  // from an earlier call in the same test
             try FileManager.default.copyItem(atPath: "\(Self.fixture)/base/model.safetensors", toPath: "\(directory)/model.safetensors")
         }
         return directory
@@ -40,6 +42,59 @@ import Testing
         #expect(throws: ModelError.invalidConfig("no config.json: \(scratch.path("nowhere")) is not a Hugging Face model directory")) {
             try LlamaModel.load(baseDirectory: scratch.path("nowhere"), adapter: nil, batch: 1, time: 4)
         }
+    }
+
+    /// The fixture's config.json with `field` set to `value` (JSON text).
+    private func config(_ field: String, _ value: String) throws -> String {
+        var text = try String(contentsOfFile: "\(Self.fixture)/base/config.json", encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: "\"\(field)\": [^,\n]*")
+        let range = try #require(pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))?.range)
+        text = (text as NSString).replacingCharacters(in: range, with: "\"\(field)\": \(value)")
+        return try base(config: text)
+    }
+
+    /// rope_theta and rms_norm_eps must be positive and finite: a negative or zero one gave NaN
+    /// or silently wrong logits.
+    @Test func ropeThetaAndNormEpsilonOutOfRange() throws {
+        for (field, value, reason) in [("rope_theta", "-10000", "rope_theta -10000.0 is not a positive finite number"),
+                                       ("rope_theta", "0", "rope_theta 0.0 is not a positive finite number"),
+                                       ("rms_norm_eps", "-1e-6", "rms_norm_eps -1e-06 is not a positive finite number"),
+                                       ("rms_norm_eps", "0.0", "rms_norm_eps 0.0 is not a positive finite number")] {
+            let path = try config(field, value)
+            #expect(throws: ModelError.invalidConfig("\(reason) (\(path)/config.json)"), "\(field) \(value)") {
+                try LlamaModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 4)
+            }
+        }
+    }
+
+    /// Booleans where numbers are expected are refused by name (not read as 1).
+    @Test func booleansAreNotNumbers() throws {
+        for (field, expected) in [("vocab_size", "an integer"), ("rope_theta", "a number"), ("num_hidden_layers", "an integer")] {
+            let path = try config(field, "true")
+            #expect(throws: JSONDocumentError.invalidField(file: "\(path)/config.json", field: field, expected: expected)) {
+                try LlamaModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 4)
+            }
+        }
+    }
+
+    /// Sizes that need more memory than the machine has are refused before anything is allocated,
+    /// saying how much they would need: by the config alone, or by the buffers for --length.
+    @Test func sizesBeyondTheMachine() throws {
+        let huge = try config("vocab_size", "2147483647")
+        var caught: MemoryError?
+        do { _ = try LlamaModel.load(baseDirectory: huge, adapter: nil, batch: 1, time: 4) } catch let error as MemoryError { caught = error }
+        guard case let .exceedsMachine(what, needed, available, source) = try #require(caught) else { return }
+        #expect(what == "the weights it describes" && source == "\(huge)/config.json")
+        #expect((needed ?? Int.max) > available)
+        let beyond = try config("vocab_size", "4294967296")
+        #expect(throws: ModelError.invalidConfig("vocab_size 4294967296 is larger than 2147483647 (\(beyond)/config.json)")) {
+            try LlamaModel.load(baseDirectory: beyond, adapter: nil, batch: 1, time: 4)
+        }
+        // The fixture's weights fit; the attention buffers of 4096 sequences of 65536 tokens do not.
+        let small = ModelConfig(vocabularySize: 10, hiddenSize: 8, intermediateSize: 8, layerCount: 1, headCount: 2)
+        #expect(throws: MemoryError.self) { try LlamaModel(config: small, adapter: nil, batch: 4096, time: 65_536) }
+        let estimate = LlamaModel.memoryRequirement(config: small, adapter: nil, batch: 4096, time: 65_536, threadCount: 1)
+        #expect(estimate.bytes >= 4096 * 2 * 65_536 * 65_536 * 4)
     }
 
     @Test func missingAndMisshapenTensors() throws {

@@ -3,6 +3,7 @@
 // fallback, Prepend/Replace normalizer or Metaspace pre-tokenizer, `<s>` template), and every
 // malformed-file case.
 import Foundation
+import MoLAFiles
 import MoLATestSupport
 import Testing
 import MoLAFiles
@@ -54,6 +55,22 @@ import MoLAFiles
         let tokenizer = try BaseTokenizer(baseDirectory: directory.path)
         #expect(tokenizer.endId == 0 && tokenizer.paddingId == 2)
         #expect(tokenizer.encode("a", appendEnd: true).last == 0)
+    }
+
+    /// A boolean or a number where a token belongs is refused by name (it was read as no token at all).
+    @Test func specialTokensThatAreNoTokens() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tokenizer_config.json").path
+        for (json, field) in [(#"{"bos_token": true}"#, "bos_token"), (#"{"eos_token": 2}"#, "eos_token"),
+                              (#"{"pad_token": {"content": false}}"#, "pad_token.content")] {
+            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+            let expected = field.hasSuffix("content") ? "a string" : "a token: a string, or an object with \"content\""
+            #expect(throws: JSONDocumentError.invalidField(file: path, field: field, expected: expected), "\(json)") {
+                try TokenizerConfig.load(directory: directory.path)
+            }
+        }
     }
 
     /// Without a normalizer or pre-tokenizer nothing adds a leading space, so decoding keeps one.

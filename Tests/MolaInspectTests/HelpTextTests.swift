@@ -26,8 +26,8 @@ import Testing
         #expect(base.contains("the base model to evaluate"), "\(base)")
         #expect(!base.contains("fine-tune"), "\(base)")
         let length = try helpLine(["eval"], "--length")
-        #expect(length.contains("(default 512)"), "\(length)")
-        #expect(try helpLine(["routing"], "--length").contains("(default 256)"))
+        #expect(length.contains("(8 to 65536, default 512)"), "\(length)")
+        #expect(try helpLine(["routing"], "--length").contains("(1 to 65536, default 256)"))
         #expect(try helpLine(["train"], "--base").contains("fine-tune"))
     }
 
@@ -74,7 +74,15 @@ import Testing
         #expect(help.status == 0 && help.output.hasPrefix("usage: mola-benchmark"))
         let bad = try run(["--steps", "none"])
         #expect(bad.status == 64)
-        #expect(bad.error == "error: --steps expects an integer, got \"none\"\nhint: run `mola-benchmark --help` for usage\n")
+        #expect(bad.error == "error: --steps expects an integer from 1 to 1000000, got \"none\"\nhint: run `mola-benchmark --help` for usage\n")
+        // Every numeric option's bounds, in help and enforced: 0, negative, huge, 2^63.
+        let helpText = help.output
+        #expect(helpText.contains("worker threads (1 to 1024, default 2)"), "\(helpText)")
+        for value in ["0", "-1", "1000001", "9223372036854775808"] {
+            let refused = try run(["--steps", value])
+            #expect(refused.status == 64 && refused.error.hasPrefix("error: --steps expects an integer from 1 to 1000000"), "\(value)")
+            #expect(try run(["--threads", value]).status == 64, "\(value)")
+        }
         #expect(try run(["--routng-only"]).error.hasPrefix("error: unknown option --routng-only (did you mean --routing-only?)"))
     }
 }

@@ -77,6 +77,74 @@ import Testing
     }
 }
 
+/// A run forced to diverge (a huge learning rate) stops before saving anything non-finite, and
+/// what it says it kept is what is on disk.
+@Suite final class DivergingRunTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+    deinit { scratch.remove() }
+
+    static func finiteValues(_ path: String) throws -> Bool {
+        let info = try runMolaInspect(["info", path, "--json"])
+        let card = try JSONSerialization.jsonObject(with: Data(info.standardOutput.utf8)) as! [String: Any]
+        return (card["non_finite"] as? [Any])?.isEmpty == true
+    }
+
+    @Test func theKeptCheckpointIsTheLastFiniteOne() throws {
+        let base = scratch.path("base")
+        #expect(try runMolaInspect(["train", "--pretrain", "--layers", "2", "--hidden", "32", "--mlp", "48", "--heads", "2", "--out", base]
+                                   + TrainCommandTests.small).status == 0)
+        let out = scratch.path("adapter")
+        let diverging = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", out, "--tasks", "4", "--cutoff", "96",
+                                            "--batch", "2", "--micro-batch", "2", "--steps", "30", "--lr", "1e30", "--warmup", "0",
+                                            "--save-every", "1"])
+        #expect(diverging.status == 1, "\(diverging.standardError)")
+        let said = try #require(diverging.standardError.components(separatedBy: "the checkpoint of step ").dropFirst().first
+            .flatMap { Int($0.prefix { $0.isNumber }) }, "\(diverging.standardError)")
+        #expect(diverging.standardError.contains("in --out is kept (\(out))"))
+        // On disk: that step, in the state and the sidecar, and only finite values in the adapter and the moments.
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/trainer_state.json"))) as! [String: Any]
+        #expect(state["step"] as? Int == said)
+        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/mola_config.json"))) as! [String: Any]
+        #expect((sidecar["training"] as? [String: Any])?["step"] as? Int == said)
+        #expect(try Self.finiteValues(out))
+        // The kept checkpoint resumes (its state matches its parameters and its checksum) and diverges the same way.
+        let resumed = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", out, "--tasks", "4", "--cutoff", "96",
+                                          "--batch", "2", "--micro-batch", "2", "--steps", "30", "--lr", "1e30", "--warmup", "0",
+                                          "--save-every", "1", "--resume"])
+        #expect(resumed.standardError.contains("resuming at step \(said) of 30"), "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("the checkpoint of step \(said) in --out is kept"), "\(resumed.standardError)")
+
+        // Pretraining: RMSNorm keeps the loss finite on weights of 1e30, so it is the update that the
+        // weight decay would overflow; it is refused by the weights it would make infinite.
+        let pretrained = scratch.path("p")
+        let pretraining = try runMolaInspect(["train", "--pretrain", "--layers", "1", "--hidden", "16", "--mlp", "16", "--heads", "2",
+                                              "--tasks", "1", "--cutoff", "32", "--batch", "2", "--micro-batch", "2", "--steps", "5",
+                                              "--lr", "1e30", "--warmup", "0", "--weight-decay", "10", "--save-every", "1", "--out", pretrained])
+        #expect(pretraining.status == 1)
+        #expect(pretraining.standardError.contains(" would make "), "\(pretraining.standardError)")
+        #expect(pretraining.standardError.contains(" NaN or infinite (learning rate too large?); training stopped; the checkpoint of step "))
+        let kept = try #require(pretraining.standardError.components(separatedBy: "the checkpoint of step ").dropFirst().first
+            .flatMap { Int($0.prefix { $0.isNumber }) })
+        let pretrainedState = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(pretrained)/trainer_state.json"))) as! [String: Any]
+        #expect(pretrainedState["step"] as? Int == kept)
+        #expect(try Self.safetensorsValuesAreFinite("\(pretrained)/model.safetensors"))
+        #expect(try Self.safetensorsValuesAreFinite("\(pretrained)/trainer_state.safetensors"))
+    }
+
+    /// Whether every float32 value of a safetensors file (this trainer writes nothing else) is finite.
+    static func safetensorsValuesAreFinite(_ path: String) throws -> Bool {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let headerLength = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        let data = bytes[(8 + headerLength)...]
+        #expect(data.count % 4 == 0 && data.count > 0)
+        return stride(from: data.startIndex, to: data.endIndex, by: 4).allSatisfy { offset in
+            let bits = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
+            return Float(bitPattern: bits).isFinite
+        }
+    }
+}
+
 @Suite final class ResumeTests {
     let scratch: ScratchDirectory
     init() throws { scratch = try ScratchDirectory() }

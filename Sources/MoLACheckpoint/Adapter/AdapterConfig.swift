@@ -64,6 +64,9 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
             throw JSONExpectation.error("a positive number", forKey: .alpha, in: container)
         }
         dropout = try container.decodeIfPresent(Double.self, forKey: .dropout)
+        if let dropout, !(dropout >= 0 && dropout < 1) {
+            throw JSONExpectation.error("a number of at least 0 and less than 1", forKey: .dropout, in: container)
+        }
         if let name = try? container.decodeIfPresent(String.self, forKey: .targetModules) {
             targetModules = [name]
         } else {

@@ -28,6 +28,8 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case missingLayer(file: String, layer: Int)
     /// `adapter_config.json` gives a rank that the tensors contradict.
     case configRankMismatch(file: String, layer: Int, configRank: Int, tensorRank: Int)
+    /// `adapter_config.json` lists per-layer ranks for another number of layers than the tensors have.
+    case configRankCount(file: String, ranks: Int, layers: Int)
 
     public var description: String {
         switch self {
@@ -59,6 +61,8 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
             "layer \(layer) has no adapter tensors although deeper layers do (\(file))"
         case let .configRankMismatch(file, layer, configRank, tensorRank):
             "adapter_config.json gives r = \(configRank) for layer \(layer) but its tensors have rank \(tensorRank) (\(file))"
+        case let .configRankCount(file, ranks, layers):
+            "adapter_config.json lists \(ranks) ranks (r) but the tensors have \(layers) layers (\(file))"
         }
     }
 }

@@ -43,6 +43,9 @@ extension MoLAAdapter {
         let alpha = config?.alpha ?? Self.referenceAlpha
         let keysByLayer = Dictionary(grouping: groups.keys, by: \.layer)
         let layerCount = (keysByLayer.keys.max() ?? -1) + 1
+        if case let .perLayer(ranks) = config?.ranks, ranks.count != layerCount {
+            throw AdapterError.configRankCount(file: path, ranks: ranks.count, layers: layerCount)
+        }
         var layers: [AdapterLayer] = []
         for layer in 0..<layerCount {
             guard let keys = keysByLayer[layer]?.sorted(by: { $0.kind < $1.kind }) else {
@@ -99,8 +102,9 @@ private struct TensorGroup {
         guard description.shape.allSatisfy({ $0 > 0 }) else {
             throw AdapterError.emptyMatrix(file: file, tensor: description.name, shape: description.shape)
         }
-        try MemoryBudget.require(elements: description.elementCount, of: MemoryLayout<Double>.size,
-                                 for: "tensor \(description.name) (shape \(description.shape))")
+        var memory = MemoryEstimate()
+        memory.add(description.elementCount, elementBytes: MemoryLayout<Double>.size)
+        try memory.require(for: "tensor \(description.name) (shape \(description.shape))")
     }
 
     func projection(layer: Int, kind: ProjectionKind, alpha: Double, file: String) throws -> ProjectionAdapter {

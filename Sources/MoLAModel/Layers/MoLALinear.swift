@@ -139,21 +139,24 @@ final class MoLALinear {
         }
         let p = probabilities.pointer
         LinearAlgebra.multiply(x, adapter.values(router), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
+        // One flag per expert (any count: a 64-bit mask once let expert 64 be picked twice),
+        // cleared after each token for the experts it picked.
+        var picked = [Bool](repeating: false, count: experts)
         for n in 0..<count {
             let row = p + n * experts
             VectorMath.softmax(row, count: experts, arithmetic: .scalar)
             for e in 0..<experts { probabilitySums[e] += Double(row[e]) }
             // Top-K by repeated selection (K is small); ties go to the lower index.
-            var picked: UInt64 = 0
             var total: Float = 0
             for slot in 0..<topK {
                 var best = -1
-                for e in 0..<experts where picked & (1 << UInt64(e)) == 0 && (best < 0 || row[e] > row[best]) { best = e }
-                picked |= 1 << UInt64(best)
+                for e in 0..<experts where !picked[e] && (best < 0 || row[e] > row[best]) { best = e }
+                picked[best] = true
                 chosen[n * topK + slot] = Int32(best)
                 total += row[best]
                 selectionCounts[best] += 1
             }
+            for slot in 0..<topK { picked[Int(chosen[n * topK + slot])] = false }
             for slot in 0..<topK { weights.pointer[n * topK + slot] = row[Int(chosen[n * topK + slot])] / total }
         }
     }

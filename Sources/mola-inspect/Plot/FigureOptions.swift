@@ -6,7 +6,7 @@ struct FigureOptions: ParsableArguments {
     @Option(name: "--output", aliases: ["-o"], valueName: "FILE", help: "the figure to write: .png, .svg or .pdf") var output: FilePath
     @Option(name: "--width", valueName: "PX", help: "width in pixels", in: 200...20_000) var width = FigureSize.standard.widthPixels
     @Option(name: "--height", valueName: "PX",
-            help: "height in pixels (default \(FigureSize.standard.heightPixels); half as much again for figures of two stacked panels)",
+            help: "height in pixels, by default \(FigureSize.standard.heightPixels) (half as much again for figures of two stacked panels)",
             in: 200...20_000)
     var height: Int?
     @Option(name: "--dpi", help: "pixels per inch: sets the physical size and text scale", in: 36...1200) var dpi = Int(FigureSize.standard.dpi)

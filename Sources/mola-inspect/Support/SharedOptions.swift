@@ -34,7 +34,7 @@ enum OutputFormat {
 
 /// `--threads N`.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: "--threads", help: "worker threads (default: the number of cores)", in: 1...1024) var threads: Int?
+    @Option(name: "--threads", help: "worker threads, by default the number of cores", in: 1...1024) var threads: Int?
 
     /// `--threads`, else the number of cores.
     var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
@@ -42,7 +42,7 @@ struct ThreadOptions: ParsableArguments {
 
 /// `--top-k K` for commands that read a checkpoint (training declares its own, with a default).
 struct TopKOptions: ParsableArguments {
-    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token (default: the sidecar, else 2)", in: 1...1024) var topK: Int?
+    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token, by default the sidecar's, else 2", in: 1...1024) var topK: Int?
 }
 
 /// The checkpoint positional of a command that reads one.

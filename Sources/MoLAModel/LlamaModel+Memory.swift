@@ -1,0 +1,101 @@
+import MoLACheckpoint
+import MoLAFiles
+
+extension ModelConfig {
+    /// The base's weights and their gradients (which every model allocates), before anything
+    /// else: what a `config.json` alone commits to.
+    ///
+    /// ```
+    /// weights = V C (embedding) + V C (head, unless tied) + C (final norm)
+    ///         + L (2 C + 2 C C + 2 C Ckv + 3 C F)        per layer: norms, q o, k v, gate up down
+    /// bytes   = 2 * 4 * weights                          values and gradients, float32
+    /// ```
+    public var weightMemory: MemoryEstimate {
+        var estimate = MemoryEstimate()
+        for _ in 0..<2 {  // values, gradients
+            estimate.add(vocabularySize, hiddenSize)
+            if !tiedEmbeddings { estimate.add(vocabularySize, hiddenSize) }
+            estimate.add(hiddenSize)
+            var layer = MemoryEstimate()
+            layer.add(2, hiddenSize)
+            layer.add(2, hiddenSize, hiddenSize)
+            layer.add(2, hiddenSize, keyValueHeadCount, headCount > 0 ? hiddenSize / headCount : 0)
+            layer.add(3, hiddenSize, intermediateSize)
+            estimate.add(layer.repeated(layerCount))
+        }
+        return estimate
+    }
+}
+
+extension LlamaModel {
+    /// What `init(config:adapter:batch:time:threadCount:)` allocates, and what a training step
+    /// adds in scratch, for `batch` sequences of `time` tokens on `threadCount` lanes.
+    ///
+    /// ```
+    /// parameters   base and adapter: values, gradients, and one more gradient buffer per extra lane
+    /// per lane     n = ceil(B / lanes) * T tokens
+    ///   per layer  n (7 C + 2 Ckv + 3 F + 2) activations + (B / lanes) H T T attention probabilities
+    ///              + each adapted projection's caches: n (E + 2 K + 2 E R (+ 2 Cin with dropout))
+    ///   final      n (2 C + V + 1);  backward scratch n (V + 5 C + 3 F + 2 Ckv + 2 E R)
+    /// ```
+    public static func memoryRequirement(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int,
+                                         threadCount: Int) -> MemoryEstimate {
+        let lanes = max(1, min(threadCount, batch))
+        let perLane = (batch + lanes - 1) / lanes
+        let c = config.hiddenSize, f = config.intermediateSize, v = config.vocabularySize
+        let headDimension = config.headCount > 0 ? c / config.headCount : 0
+        var estimate = MemoryEstimate()
+        // Base: values and lane 0's gradients, then every other lane's gradients.
+        estimate.add(config.weightMemory)
+        estimate.add(halved(config.weightMemory).repeated(lanes - 1))
+        // Adapter: its weights (values, lane 0's gradients, the other lanes' gradients); per token,
+        // each projection's caches; the widest E R for the backward's scratch.
+        var adapterWeights = MemoryEstimate(), caches = MemoryEstimate(), widest = MemoryEstimate()
+        if let spec {
+            for layer in 0..<min(spec.expertsPerLayer.count, config.layerCount) {
+                let experts = spec.expertsPerLayer[layer], rank = spec.ranks[layer], topK = spec.topK[layer]
+                for kind in spec.projections {
+                    let (input, output) = config.widths(kind)
+                    adapterWeights.add(experts, rank, input)
+                    adapterWeights.add(output, experts, rank)
+                    if experts > 1 { adapterWeights.add(experts, input) }
+                    caches.add(experts)
+                    caches.add(2, topK)
+                    caches.add(2, experts, rank)
+                    if spec.dropout > 0 { caches.add(2, input) }
+                    var width = MemoryEstimate()
+                    width.add(2, experts, rank)
+                    if !width.fits(in: widest.bytes) { widest = width }
+                }
+            }
+        }
+        estimate.add(adapterWeights.repeated(lanes + 1))
+        // One lane's n = ceil(B / lanes) T tokens.
+        let (n, overflow) = perLane.multipliedReportingOverflow(by: time)
+        guard !overflow else { estimate.add(Int.max, 2); return estimate }
+        var layer = MemoryEstimate()
+        layer.add(n, 7, c)
+        layer.add(n, 2, config.keyValueHeadCount, headDimension)
+        layer.add(n, 3, f)
+        layer.add(n, 2)
+        layer.add(perLane, config.headCount, time, time)
+        var lane = layer.repeated(config.layerCount)
+        lane.add(caches.repeated(n))
+        lane.add(n, 2, c)
+        lane.add(n, 2, v)
+        lane.add(n)
+        lane.add(n, 5, c)
+        lane.add(n, 3, f)
+        lane.add(n, 2, config.keyValueHeadCount, headDimension)
+        lane.add(widest.repeated(n))
+        estimate.add(lane.repeated(lanes))
+        return estimate
+    }
+
+    /// Half of an estimate counted in pairs (values and gradients): one buffer's worth.
+    private static func halved(_ estimate: MemoryEstimate) -> MemoryEstimate {
+        var result = MemoryEstimate()
+        if estimate.overflowed { result.add(Int.max, 2) } else { result.add(estimate.bytes / 2, elementBytes: 1) }
+        return result
+    }
+}
