@@ -95,6 +95,10 @@ import Testing
         #expect(throws: MemoryError.self) { try LlamaModel(config: small, adapter: nil, batch: 4096, time: 65_536) }
         let estimate = LlamaModel.memoryRequirement(config: small, adapter: nil, batch: 4096, time: 65_536, threadCount: 1)
         #expect(estimate.bytes >= 4096 * 2 * 65_536 * 65_536 * 4)
+        // The generator's cache: 2 x 1024 layers x 65536 positions x 2^20 wide = 512 TiB.
+        let wide = ModelConfig(vocabularySize: 10, hiddenSize: 1 << 20, intermediateSize: 8, layerCount: 1024, headCount: 2)
+        let cache = KeyValueCacheGenerator.memoryRequirement(config: wide, length: 65_536)
+        #expect(!cache.fits() && cache.bytes >= 2 * 1024 * 65_536 * (1 << 20) * 4)
     }
 
     @Test func missingAndMisshapenTensors() throws {
