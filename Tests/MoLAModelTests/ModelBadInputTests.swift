@@ -53,13 +53,15 @@ import Testing
         return try base(config: text)
     }
 
-    /// rope_theta and rms_norm_eps must be positive and finite: a negative or zero one gave NaN
-    /// or silently wrong logits.
+    /// rope_theta and rms_norm_eps must be positive and finite (a negative or zero one gave NaN
+    /// or silently wrong logits), and every size positive, each refused by its name.
     @Test func ropeThetaAndNormEpsilonOutOfRange() throws {
         for (field, value, reason) in [("rope_theta", "-10000", "rope_theta -10000.0 is not a positive finite number"),
                                        ("rope_theta", "0", "rope_theta 0.0 is not a positive finite number"),
                                        ("rms_norm_eps", "-1e-6", "rms_norm_eps -1e-06 is not a positive finite number"),
-                                       ("rms_norm_eps", "0.0", "rms_norm_eps 0.0 is not a positive finite number")] {
+                                       ("rms_norm_eps", "0.0", "rms_norm_eps 0.0 is not a positive finite number"),
+                                       ("num_key_value_heads", "0", "num_key_value_heads 0 is not positive"),
+                                       ("num_key_value_heads", "-2", "num_key_value_heads -2 is not positive")] {
             let path = try config(field, value)
             #expect(throws: ModelError.invalidConfig("\(reason) (\(path)/config.json)"), "\(field) \(value)") {
                 try LlamaModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 4)
