@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MoLAPlotTests", dependencies: ["MoLAPlot", "MoLATestSupport"]),
         .testTarget(name: "MoLATrainTests",
                     dependencies: ["MoLATrain", "MoLAModel", "MoLAText", "MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
-        .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLATensor", "MoLATestSupport"]),
+        .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLACommandLineTests", dependencies: ["MoLACommandLine"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
