@@ -1,4 +1,5 @@
 import MoLACheckpoint
+import MoLAFiles
 import MoLATensor
 
 /// Greedy generation with a key/value cache: tokens go in one at a time, each attending to the
@@ -27,9 +28,12 @@ public final class KeyValueCacheGenerator {
     private let stack: DecoderStack
     private let scratch = Scratch()
 
-    public init(model: LlamaModel) {
+    /// - Throws: `MemoryError` when the cache for the model's length does not fit the machine.
+    public init(model: LlamaModel) throws {
         self.model = model
         let config = model.config
+        try Self.memoryRequirement(config: config, length: model.time)
+            .require(for: "the key/value cache for \(model.time) tokens")
         capacity = model.time
         keys = (0..<config.layerCount).map { _ in FloatBuffer(count: model.time * config.keyValueWidth) }
         values = (0..<config.layerCount).map { _ in FloatBuffer(count: model.time * config.keyValueWidth) }
@@ -43,6 +47,17 @@ public final class KeyValueCacheGenerator {
         logitsBuffer = FloatBuffer(count: config.vocabularySize)
         rotary = RotaryTable(length: model.time, dimension: config.headDimension, theta: config.ropeTheta)
         stack = model.lanes[0].stack
+    }
+
+    /// The cache's keys and values, `2 L T Ckv` floats, and one token's activations.
+    public static func memoryRequirement(config: ModelConfig, length: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate()
+        estimate.add(2, config.layerCount, length, config.keyValueHeadCount, config.headDimension)
+        estimate.add(length)
+        estimate.add(config.vocabularySize)
+        estimate.add(6, config.hiddenSize)
+        estimate.add(3, config.intermediateSize)
+        return estimate
     }
 
     /// Forgets every cached token.

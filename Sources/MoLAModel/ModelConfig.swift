@@ -37,14 +37,12 @@ public struct ModelConfig: Sendable, Equatable {
     /// `rms_norm_eps` are positive finite numbers.
     public func validate() throws {
         func fail(_ reason: String) -> ModelError { .invalidConfig(reason) }
-        guard vocabularySize > 0, hiddenSize > 0, intermediateSize > 0, layerCount > 0, headCount > 0, keyValueHeadCount > 0 else {
-            throw fail("sizes must be positive")
-        }
-        // No real model comes near; below it, products of two sizes cannot overflow (memory is checked apart).
         for (name, size) in [("vocab_size", vocabularySize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
                              ("num_hidden_layers", layerCount), ("num_attention_heads", headCount),
-                             ("num_key_value_heads", keyValueHeadCount)] where size > Self.largestSize {
-            throw fail("\(name) \(size) is larger than \(Self.largestSize)")
+                             ("num_key_value_heads", keyValueHeadCount)] {
+            guard size > 0 else { throw fail("\(name) \(size) is not positive") }
+            // No real model comes near; below it, products of two sizes cannot overflow (memory is checked apart).
+            guard size <= Self.largestSize else { throw fail("\(name) \(size) is larger than \(Self.largestSize)") }
         }
         guard ropeTheta.isFinite, ropeTheta > 0 else { throw fail("rope_theta \(ropeTheta) is not a positive finite number") }
         guard rmsNormEpsilon.isFinite, rmsNormEpsilon > 0 else {

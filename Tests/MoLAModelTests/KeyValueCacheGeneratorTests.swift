@@ -15,7 +15,7 @@ import Testing
         let tokens = Array(try golden.record(named: "tokens").doubles().map { Int($0) }.prefix(16))
         try model.forward(tokens: tokens)
         let full = model.logits
-        let generator = KeyValueCacheGenerator(model: model)
+        let generator = try KeyValueCacheGenerator(model: model)
         let vocabulary = model.config.vocabularySize
         for (position, token) in tokens.enumerated() {
             let logits = Array(try generator.step(token))
@@ -30,7 +30,7 @@ import Testing
     @Test func greedyGenerationStopsAtTheStopToken() throws {
         let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
                                         batch: 1, time: 16)
-        let generator = KeyValueCacheGenerator(model: model)
+        let generator = try KeyValueCacheGenerator(model: model)
         let generated = try generator.generate(prompt: [1, 2, 3], maxNewTokens: 5, stop: nil)
         #expect(generated.count == 5)
         // Greedy: each token is the argmax of the full forward pass's logits after the ones before

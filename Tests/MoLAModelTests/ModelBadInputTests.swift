@@ -53,13 +53,15 @@ import Testing
         return try base(config: text)
     }
 
-    /// rope_theta and rms_norm_eps must be positive and finite: a negative or zero one gave NaN
-    /// or silently wrong logits.
+    /// rope_theta and rms_norm_eps must be positive and finite (a negative or zero one gave NaN
+    /// or silently wrong logits), and every size positive, each refused by its name.
     @Test func ropeThetaAndNormEpsilonOutOfRange() throws {
         for (field, value, reason) in [("rope_theta", "-10000", "rope_theta -10000.0 is not a positive finite number"),
                                        ("rope_theta", "0", "rope_theta 0.0 is not a positive finite number"),
                                        ("rms_norm_eps", "-1e-6", "rms_norm_eps -1e-06 is not a positive finite number"),
-                                       ("rms_norm_eps", "0.0", "rms_norm_eps 0.0 is not a positive finite number")] {
+                                       ("rms_norm_eps", "0.0", "rms_norm_eps 0.0 is not a positive finite number"),
+                                       ("num_key_value_heads", "0", "num_key_value_heads 0 is not positive"),
+                                       ("num_key_value_heads", "-2", "num_key_value_heads -2 is not positive")] {
             let path = try config(field, value)
             #expect(throws: ModelError.invalidConfig("\(reason) (\(path)/config.json)"), "\(field) \(value)") {
                 try LlamaModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 4)
@@ -95,6 +97,10 @@ import Testing
         #expect(throws: MemoryError.self) { try LlamaModel(config: small, adapter: nil, batch: 4096, time: 65_536) }
         let estimate = LlamaModel.memoryRequirement(config: small, adapter: nil, batch: 4096, time: 65_536, threadCount: 1)
         #expect(estimate.bytes >= 4096 * 2 * 65_536 * 65_536 * 4)
+        // The generator's cache: 2 x 1024 layers x 65536 positions x 2^20 wide = 512 TiB.
+        let wide = ModelConfig(vocabularySize: 10, hiddenSize: 1 << 20, intermediateSize: 8, layerCount: 1024, headCount: 2)
+        let cache = KeyValueCacheGenerator.memoryRequirement(config: wide, length: 65_536)
+        #expect(!cache.fits() && cache.bytes >= 2 * 1024 * 65_536 * (1 << 20) * 4)
     }
 
     @Test func missingAndMisshapenTensors() throws {
