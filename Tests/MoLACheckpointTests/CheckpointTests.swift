@@ -31,6 +31,12 @@ import Testing
         #expect(try withSidecar.topK(requested: 2).source == .caller)
     }
 
+    @Test func aRecordedTopKListOfTheWrongLengthIsRefusedUnlessTheCallerChooses() throws {
+        let short = try Checkpoint(path: try directory(sidecar: #"{"experts_per_layer": [2, 4], "top_k": [1]}"#))
+        #expect(throws: TopKError.recordedLayerCount(count: 1, layers: 2)) { try short.topK(requested: nil) }
+        #expect(try short.topK(requested: 2).perLayer == [2, 2])
+    }
+
     @Test func singleExpertLayersHaveTopKOne() throws {
         let path = try writeTinyCheckpoint(in: scratch, name: "mixed", experts: [1, 3])
         let checkpoint = try Checkpoint(path: path)

@@ -13,16 +13,20 @@ public enum TopKPolicy {
     ///
     /// - Parameters:
     ///   - requested: the caller's K for every layer, if any.
-    ///   - recorded: the sidecar's value, if any (a per-layer list shorter than the model is ignored).
-    /// - Throws: `TopKError.exceedsExperts` for the first layer that has fewer experts than asked.
+    ///   - recorded: the sidecar's value, if any (one for every layer, or a list of one per layer).
+    /// - Throws: `TopKError.exceedsExperts` for the first layer that has fewer experts than asked,
+    ///   `.recordedLayerCount` when the sidecar's list (used without a request) has another length
+    ///   than the adapter's layers.
     public static func resolve(requested: Int?, recorded: AdapterConfig.LayerValues?,
                                expertsPerLayer: [Int]) throws -> TopKResolution {
         let resolution: TopKResolution
         if let requested {
             resolution = TopKResolution(perLayer: expertsPerLayer.map { $0 == 1 ? 1 : requested }, source: .caller)
-        } else if let recorded, case let perLayer = expertsPerLayer.indices.compactMap({ recorded.value(ofLayer: $0) }),
-                  perLayer.count == expertsPerLayer.count {
-            resolution = TopKResolution(perLayer: perLayer, source: .sidecar)
+        } else if let recorded {
+            if case let .perLayer(values) = recorded, values.count != expertsPerLayer.count {
+                throw TopKError.recordedLayerCount(count: values.count, layers: expertsPerLayer.count)
+            }
+            resolution = TopKResolution(perLayer: expertsPerLayer.indices.map { recorded.value(ofLayer: $0)! }, source: .sidecar)
         } else {
             resolution = TopKResolution(perLayer: expertsPerLayer.map { min(referenceDefault, $0) }, source: .referenceDefault)
         }
@@ -66,11 +70,15 @@ public enum TopKSource: Sendable, Equatable {
 /// A top-K that the adapter cannot honour.
 public enum TopKError: Error, Equatable, CustomStringConvertible {
     case exceedsExperts(layer: Int, topK: Int, experts: Int, source: TopKSource)
+    /// The sidecar's per-layer list does not give one value per layer.
+    case recordedLayerCount(count: Int, layers: Int)
 
     public var description: String {
         switch self {
         case let .exceedsExperts(layer, topK, experts, _):
             "top-K \(topK) exceeds the \(experts) experts of layer \(layer)"
+        case let .recordedLayerCount(count, layers):
+            "mola_config.json records top_k for \(count) layers, but the adapter has \(layers); pass --top-k to choose one"
         }
     }
 }
