@@ -11,7 +11,8 @@ public enum RoutingRun {
     ///   - maxTokens: stop after this many counted tokens.
     ///   - progress: called with (counted tokens so far, total to count).
     ///   - perToken: called for every window with its records and mask (for `--per-token`).
-    /// - Throws: `ModelError.tokenOutOfRange`.
+    /// - Throws: `ModelError.tokenOutOfRange`, `RoutingError.nonFiniteProbabilities` (before
+    ///   `perToken` sees that batch).
     public static func run(model: LlamaModel, sequences: [[Int]], padding: Int, includePadding: Bool, maxTokens: Int?,
                            progress: ((Int, Int) -> Void)? = nil,
                            perToken: ((_ windowTokens: [[Int]], _ records: [RoutingRecord], _ counted: [Bool]) throws -> Void)? = nil)
@@ -43,7 +44,7 @@ public enum RoutingRun {
                     + Array(repeating: includePadding, count: model.time - window.count)
             }
             try model.forward(tokens: tokens, logits: false)
-            accumulator.add(tap.records, counted: counted)
+            try accumulator.add(tap.records, counted: counted)
             try perToken?(batch, tap.records, counted)
             done += batch.reduce(0) { $0 + $1.count }
             progress?(done, total)

@@ -90,7 +90,21 @@ public final class RoutingAccumulator {
     public init() {}
 
     /// Adds a forward pass's records; `counted[t]` says whether token t counts.
-    public func add(_ records: [RoutingRecord], counted: [Bool]) {
+    ///
+    /// - Throws: `RoutingError.nonFiniteProbabilities` when a router gave NaN or infinite
+    ///   probabilities for a counted token (its weights hold NaN or infinity, or are so large
+    ///   that its logits overflow): statistics over them would be meaningless.
+    public func add(_ records: [RoutingRecord], counted: [Bool]) throws {
+        for record in records {
+            let e = record.experts
+            let bad = (0..<record.tokens).filter { token in
+                counted[token] && !(0..<e).allSatisfy { record.probabilities[token * e + $0].isFinite }
+            }
+            if !bad.isEmpty {
+                throw RoutingError.nonFiniteProbabilities(layer: record.layer, projection: record.projection.checkpointName,
+                                                          tokens: bad.count, firstToken: bad[0])
+            }
+        }
         tokens += counted.filter { $0 }.count
         for record in records {
             let key = "\(record.layer).\(record.projection.rawValue)"
@@ -139,5 +153,19 @@ public final class RoutingAccumulator {
         }
         return RoutingReport(layers: layers.keys.sorted().map { LayerRouting(layer: $0, projections: layers[$0]!.sorted { $0.kind < $1.kind }) },
                              tokens: tokens, windows: windows)
+    }
+}
+
+/// Routing that cannot be summarised.
+public enum RoutingError: Error, Equatable, CustomStringConvertible {
+    /// A router's softmax gave NaN or infinity; `firstToken` is the position within the batch.
+    case nonFiniteProbabilities(layer: Int, projection: String, tokens: Int, firstToken: Int)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteProbabilities(layer, projection, tokens, firstToken):
+            "the router of layer \(layer) \(projection) gave NaN or infinite probabilities for \(tokens) tokens of a batch "
+                + "(the first at position \(firstToken)): its weights hold NaN or infinity, or are too large for float32"
+        }
     }
 }

@@ -54,13 +54,13 @@ import Testing
         #expect(long.tokens == 35 && long.windows == 3)
     }
 
-    @Test func statisticsOfAHandMadeRecord() {
+    @Test func statisticsOfAHandMadeRecord() throws {
         // Two tokens, three experts, top-2.
         let record = RoutingRecord(layer: 0, projection: .query, tokens: 2, experts: 3, topK: 2,
                                    probabilities: [0.5, 0.3, 0.2, 0.1, 0.6, 0.3],
                                    chosen: [0, 1, 1, 2], weights: [0.625, 0.375, 0.6667, 0.3333])
         let accumulator = RoutingAccumulator()
-        accumulator.add([record], counted: [true, true])
+        try accumulator.add([record], counted: [true, true])
         let projection = accumulator.report(windows: 1).layers[0].projections[0]
         #expect(projection.selected == [1, 2, 1])
         assertClose(projection.shares, [0.25, 0.5, 0.25], rtol: 1e-12)
@@ -70,5 +70,16 @@ import Testing
         assertClose(projection.balance, 3 * (0.075 + 0.225 + 0.0625), rtol: 1e-6)
         assertClose(projection.entropy, -(0.25 * log(0.25) * 2 + 0.5 * log(0.5)), rtol: 1e-12)
         #expect(projection.neverSelected.isEmpty && projection.overloaded.isEmpty)
+    }
+
+    @Test func nonFiniteRouterProbabilitiesAreRefusedByName() throws {
+        // The second token's router output is NaN (as a NaN or overflowing router weight makes it).
+        let record = RoutingRecord(layer: 3, projection: .value, tokens: 2, experts: 2, topK: 1,
+                                   probabilities: [0.5, 0.5, .nan, .nan], chosen: [0, 0], weights: [1, 1])
+        #expect(throws: RoutingError.nonFiniteProbabilities(layer: 3, projection: "v_proj", tokens: 1, firstToken: 1)) {
+            try RoutingAccumulator().add([record], counted: [true, true])
+        }
+        // A padding position that does not count is not looked at.
+        try RoutingAccumulator().add([record], counted: [true, false])
     }
 }
