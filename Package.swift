@@ -60,7 +60,7 @@ let package = Package(
         // replayed by the tests and driven by libFuzzer in the fuzzing build of mola-fuzz.
         .target(name: "MoLAFuzzTargets",
                 dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLAText", "MoLAModel", "MoLAAnalysis", "MoLARouting", "MoLATrain"]),
-        // notebooks-cli/fuzz.sh builds it with -DMOLA_LIBFUZZER --sanitize=fuzzer,address (libFuzzer's main);
+        // notebooks-cli/fuzz.sh builds it with -DMOLA_LIBFUZZER -sanitize=fuzzer,address (libFuzzer's main);
         // the normal build is a replayer of saved inputs.
         .executableTarget(name: "mola-fuzz", dependencies: ["MoLAFuzzTargets", "MoLACommandLine"]),
 

@@ -5,16 +5,18 @@
 #   notebooks-cli/fuzz.sh all SECONDS      every target, SECONDS each, one after another
 #   notebooks-cli/fuzz.sh list             the targets
 #
-# Builds mola-fuzz once (cached in .build/fuzz: release, -DMOLA_LIBFUZZER, --sanitize=fuzzer and
-# address), then runs it with -max_total_time=SECONDS -timeout=1 -rss_limit_mb=512: a crash, a
-# sanitizer report, an input slower than 1 s or one that needs more than 512 MB stops the run and
-# fails it. The corpus grows in .fuzz/corpus/TARGET (gitignored), seeded from Tests/Fixtures
-# (the fixtures of each format, Tests/Fixtures/fuzz-seeds/TARGET, and the committed regression
-# inputs Tests/Fixtures/fuzz-regressions/TARGET). Findings are written to .fuzz/artifacts/TARGET/
+# Builds mola-fuzz once (cached in .build/fuzz: release, -DMOLA_LIBFUZZER, -sanitize=fuzzer,address),
+# then runs it with -max_total_time=SECONDS -timeout=1 -rss_limit_mb=512: a crash, a sanitizer
+# report, an input slower than 1 s or one that needs more than 512 MB stops the run and fails it.
+# The corpus grows in .fuzz/corpus/TARGET (gitignored), seeded from Tests/Fixtures: the fixtures
+# of each format, Tests/Fixtures/fuzz-seeds/TARGET and the committed regression inputs
+# Tests/Fixtures/fuzz-regressions/TARGET. Findings are written to .fuzz/artifacts/TARGET/
 # (crash-*, timeout-*, oom-*), the log to .fuzz/logs/TARGET.log.
 #
 # Environment: FUZZ_KEEP_GOING=1 runs in libFuzzer's fork mode, which records each finding and
-# carries on (for long campaigns); FUZZ_NICE (default 19) is the niceness of the fuzzer.
+# carries on (for long campaigns); FUZZ_NICE (default 19) is the niceness of the fuzzer;
+# FUZZ_PROGRAM=path runs that copy of the fuzzing build instead of building (a long campaign that
+# must not see a rebuild).
 # Reproduce a finding: .build/fuzz/bin/fuzz-TARGET FILE; minimise it:
 #   .build/fuzz/bin/fuzz-TARGET -minimize_crash=1 -runs=10000 -exact_artifact_path=OUT FILE
 set -euo pipefail
@@ -47,17 +49,31 @@ scratch=.build/fuzz
 bin="$scratch/bin"
 
 build() {
+  if [ -n "${FUZZ_PROGRAM:-}" ]; then
+    bin="$(mktemp -d)"
+    for name in "${targets[@]}"; do ln -sf "$(realpath "$FUZZ_PROGRAM")" "$bin/fuzz-$name"; done
+    return
+  fi
   local log
   log="$(mktemp)"
-  # lld: gold cannot link libFuzzer's coverage sections (and crashes on the sanitizer runtimes).
-  if ! swift build -c release --product mola-fuzz --scratch-path "$scratch" \
-      --sanitize=fuzzer --sanitize=address -Xswiftc -DMOLA_LIBFUZZER -Xswiftc -use-ld=lld -Xswiftc -g >"$log" 2>&1; then
+  # swiftc keeps only the last of several -sanitize flags, and SwiftPM's --sanitize=fuzzer
+  # --sanitize=address come in no fixed order (a build would lose the coverage or ASan), so the
+  # pair is given once more, last, with -Xswiftc; SwiftPM's --sanitize=fuzzer is still needed so
+  # that it leaves main to libFuzzer. lld: gold cannot link libFuzzer's coverage sections.
+  if ! swift build -c release --product mola-fuzz --scratch-path "$scratch" --sanitize=fuzzer \
+      -Xswiftc -sanitize=fuzzer,address -Xswiftc -DMOLA_LIBFUZZER -Xswiftc -use-ld=lld -Xswiftc -g >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     echo "error: the fuzzing build failed (above)" >&2
     exit 1
   fi
   rm -f "$log"
+  # Both instrumentations must be there (see above): libFuzzer's counters and ASan's checks.
+  local object="$scratch/x86_64-unknown-linux-gnu/release/MoLACheckpoint.build/PickleMachine.swift.o"
+  if ! readelf -S "$object" | grep -q __sancov_cntrs || ! nm "$object" | grep -q __asan_; then
+    echo "error: the fuzzing build lacks coverage or ASan instrumentation ($object)" >&2
+    exit 1
+  fi
   mkdir -p "$bin"
   local program
   program="$(cd "$scratch/release" && pwd)/mola-fuzz"
@@ -133,6 +149,7 @@ run() {
       echo "note: $unit took over 1 s only on the busy machine; it runs in under 1 s alone: fuzzing on" >>"$log"
       rm -f "$unit"
       spurious=$((spurious + 1))
+      status=0
       continue
     fi
     break

@@ -1,6 +1,6 @@
 // `mola-fuzz`: the parsers of MoLAFuzzTargets as fuzz targets.
 //
-// Built by `notebooks-cli/fuzz.sh` with `-DMOLA_LIBFUZZER --sanitize=fuzzer --sanitize=address`,
+// Built by `notebooks-cli/fuzz.sh` with `-DMOLA_LIBFUZZER -sanitize=fuzzer,address`,
 // this file is the libFuzzer driver: libFuzzer supplies `main`, and the target is chosen by the
 // binary's name (`fuzz-pickle`, a link fuzz.sh makes) or by `MOLA_FUZZ_TARGET`. In the normal
 // build it is a replayer: `mola-fuzz TARGET FILE...` runs each file through the target and says
