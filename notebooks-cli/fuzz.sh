@@ -70,7 +70,8 @@ build() {
   rm -f "$log"
   # Both instrumentations must be there (see above): libFuzzer's counters and ASan's checks.
   local object="$scratch/x86_64-unknown-linux-gnu/release/MoLACheckpoint.build/PickleMachine.swift.o"
-  if ! readelf -S "$object" | grep -q __sancov_cntrs || ! nm "$object" | grep -q __asan_; then
+  # (grep without -q: an early exit would break the pipe, which pipefail reports as a failure)
+  if ! readelf -S "$object" | grep __sancov_cntrs >/dev/null || ! nm "$object" | grep __asan_ >/dev/null; then
     echo "error: the fuzzing build lacks coverage or ASan instrumentation ($object)" >&2
     exit 1
   fi
