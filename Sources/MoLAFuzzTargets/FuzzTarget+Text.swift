@@ -20,6 +20,10 @@ extension FuzzTarget {
                 let ids = tokenizer.encode(text)
                 _ = tokenizer.decode(ids)
                 _ = tokenizer.encode(text, addSpecialTokens: false)
+                // Stopping early must give the whole encoding's first ids.
+                for limit in Set([0, 1, ids.count / 2, max(ids.count - 1, 0)]) where tokenizer.encode(text, maxTokens: limit) != Array(ids.prefix(limit)) {
+                    preconditionFailure("encode(maxTokens: \(limit)) is not the first \(limit) of the \(ids.count) ids")
+                }
             }
             // Decoding ids the file never gave (out of range, negative) must not fail either.
             _ = tokenizer.decode(Array(-2..<min(tokenizer.size + 2, 1024)))
