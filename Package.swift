@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MoLATrain", targets: ["MoLATrain"]),
         .library(name: "MoLACommandLine", targets: ["MoLACommandLine"]),
         .executable(name: "mola-benchmark", targets: ["mola-benchmark"]),
+        .executable(name: "mola-fuzz", targets: ["mola-fuzz"]),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -56,6 +57,14 @@ let package = Package(
                           dependencies: ["MoLACommandLine", "MoLATensor", "MoLAFiles", "MoLACheckpoint", "MoLAText", "MoLAModel",
                                          "MoLAAnalysis", "MoLARouting", "MoLAPlot", "MoLATrain"]),
 
+        // Every parser of untrusted files as a fuzz target (bytes in, any thrown error accepted),
+        // replayed by the tests and driven by libFuzzer in the fuzzing build of mola-fuzz.
+        .target(name: "MoLAFuzzTargets",
+                dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLAText", "MoLAModel", "MoLAAnalysis", "MoLARouting", "MoLATrain"]),
+        // notebooks-cli/fuzz.sh builds it with -DMOLA_LIBFUZZER -sanitize=fuzzer,address (libFuzzer's main);
+        // the normal build is a replayer of saved inputs.
+        .executableTarget(name: "mola-fuzz", dependencies: ["MoLAFuzzTargets", "MoLACommandLine"]),
+
         // Shared by the test targets: assertClose, fixture paths, builders of malformed files.
         .target(name: "MoLATestSupport", dependencies: ["MoLATensor"], path: "Tests/TestSupport"),
         // The model-core benchmark (benchmarks/model_step.py runs it beside PyTorch).
@@ -75,6 +84,7 @@ let package = Package(
                     dependencies: ["MoLATrain", "MoLAModel", "MoLAText", "MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAModelTests", dependencies: ["MoLAModel", "MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLACommandLineTests", dependencies: ["MoLACommandLine"]),
+        .testTarget(name: "MoLAFuzzTargetsTests", dependencies: ["MoLAFuzzTargets", "MoLACheckpoint", "MoLATestSupport"]),
         .testTarget(name: "MolaInspectTests", dependencies: ["mola-inspect", "MoLAPlot", "MoLATestSupport"],
                     exclude: ["Snapshots"]),
     ]

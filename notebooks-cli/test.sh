@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build needs, then runs every test (no Python needed: golden values are
-# committed under Tests/Fixtures). Fails on any compiler warning in the project's sources.
+# committed under Tests/Fixtures), then fuzzes every parser briefly (notebooks-cli/fuzz.sh, 13 s
+# per target, about 3 minutes in all; FUZZ_SECONDS_EACH changes it, 0 skips it). Fails on any
+# compiler warning in the project's sources, any failing test and any fuzzing finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/setup.sh
@@ -15,3 +17,7 @@ if grep -E "warning:" "$log" >&2; then
   exit 1
 fi
 swift test
+seconds="${FUZZ_SECONDS_EACH:-13}"
+if [ "$seconds" != 0 ]; then
+  bash notebooks-cli/fuzz.sh all "$seconds"
+fi

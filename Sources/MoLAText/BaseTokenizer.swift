@@ -55,12 +55,16 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
     }
 
     /// `<bos>`-style prefix, the ids of `text`, and with `appendEnd` the end token.
-    public func encode(_ text: String, appendEnd: Bool) -> [Int] {
-        let ids = switch kind {
-        case .bytes: ByteTokenizer().encode(text)
-        case let .pieces(tokenizer): tokenizer.encode(text)
+    ///
+    /// - Parameter maxTokens: only the first `maxTokens` of those ids, without encoding the rest.
+    public func encode(_ text: String, appendEnd: Bool, maxTokens: Int? = nil) -> [Int] {
+        let limit = max(0, maxTokens ?? Int.max)
+        var ids = switch kind {
+        case .bytes: ByteTokenizer().encode(text, maxTokens: limit)
+        case let .pieces(tokenizer): tokenizer.encode(text, maxTokens: limit)
         }
-        return ids + (appendEnd ? endId.map { [$0] } ?? [] : [])
+        if appendEnd, ids.count < limit, let endId { ids.append(endId) }
+        return ids
     }
 
     public func decode(_ ids: [Int]) -> String {

@@ -17,8 +17,14 @@ public struct ByteTokenizer: Sendable {
     public init() {}
 
     /// `<bos>` then the bytes of `text`, optionally `<eos>`.
-    public func encode(_ text: String, appendEnd: Bool = false) -> [Int] {
-        [Self.beginning] + text.utf8.map(Int.init) + (appendEnd ? [Self.end] : [])
+    ///
+    /// - Parameter maxTokens: only the first `maxTokens` of those ids.
+    public func encode(_ text: String, appendEnd: Bool = false, maxTokens: Int? = nil) -> [Int] {
+        let limit = max(0, maxTokens ?? Int.max)
+        guard limit > 0 else { return [] }
+        var ids = [Self.beginning] + text.utf8.prefix(limit - 1).map(Int.init)
+        if appendEnd && ids.count < limit { ids.append(Self.end) }
+        return ids
     }
 
     /// The text of byte tokens; specials are dropped, invalid UTF-8 is replaced.

@@ -21,33 +21,53 @@ extension SentencePieceBPETokenizer {
             throw TokenizerError.unsupported(file: file, component: "model.dropout", found: "\(dropout)")
         }
 
+        // Ids index the embedding matrix: each is checked before anything is built from it. Every
+        // id must lie below the number of entries the file has (vocabulary plus added tokens), so
+        // nothing sized by the largest id can need more memory than the file's own size suggests.
+        let addedTokens = root.addedTokens ?? []
+        let (entryCount, countOverflow) = rawVocabulary.count.addingReportingOverflow(addedTokens.count)
+        let idLimit = countOverflow ? Int.max : entryCount
         var vocabulary: [String: Int] = [:], pieces: [Int: String] = [:]
-        for (piece, id) in rawVocabulary {
-            guard id >= 0, pieces[id] == nil else { throw TokenizerError.badIdentifier(file: file, piece: piece, id: id) }
+        // In the pieces' order, so that of two pieces with one id the same one is named every time.
+        for (piece, id) in rawVocabulary.sorted(by: { $0.key < $1.key }) {
+            guard id >= 0, id < idLimit else {
+                throw TokenizerError.idOutOfRange(file: file, piece: piece, id: id, limit: idLimit)
+            }
+            guard pieces[id] == nil else { throw TokenizerError.badIdentifier(file: file, piece: piece, id: id) }
             vocabulary[piece] = id
             pieces[id] = piece
         }
         var merges: [PairKey: (rank: Int, id: Int)] = [:]
         for (rank, merge) in rawMerges.enumerated() {
             let pair = merge.parts
-            guard pair.count == 2, let left = vocabulary[pair[0]], let right = vocabulary[pair[1]],
-                  let joined = vocabulary[pair[0] + pair[1]] else {
+            guard pair.count == 2 else {
+                throw TokenizerError.malformedMerge(file: file, index: rank, merge: pair.joined(separator: " "))
+            }
+            guard let left = vocabulary[pair[0]], let right = vocabulary[pair[1]], let joined = vocabulary[pair[0] + pair[1]] else {
                 throw TokenizerError.mergeOutsideVocabulary(file: file, merge: pair.joined(separator: " "))
             }
-            let key = PairKey(left: Int32(left), right: Int32(right))
+            let key = PairKey(left: left, right: right)
             if merges[key] == nil { merges[key] = (rank, joined) }
         }
 
+        // Added tokens in file order: of two with the same content the first wins (in matching
+        // and in look-ups alike); an id is the vocabulary's piece or one added token's, never two.
         var added: [(content: [Unicode.Scalar], id: Int)] = []
-        for token in root.addedTokens ?? [] {
-            guard token.id >= 0, pieces[token.id] == nil || pieces[token.id] == token.content else {
+        var addedIds: [String: Int] = [:], addedContents: [Int: String] = [:]
+        for token in addedTokens {
+            guard token.id >= 0, token.id < idLimit else {
+                throw TokenizerError.idOutOfRange(file: file, piece: token.content, id: token.id, limit: idLimit)
+            }
+            guard pieces[token.id] == nil || pieces[token.id] == token.content,
+                  addedContents[token.id] == nil || addedContents[token.id] == token.content else {
                 throw TokenizerError.badIdentifier(file: file, piece: token.content, id: token.id)
             }
+            addedContents[token.id] = token.content
+            if addedIds[token.content] == nil { addedIds[token.content] = token.id }
             added.append((Array(token.content.unicodeScalars), token.id))
         }
-        added.sort { $0.content.count > $1.content.count }
-        let addedIds = Dictionary(added.map { (String(String.UnicodeScalarView($0.content)), $0.id) }, uniquingKeysWith: { first, _ in first })
         let lookUp = { (token: String) in vocabulary[token] ?? addedIds[token] }
+        let isKnown = { (id: Int) in pieces[id] != nil || addedContents[id] != nil }
 
         var unknownId: Int?
         if let unknown = model.unknownToken {
@@ -56,10 +76,10 @@ extension SentencePieceBPETokenizer {
         }
         let normalizer = try Self.normalizer(root.normalizer, file: file)
         let metaspace = try Self.metaspace(root.preTokenizer, file: file)
-        let (prefix, suffix) = try Self.template(root.postProcessor, file: file, lookUp: lookUp)
+        let (prefix, suffix) = try Self.template(root.postProcessor, file: file, lookUp: lookUp, isKnown: isKnown)
         self.init(file: file, vocabulary: vocabulary, pieces: pieces, merges: merges, unknownId: unknownId,
                   byteFallback: model.byteFallback ?? false, fuseUnknown: model.fuseUnknown ?? false,
-                  ignoreMerges: model.ignoreMerges ?? false, addedTokens: added, addedTokenIds: addedIds,
+                  ignoreMerges: model.ignoreMerges ?? false, addedTokenMatcher: AddedTokenMatcher(added), addedTokenIds: addedIds,
                   byteIds: (0...255).map { vocabulary[String(format: "<0x%02X>", $0)] },
                   prependToSegments: normalizer.prepend, spaceReplacement: normalizer.spaceReplacement, metaspace: metaspace,
                   prefixIds: prefix, suffixIds: suffix)
@@ -105,7 +125,7 @@ extension SentencePieceBPETokenizer {
 
     /// The special tokens TemplateProcessing's `single` template puts before and after `$A`.
     private static func template(_ processor: TokenizerFile.PostProcessor?, file: String,
-                                 lookUp: (String) -> Int?) throws -> (prefix: [Int], suffix: [Int]) {
+                                 lookUp: (String) -> Int?, isKnown: (Int) -> Bool) throws -> (prefix: [Int], suffix: [Int]) {
         guard let processor else { return ([], []) }
         let candidates = processor.type == "Sequence" ? (processor.processors ?? []) : [processor]
         guard let template = candidates.first(where: { $0.type == "TemplateProcessing" }) else {
@@ -122,6 +142,9 @@ extension SentencePieceBPETokenizer {
             }
             let ids = template.specialTokens?[name]?.ids ?? lookUp(name).map { [$0] }
             guard let ids, !ids.isEmpty else { throw TokenizerError.unknownSpecialToken(file: file, token: name) }
+            if let unknown = ids.first(where: { !isKnown($0) }) {
+                throw TokenizerError.unknownTemplateId(file: file, token: name, id: unknown)
+            }
             if seenSequence { suffix += ids } else { prefix += ids }
         }
         return (prefix, suffix)

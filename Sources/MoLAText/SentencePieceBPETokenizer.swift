@@ -30,8 +30,8 @@ public struct SentencePieceBPETokenizer: Sendable {
     let byteFallback: Bool
     let fuseUnknown: Bool
     let ignoreMerges: Bool
-    /// Added tokens, longest first: matched in the raw text and kept whole.
-    let addedTokens: [(content: [Unicode.Scalar], id: Int)]
+    /// Added tokens: matched in the raw text (leftmost, longest first) and kept whole.
+    let addedTokenMatcher: AddedTokenMatcher
     /// The same by text, for looking special tokens up.
     let addedTokenIds: [String: Int]
     /// The `<0xXX>` piece of each byte value, where the vocabulary has it.
@@ -42,7 +42,7 @@ public struct SentencePieceBPETokenizer: Sendable {
     let prefixIds: [Int]
     let suffixIds: [Int]
 
-    struct PairKey: Hashable { let left: Int32; let right: Int32 }
+    struct PairKey: Hashable { let left: Int; let right: Int }
 
     struct Metaspace {
         enum Prepend { case always, first, never }
@@ -60,27 +60,30 @@ public struct SentencePieceBPETokenizer: Sendable {
     public var size: Int { max(pieces.keys.max() ?? -1, addedTokenIds.values.max() ?? -1) + 1 }
 
     /// The ids of `text` with the post-processor's special tokens around them (LLaMA: `<s>` first).
-    public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
-        var ids: [Int] = addSpecialTokens ? prefixIds : []
+    ///
+    /// - Parameter maxTokens: return only the first `maxTokens` ids, and stop working once they are
+    ///   known: added tokens are looked for window by window and no word after the last one needed
+    ///   is encoded, so a long text costs no more than the ids asked for (and one word).
+    public func encode(_ text: String, addSpecialTokens: Bool = true, maxTokens: Int? = nil) -> [Int] {
+        let limit = max(0, maxTokens ?? Int.max)
+        var ids: [Int] = addSpecialTokens ? Array(prefixIds.prefix(limit)) : []
         let scalars = Array(text.unicodeScalars)
-        var segmentStart = 0, index = 0
+        var segmentStart = 0
         func flush(until end: Int) {
-            if end > segmentStart {
-                ids += encodeSegment(String(String.UnicodeScalarView(scalars[segmentStart..<end])), atStart: segmentStart == 0)
-            }
+            guard end > segmentStart, ids.count < limit else { return }
+            encodeSegment(String(String.UnicodeScalarView(scalars[segmentStart..<end])), atStart: segmentStart == 0,
+                          into: &ids, limit: limit)
         }
-        while index < scalars.count {
-            if let match = addedTokens.first(where: { matches($0.content, scalars, at: index) }) {
-                flush(until: index)
-                ids.append(match.id)
-                index += match.content.count
-                segmentStart = index
-            } else {
-                index += 1
-            }
+        addedTokenMatcher.forEachMatch(in: scalars) { start, length, id in
+            flush(until: start)
+            guard ids.count < limit else { return false }
+            ids.append(id)
+            segmentStart = start + length
+            return ids.count < limit
         }
         flush(until: scalars.count)
-        return ids + (addSpecialTokens ? suffixIds : [])
+        if addSpecialTokens && ids.count < limit { ids += suffixIds }
+        return ids.count > limit ? Array(ids.prefix(limit)) : ids
     }
 
     /// The text of `ids`: `▁` back to spaces, byte pieces back to bytes, the leading space
@@ -102,14 +105,9 @@ public struct SentencePieceBPETokenizer: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func matches(_ content: [Unicode.Scalar], _ scalars: [Unicode.Scalar], at index: Int) -> Bool {
-        guard !content.isEmpty, index + content.count <= scalars.count else { return false }
-        for offset in 0..<content.count where scalars[index + offset] != content[offset] { return false }
-        return true
-    }
-
-    /// Normalizes and pre-tokenizes one stretch of text between added tokens, then runs BPE.
-    private func encodeSegment(_ segment: String, atStart: Bool) -> [Int] {
+    /// Normalizes and pre-tokenizes one stretch of text between added tokens, then runs BPE on
+    /// each word, appending to `ids` until it holds `limit`.
+    private func encodeSegment(_ segment: String, atStart: Bool, into ids: inout [Int], limit: Int) {
         var text = segment
         if let prepend = prependToSegments { text = prepend + text }
         if let replacement = spaceReplacement { text = text.replacingOccurrences(of: " ", with: replacement) }
@@ -120,7 +118,10 @@ public struct SentencePieceBPETokenizer: Sendable {
             if prepend && !text.hasPrefix(metaspace.replacement) { text = metaspace.replacement + text }
             words = metaspace.split ? Self.splitBefore(metaspace.replacement, in: text) : [text]
         }
-        return words.flatMap(bytePairEncode)
+        for word in words {
+            ids += bytePairEncode(word)
+            if ids.count >= limit { return }
+        }
     }
 
     /// "▁a▁b" -> ["▁a", "▁b"]: each replacement character starts a word.
@@ -159,32 +160,7 @@ public struct SentencePieceBPETokenizer: Sendable {
             if !(fuseUnknown && previousWasUnknown) { symbols.append(unknownId) }
             previousWasUnknown = true
         }
-        // Join the lowest-ranked pair everywhere, left to right: joining one occurrence never
-        // creates another of the same pair, so this equals the library's one-at-a-time order.
-        while symbols.count > 1 {
-            var best: (rank: Int, id: Int, left: Int, right: Int)?
-            for position in 0..<(symbols.count - 1) {
-                let key = PairKey(left: Int32(symbols[position]), right: Int32(symbols[position + 1]))
-                if let merge = merges[key], best == nil || merge.rank < best!.rank {
-                    best = (merge.rank, merge.id, symbols[position], symbols[position + 1])
-                }
-            }
-            guard let best else { break }
-            var joined: [Int] = []
-            joined.reserveCapacity(symbols.count)
-            var position = 0
-            while position < symbols.count {
-                if position + 1 < symbols.count && symbols[position] == best.left && symbols[position + 1] == best.right {
-                    joined.append(best.id)
-                    position += 2
-                } else {
-                    joined.append(symbols[position])
-                    position += 1
-                }
-            }
-            symbols = joined
-        }
-        return symbols
+        return Self.merge(symbols, merges: merges)
     }
 
     /// 0x41 for "<0x41>".

@@ -11,8 +11,15 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unsupported(file: String, component: String, found: String)
     /// A merge names a piece, or makes one, that is not in the vocabulary.
     case mergeOutsideVocabulary(file: String, merge: String)
-    /// A vocabulary id is negative or used twice.
+    /// A vocabulary id is used twice, or an added token's id names another piece.
     case badIdentifier(file: String, piece: String, id: Int)
+    /// An id (of the vocabulary or an added token) is negative or not below `limit`, the number of
+    /// entries the file has.
+    case idOutOfRange(file: String, piece: String, id: Int, limit: Int)
+    /// A merge that is not two pieces (`"a b c"`, `["a"]`); `index` counts from 0.
+    case malformedMerge(file: String, index: Int, merge: String)
+    /// The post-processor gives a special token an id that no piece or added token has.
+    case unknownTemplateId(file: String, token: String, id: Int)
     /// A special token the tokenizer needs (`unk_token`, the post-processor's) is not in the vocabulary.
     case unknownSpecialToken(file: String, token: String)
 
@@ -27,7 +34,12 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unsupported(file, component, found):
             "unsupported tokenizer \(component) \(found): only LLaMA's SentencePiece-style BPE is implemented (\(file))"
         case let .mergeOutsideVocabulary(file, merge): "merge \"\(merge)\" uses or makes a piece missing from the vocabulary (\(file))"
-        case let .badIdentifier(file, piece, id): "vocabulary id \(id) of \"\(piece)\" is negative or taken twice (\(file))"
+        case let .badIdentifier(file, piece, id): "id \(id) of \"\(piece)\" is already another piece's (\(file))"
+        case let .idOutOfRange(file, piece, id, limit):
+            "id \(id) of \"\(piece)\" is outside 0..<\(limit), the number of vocabulary entries and added tokens (\(file))"
+        case let .malformedMerge(file, index, merge): "merge \(index) \"\(merge)\" is not two pieces (\(file))"
+        case let .unknownTemplateId(file, token, id):
+            "the post-processor gives special token \"\(token)\" id \(id), which no piece or added token has (\(file))"
         case let .unknownSpecialToken(file, token): "special token \"\(token)\" is not in the vocabulary (\(file))"
         }
     }

@@ -39,7 +39,7 @@ struct TokenizerFile: Codable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             type = try container.decodeIfPresent(String.self, forKey: .type)
             guard type == "BPE" else { return }
-            vocabulary = try container.decode([String: Int].self, forKey: .vocabulary)
+            vocabulary = try container.decode([String: TokenId].self, forKey: .vocabulary).mapValues(\.value)
             merges = try container.decode([Merge].self, forKey: .merges)
             unknownToken = try container.decodeIfPresent(String.self, forKey: .unknownToken)
             byteFallback = try container.decodeIfPresent(Bool.self, forKey: .byteFallback)
@@ -73,6 +73,31 @@ struct TokenizerFile: Codable {
     struct AddedToken: Codable {
         var id: Int
         var content: String
+
+        enum CodingKeys: String, CodingKey { case id, content }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(TokenId.self, forKey: .id).value
+            content = try container.decode(String.self, forKey: .content)
+        }
+    }
+
+    /// An id as the file writes it. Foundation's decoder reports a fraction or a number past 64
+    /// bits, asked for as an integer, as invalid JSON without naming the field; this names it.
+    struct TokenId: Decodable {
+        var value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) {
+                self.value = value
+            } else if let number = try? container.decode(Double.self) {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is not an integer id")
+            } else {
+                value = try container.decode(Int.self)  // the type mismatch: a string, a boolean
+            }
+        }
     }
 
     /// `Prepend`, `Replace` or a `Sequence` of them (others are refused by type).
@@ -120,7 +145,15 @@ struct TokenizerFile: Codable {
             enum CodingKeys: String, CodingKey { case specialToken = "SpecialToken", sequence = "Sequence" }
         }
 
-        struct SpecialToken: Codable { var ids: [Int]? }
+        struct SpecialToken: Codable {
+            var ids: [Int]?
+
+            enum CodingKeys: String, CodingKey { case ids }
+
+            init(from decoder: any Decoder) throws {
+                ids = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([TokenId].self, forKey: .ids)?.map(\.value)
+            }
+        }
     }
 
     /// Reads `file`.

@@ -60,7 +60,15 @@ struct RoutingCommand: ParsableCommand {
             tokenizerName = "pre-tokenised"
         } else {
             let tokenizer = try BaseTokenizer(baseDirectory: basePath)
-            sequences = try TextDataset.load(path: dataPath!).map { tokenizer.encode($0, appendEnd: true) }
+            // RoutingRun takes tokens in order up to --max-tokens: tokenise no further than that.
+            var budget = limit ?? Int.max
+            var encoded: [[Int]] = []
+            for text in try TextDataset.load(path: dataPath!) where budget > 0 {
+                let ids = tokenizer.encode(text, appendEnd: true, maxTokens: budget)
+                budget -= ids.count
+                encoded.append(ids)
+            }
+            sequences = encoded
             padding = tokenizer.paddingId
             tokenizerName = tokenizer.description
         }

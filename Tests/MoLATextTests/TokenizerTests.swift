@@ -112,7 +112,7 @@ import MoLAFiles
         #expect(try Self.read(model: Self.goodModel).result.get().encode("abc", addSpecialTokens: false) == [3, 0])
         Self.expectError({ .unsupported(file: $0, component: "model", found: "WordPiece") }, model: Self.model("type", "WordPiece"))
         Self.expectError({ .mergeOutsideVocabulary(file: $0, merge: "a c") }, model: Self.model("merges", ["a c"]))
-        Self.expectError({ .badIdentifier(file: $0, piece: "b", id: -1) }, model: Self.model("vocab", ["<unk>": 0, "a": 1, "b": -1]))
+        Self.expectError({ .idOutOfRange(file: $0, piece: "b", id: -1, limit: 3) }, model: Self.model("vocab", ["<unk>": 0, "a": 1, "b": -1]))
         Self.expectError({ .unknownSpecialToken(file: $0, token: "<missing>") }, model: Self.model("unk_token", "<missing>"))
         Self.expectError({ .malformed(file: $0, field: "model.vocab", expected: "an object of piece: id") }, model: Self.model("vocab", "no"))
         Self.expectError({ .malformed(file: $0, field: "model.merges", expected: "an array") }, model: Self.model("merges", 3))
