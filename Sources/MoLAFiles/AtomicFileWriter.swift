@@ -50,10 +50,7 @@ public final class AtomicFileWriter {
 
     deinit {
         try? descriptor?.close()
-        if let temporary {
-            _ = unlink(temporary)
-            TemporaryFiles.unregister(temporary)
-        }
+        removeTemporary()
     }
 
     /// - Throws: `AtomicFileError.cannotWrite` (a full disk, say), or `.brokenPipe` when `path`
@@ -75,6 +72,8 @@ public final class AtomicFileWriter {
     public func commit() throws {
         guard let descriptor else { throw AtomicFileError.cannotWrite(path: path, reason: "already committed") }
         self.descriptor = nil
+        // Whatever happens, the temporary file is gone when this returns: renamed, or removed.
+        defer { removeTemporary() }
         do {
             if temporary != nil { try descriptor.synchronize() }
             try descriptor.close()
@@ -85,6 +84,13 @@ public final class AtomicFileWriter {
         guard rename(temporary, path) == 0 else {
             throw AtomicFileError.cannotWrite(path: path, reason: SystemError.last.message)
         }
+    }
+
+    /// Removes the temporary file if it is still there (after a rename, nothing is).
+    /// The corresponding C function is `unlink`.
+    private func removeTemporary() {
+        guard let temporary else { return }
+        _ = unlink(temporary)
         TemporaryFiles.unregister(temporary)
         self.temporary = nil
     }
