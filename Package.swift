@@ -51,8 +51,8 @@ let package = Package(
         // Draws numbers and labels; knows nothing about checkpoints.
         .target(name: "MoLAPlot", dependencies: ["CCairo", "MoLAFiles"]),
         // Declared commands: typed options as property wrappers, help and usage errors from them.
-        // Depends on nothing of ours; both executables parse with it.
-        .target(name: "MoLACommandLine"),
+        // Depends only on MoLAFiles (standard streams written with errors checked); both executables parse with it.
+        .target(name: "MoLACommandLine", dependencies: ["MoLAFiles"]),
         .executableTarget(name: "mola-inspect",
                           dependencies: ["MoLACommandLine", "MoLATensor", "MoLAFiles", "MoLACheckpoint", "MoLAText", "MoLAModel",
                                          "MoLAAnalysis", "MoLARouting", "MoLAPlot", "MoLATrain"]),

@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// A parsed command line: the command to run, and the names that led to it (`["plot", "pairs"]`).
 public struct Invocation {
@@ -43,17 +44,19 @@ extension ParsableCommand {
     }
 
     /// Parses, runs, prints errors and exits: 0 on success (and after help), 64 for a usage
-    /// mistake (with `hint: run \`TOOL CMD --help\` for usage`), 1 for a failure.
+    /// mistake (with `hint: run \`TOOL CMD --help\` for usage`), 1 for a failure, a failure to
+    /// write the output included. A closed pipe on standard output (`| head`) ends the command
+    /// quietly with status 1, as standard tools that ignore SIGPIPE do, without a message.
     ///
     /// - Parameter hint: a `hint:` line for a failure, given the command's path, or nil.
     public static func main(_ arguments: [String], hint: (Error, [String]) -> String? = { _, _ in nil }) -> Never {
+        prepareProcess()
         let tool = configuration.name
         var invocation: Invocation
         do {
             invocation = try parseInvocation(arguments)
         } catch let help as HelpRequest {
-            print(help.text)
-            exit(ExitStatus.success)
+            printResult(help.text)
         } catch let error as CommandUsageError {
             reportUsage(error.error, tool: tool, path: error.path)
             exit(ExitStatus.usage)
@@ -64,6 +67,8 @@ extension ParsableCommand {
         do {
             try invocation.command.run()
             exit(ExitStatus.success)
+        } catch AtomicFileError.brokenPipe(StandardStream.output.name) {
+            exit(ExitStatus.failure)
         } catch let error as UsageError {
             reportUsage(error, tool: tool, path: invocation.path)
             exit(ExitStatus.usage)
@@ -76,11 +81,11 @@ extension ParsableCommand {
     /// Parses `arguments` for this command (no subcommands), or prints help (exit 0) or the
     /// usage mistake (exit 64).
     public static func parseOrExit(_ arguments: [String]) -> Self {
+        prepareProcess()
         do {
             return try parse(arguments)
         } catch let help as HelpWanted {
-            print(help.markdown ? markdownTable : helpText)
-            exit(ExitStatus.success)
+            printResult(help.markdown ? markdownTable : helpText)
         } catch {
             reportUsage(error as? UsageError ?? UsageError("\(error)"), tool: configuration.name, path: [])
             exit(ExitStatus.usage)
@@ -92,8 +97,30 @@ extension ParsableCommand {
     }
 }
 
-/// Prints `error: ...` and, when given, `hint: ...` to standard error.
+/// Prints `error: ...` and, when given, `hint: ...` to standard error, with the control
+/// characters of file contents they quote escaped (`TerminalText`).
 func report(_ error: Error, hint: String?) {
     let lines = ["error: \(error)"] + (hint.map { ["hint: \($0)"] } ?? [])
-    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    StandardStream.error.writeDiagnostic(lines.map { TerminalText.escaped($0) }.joined(separator: "\n") + "\n")
+}
+
+/// Sets up the process for a command: standard streams whose failures are errors
+/// (`StandardStream.prepare`), and temporary files removed on SIGINT and SIGTERM.
+public func prepareProcess() {
+    StandardStream.prepare()
+    AtomicFileWriter.removeTemporaryFilesOnTermination()
+}
+
+/// Writes `text` and a newline to standard output and exits 0, or, when standard output cannot
+/// be written, reports it and exits 1 (quietly for a closed pipe).
+public func printResult(_ text: String) -> Never {
+    do {
+        try StandardStream.output.write(text + "\n")
+        exit(ExitStatus.success)
+    } catch AtomicFileError.brokenPipe {
+        exit(ExitStatus.failure)
+    } catch {
+        report(error, hint: nil)
+        exit(ExitStatus.failure)
+    }
 }

@@ -14,6 +14,13 @@ public indirect enum JSONValue: Sendable {
     /// A number, or null when absent.
     public static func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
 
+    /// A single-precision number written with the shortest digits that read back as that `Float`
+    /// (`0.6704801`, not the `0.6704801321029663` of its `Double`); NaN and infinities are `null`.
+    public static func float(_ value: Float) -> JSONValue {
+        // The Double nearest the Float's shortest digits prints as those digits.
+        value.isFinite ? .number(Double(value.description) ?? Double(value)) : .null
+    }
+
     /// Serialises with two-space indentation; arrays of scalars stay on one line.
     public func rendered(indent: Int = 0) -> String {
         let pad = String(repeating: " ", count: indent)
@@ -33,6 +40,16 @@ public indirect enum JSONValue: Sendable {
             if fields.isEmpty { return "{}" }
             return "{\n" + fields.map { inner + Self.quoted($0.0) + ": " + $0.1.rendered(indent: indent + 2) }
                 .joined(separator: ",\n") + "\n\(pad)}"
+        }
+    }
+
+    /// Serialises on one line, `{"key": value, ...}` and `[a, b]`: one record of a JSON Lines file.
+    public func renderedOnOneLine() -> String {
+        switch self {
+        case .null, .bool, .integer, .number, .string: rendered()
+        case let .array(items): "[" + items.map { $0.renderedOnOneLine() }.joined(separator: ", ") + "]"
+        case let .object(fields):
+            "{" + fields.map { Self.quoted($0.0) + ": " + $0.1.renderedOnOneLine() }.joined(separator: ", ") + "}"
         }
     }
 

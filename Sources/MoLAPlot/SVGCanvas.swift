@@ -69,8 +69,25 @@ final class SVGCanvas: Canvas {
         body.append("<text x=\"\(n(at.x))\" y=\"\(n(at.y))\" font-size=\"\(n(font.size))\"\(font.bold ? " font-weight=\"bold\"" : "") text-anchor=\"\(anchor)\" \(paint(color, "fill"))\(rotation)>\(Self.escaped(text))</text>")
     }
 
+    /// `text` as XML character data (or an attribute value), well-formed whatever it holds:
+    /// `&`, `<`, `>` and `"` as entities, tab and line breaks as character references, and the
+    /// characters XML 1.0 forbids (C0 controls other than tab, line feed and carriage return,
+    /// U+FFFE and U+FFFF) as U+FFFD, the replacement character, since no reference can write
+    /// them either. Lone surrogates cannot occur in a Swift string.
     static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "\t", "\n", "\r": result += "&#\(scalar.value);"
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                result.unicodeScalars.append("\u{FFFD}")
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 }

@@ -8,18 +8,15 @@ import MoLAText
 public enum Evaluation {
     /// The letter of `The answer is X.` when the text holds exactly one such sentence.
     public static func answerLetter(_ text: String) -> String? {
-        let pattern = try! NSRegularExpression(pattern: "The answer is ([A-Z])\\.")
-        let matches = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
-        guard matches.count == 1, let range = Range(matches[0].range(at: 1), in: text) else { return nil }
-        return String(text[range])
+        let matches = text.matches(of: #/The answer is ([A-Z])\./#)
+        guard matches.count == 1 else { return nil }
+        return String(matches[0].output.1)
     }
 
     /// The label of `Answer: <label>` (the first one), for the GLUE-style tasks.
     public static func answerLabel(_ text: String) -> String? {
-        let pattern = try! NSRegularExpression(pattern: "Answer: *([^\\s.]+)")
-        guard let match = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range(at: 1), in: text) else { return nil }
-        return String(text[range])
+        guard let match = text.firstMatch(of: #/Answer: *([^\s.]+)/#) else { return nil }
+        return String(match.output.1)
     }
 
     /// One evaluated question.

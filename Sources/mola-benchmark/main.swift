@@ -79,4 +79,4 @@ for _ in 0..<steps {
     counted += try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil).tokens
 }
 let statistics = Double(counted) / Date().timeIntervalSince(start)
-print("{\"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
+printResult("{\"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")

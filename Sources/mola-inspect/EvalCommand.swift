@@ -35,6 +35,8 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let basePath = base.path
+        try OutputSafety.check(outputs: [("--output", output.output?.path)],
+                               inputs: [.base(basePath), .checkpoint(adapter?.path), .file(data?.path)])
         let newTokens = maxNewTokens
         let tokenizer = try BaseTokenizer(baseDirectory: basePath)
         let items: [Evaluation.Item]
@@ -73,6 +75,6 @@ struct EvalCommand: ParsableCommand {
             table.append(["all", String(result.correct), String(result.total), String(format: "%.3f", result.accuracy)])
             text = table.rendered()
         }
-        try output.destination.write(text)
+        try output.destination.write(text, format: output.format)
     }
 }

@@ -20,11 +20,12 @@ struct InfoCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
+        try OutputSafety.check(outputs: [("--output", output.output?.path)], inputs: [.checkpoint(input.checkpoint.path)])
         let checkpoint = try Checkpoint(path: input.checkpoint.path)
         let progress = ProgressBar(label: "scanning values")
         let nonFinite = try FinitenessScan.scan(checkpoint.adapter, threadCount: threads.count) { progress.update(done: $0, total: $1) }
         progress.finish()
         let card = try ArchitectureCard(checkpoint: checkpoint, topKFlag: topK.topK, nonFinite: nonFinite)
-        try output.destination.write(output.json ? try card.json().rendered() : card.table)
+        try output.destination.write(output.json ? try card.json().rendered() : card.table, format: output.format)
     }
 }

@@ -22,12 +22,14 @@ struct MolaInspect: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard let first = arguments.first, first != "help" else {
-            print(helpText)
-            exit(arguments.isEmpty ? ExitStatus.usage : ExitStatus.success)
+            prepareProcess()
+            guard arguments.isEmpty else { printResult(helpText) }
+            StandardStream.output.writeDiagnostic(helpText + "\n")
+            exit(ExitStatus.usage)
         }
         if first == "--version" {
-            print("mola-inspect \(version) (\(LinearAlgebra.blasConfiguration); kernels: \(LinearAlgebra.blasKernelName))")
-            exit(ExitStatus.success)
+            prepareProcess()
+            printResult("mola-inspect \(version) (\(LinearAlgebra.blasConfiguration); kernels: \(LinearAlgebra.blasKernelName))")
         }
         main(arguments) { error, path in hint(for: error, command: path.first) }
     }

@@ -24,6 +24,7 @@ struct RedundancyCommand: ParsableCommand {
 
     func run() throws {
         let path = input.checkpoint.path
+        try OutputSafety.check(outputs: [("--output", output.output?.path)], inputs: [.checkpoint(path)])
         let analysisOptions = analysis.analysisOptions(threads: threads.count)
         let requested = analysis.projections
 
@@ -54,11 +55,11 @@ struct RedundancyCommand: ParsableCommand {
         case .csv: view.csv
         case .table: view.table(listingPairs: pairs)
         }
-        try output.destination.write(text)
+        try output.destination.write(text, format: output.format)
     }
 }
 
-/// Prints `warning: ...` to standard error.
+/// Prints `warning: ...` to standard error, control characters escaped (`TerminalText`).
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    StandardStream.error.writeDiagnostic("warning: \(TerminalText.escaped(message))\n")
 }

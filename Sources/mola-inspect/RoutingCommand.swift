@@ -27,6 +27,9 @@ struct RoutingCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
+        var outputs: [(option: String, path: String?)] = [("--output", output.output?.path)]
+        if let perToken { outputs.append(("--per-token", perToken.path)) }
+        try OutputSafety.check(outputs: outputs, inputs: routing.inputs(adapter: adapter.path))
         let writer = try perToken.map { try PerTokenWriter(path: $0.path) }
         let view = try Self.analyse(routing, threads: threads.count, adapterPath: adapter.path, perToken: writer)
         let text = switch output.format {
@@ -35,7 +38,7 @@ struct RoutingCommand: ParsableCommand {
         case .table: view.table
         }
         try writer?.finish()
-        try output.destination.write(text)
+        try output.destination.write(text, format: output.format)
     }
 
     /// Runs the base with the adapter over the data the options name.
@@ -91,14 +94,16 @@ struct RoutingCommand: ParsableCommand {
     }
 }
 
-/// Each token's chosen experts and weights, one JSON line per token, written to a temporary
-/// file and renamed into place by `finish()`.
+/// Each token's chosen experts and weights, one JSON line per token (`JSONValue`, so every line
+/// is valid JSON: a weight that is NaN or infinite, from a router holding such values, is
+/// `null`), written to a temporary file and renamed into place by `finish()`. `-` writes to
+/// standard output.
 final class PerTokenWriter {
     private let file: AtomicFileWriter
     private var sequence = 0
 
     init(path: String) throws {
-        file = try AtomicFileWriter(path: path)
+        file = try AtomicFileWriter(path: OutputDestination.isStandardOutput(path) ? "/dev/stdout" : path)
     }
 
     func append(windows: [[Int]], records: [RoutingRecord], counted: [Bool]) throws {
@@ -107,12 +112,15 @@ final class PerTokenWriter {
         for (index, window) in windows.enumerated() {
             for position in 0..<window.count where counted[index * time + position] {
                 let token = index * time + position
-                let routes = records.map { record -> String in
-                    let chosen = (0..<record.topK).map { String(record.chosen[token * record.topK + $0]) }
-                    let weights = (0..<record.topK).map { String(record.weights[token * record.topK + $0]) }
-                    return "\"\(record.layer).\(record.projection.checkpointName)\": {\"experts\": [\(chosen.joined(separator: ", "))], \"weights\": [\(weights.joined(separator: ", "))]}"
+                let routes = records.map { record -> (String, JSONValue) in
+                    let slots = (token * record.topK)..<((token + 1) * record.topK)
+                    return ("\(record.layer).\(record.projection.checkpointName)",
+                            .object([("experts", .array(slots.map { .integer(Int(record.chosen[$0])) })),
+                                     ("weights", .array(slots.map { .float(record.weights[$0]) }))]))
                 }
-                lines += "{\"window\": \(sequence + index), \"position\": \(position), \"token\": \(window[position]), \"routes\": {\(routes.joined(separator: ", "))}}\n"
+                let line = JSONValue.object([("window", .integer(sequence + index)), ("position", .integer(position)),
+                                             ("token", .integer(window[position])), ("routes", .object(routes))])
+                lines += line.renderedOnOneLine() + "\n"
             }
         }
         sequence += windows.count

@@ -85,6 +85,8 @@ struct TrainCommand: ParsableCommand {
         let isPretraining = pretrain
         let basePath = base?.path
         let resuming = resume
+        try OutputSafety.check(directory: outPath, option: "--out", writing: Self.writtenFileNames,
+                               inputs: [.base(basePath), .file(data?.path)])
         if !resuming { try refuseExistingCheckpoint(outPath, overwrite: overwrite) }
         var training = TrainingOptions()
         let peakRate = learningRate
@@ -110,7 +112,7 @@ struct TrainCommand: ParsableCommand {
             let state = try TrainingState.load(from: outPath, fingerprint: fingerprint)
             try run.restore(state, path: outPath)
             keptStep = state.step
-            FileHandle.standardError.write(Data("resuming at step \(state.step) of \(run.totalSteps)\n".utf8))
+            StandardStream.error.writeDiagnostic("resuming at step \(state.step) of \(run.totalSteps)\n")
         }
         let save = {
             // Never a checkpoint holding NaN or infinity: the one already there stays.
@@ -133,12 +135,15 @@ struct TrainCommand: ParsableCommand {
         do {
             try run.run(saveEvery: saveEvery, save: save) { log in
                 progress.update(done: log.step, total: log.totalSteps, detail: "\(Int(Double(log.tokens) / max(log.seconds, 1e-9))) tokens/s")
+                // Through JSONValue, so a non-finite loss is null, not a bare `nan`.
                 let line = json
-                    ? "{\"step\": \(log.step), \"steps\": \(log.totalSteps), \"loss\": \(log.loss), \"learning_rate\": \(log.learningRate), \"gradient_norm\": \(log.gradientNorm), \"tokens\": \(log.tokens), \"seconds\": \(log.seconds)}"
+                    ? JSONValue.object([("step", .integer(log.step)), ("steps", .integer(log.totalSteps)), ("loss", .number(log.loss)),
+                                        ("learning_rate", .float(log.learningRate)), ("gradient_norm", .number(log.gradientNorm)),
+                                        ("tokens", .integer(log.tokens)), ("seconds", .number(log.seconds))]).renderedOnOneLine()
                     : String(format: "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s", log.step, log.totalSteps, log.loss,
                              log.learningRate, log.gradientNorm, Double(log.tokens) / max(log.seconds, 1e-9))
-                // Every step, unbuffered, so a watcher sees each step as it ends.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                // Every step, unbuffered, so a watcher sees each step as it ends; a full disk is an error.
+                try StandardStream.output.write(line + "\n")
             }
             progress.finish()
             try save()
@@ -149,7 +154,7 @@ struct TrainCommand: ParsableCommand {
                 ?? "nothing was written" + (overwrite ? ", and what --out held before is left as it was" : "")
             throw CommandError.failed("\(error); \(kept) (\(outPath))")
         }
-        FileHandle.standardError.write(Data("wrote \(outPath)\n".utf8))
+        StandardStream.error.writeDiagnostic("wrote \(TerminalText.escaped(outPath))\n")
     }
 
     /// The model to train: a new (or resumed) base, or a base with new (or resumed) adapters.
@@ -195,6 +200,12 @@ struct TrainCommand: ParsableCommand {
         return parsedOptionValues.filter { !ignored.contains($0.name) }.map { "\($0.name)=\($0.value)" }.sorted().joined(separator: " ")
             + " threads=\(threads)"
     }
+
+    /// Every file a run may write into `--out` (a base, an adapter in either format, the
+    /// training state), for `OutputSafety`.
+    static let writtenFileNames = ["model.safetensors", "config.json", TokenizerConfig.fileName,
+                                   "adapter_model.safetensors", "adapter_model.bin", Checkpoint.configFileName,
+                                   Checkpoint.sidecarFileName, TrainingState.jsonName, TrainingState.momentsName]
 
     /// Refuses to write into a directory that already holds a checkpoint, unless asked.
     private func refuseExistingCheckpoint(_ path: String, overwrite: Bool) throws {

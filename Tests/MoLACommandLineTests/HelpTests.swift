@@ -77,3 +77,11 @@ import Testing
         #expect(wrapped("aa bb cc", width: 5) == ["aa bb", "cc"])
     }
 }
+
+@Suite struct TerminalTextTests {
+    @Test func controlCharactersAreEscapedAndTheRestKept() {
+        #expect(TerminalText.escaped("plain, ünïcode ▽") == "plain, ünïcode ▽")
+        #expect(TerminalText.escaped("a\u{1B}[2Jb\r\tc\nd\u{7F}e\u{9B}f\u{0}") == #"a\u{1B}[2Jb\r\tc\nd\u{7F}e\u{9B}f\u{0}"#)
+        #expect(TerminalText.escaped("row 1\nrow\u{1B} 2\n", keepingLineBreaks: true) == "row 1\nrow\\u{1B} 2\n")
+    }
+}

@@ -1,6 +1,9 @@
 // Every chart type rendered to PNG, SVG and PDF; PNGs decoded and checked for size, a
 // non-blank plot area and the series colors; SVGs checked for their text; edge cases drawn.
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import MoLATestSupport
 import Testing
 @testable import MoLAPlot
@@ -80,6 +83,29 @@ import Testing
         let heatColors = Set(try RasterImage(pngPath: heatmap).pixels.map { $0 & 0xFFFFFF })
         // The lowest and highest cells take viridis's ends; the missing cell is gray.
         #expect(heatColors.contains(0x440154) && heatColors.contains(0xFDE725) && heatColors.contains(0xD9D9D9))
+    }
+
+    /// Titles and labels holding markup and characters XML forbids still make well-formed XML.
+    @Test func svgIsWellFormedWhateverTheTextHolds() throws {
+        let hostile = "a<b & \"c\" 'd' \u{1}\u{1B}[2J\t\n\r\u{FFFE}]]>"
+        let chart = LineChart(title: hostile, xTitle: hostile, yTitle: "y",
+                              series: [LineSeries(name: hostile, x: [0, 1], y: [0.5, 0.7])], notes: [hostile])
+        let svg = ChartFile.svg(.line(chart))
+        final class Texts: NSObject, XMLParserDelegate {
+            var current = "", all: [String] = []
+            func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) { current = "" }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
+            func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+                if elementName == "text" { all.append(current) }
+                current = ""
+            }
+        }
+        let texts = Texts()
+        let parser = XMLParser(data: Data(svg.utf8))
+        parser.delegate = texts
+        #expect(parser.parse(), "\(String(describing: parser.parserError))")
+        #expect(texts.all.contains("a<b & \"c\" 'd' \u{FFFD}\u{FFFD}[2J\t\n\r\u{FFFD}]]>"), "\(texts.all)")
     }
 
     @Test func svgCarriesTitlesLegendAndTicks() throws {

@@ -22,6 +22,11 @@ struct FigureOptions: ParsableArguments {
 
     var path: String { output.path }
 
+    /// Refuses a figure that would replace one of the command's `inputs` (`OutputSafety`).
+    func refuseReplacing(_ inputs: [CommandInput]) throws {
+        try OutputSafety.check(outputs: [("--output", path)], inputs: inputs)
+    }
+
     /// The size asked for; `panels` stacked panels make the default height half as much again.
     func size(panels: Int = 1) -> FigureSize {
         let standardHeight = panels > 1 ? FigureSize.standard.heightPixels * 3 / 2 : FigureSize.standard.heightPixels

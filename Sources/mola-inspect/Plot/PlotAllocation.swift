@@ -16,6 +16,7 @@ struct PlotAllocation: ParsableCommand {
 
     func run() throws {
         let inputs = checkpoints.map(\.path)
+        try figure.refuseReplacing(inputs.map(CommandInput.checkpoint))
         let path = figure.path
         let size = figure.size()
         let adapters = try inputs.map { try Checkpoint(path: $0).adapter }

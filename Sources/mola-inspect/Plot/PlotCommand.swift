@@ -2,6 +2,7 @@ import Foundation
 import MoLAAnalysis
 import MoLACheckpoint
 import MoLACommandLine
+import MoLAFiles
 import MoLAPlot
 
 /// `mola-inspect plot <figure> ...`: figures for papers, drawn with Cairo.
@@ -16,7 +17,7 @@ struct PlotCommand: ParsableCommand {
 
     /// Says where the figure went (standard error, so standard output stays empty).
     static func wrote(_ path: String) {
-        FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
+        StandardStream.error.writeDiagnostic("wrote \(TerminalText.escaped(path))\n")
     }
 
     /// Legend labels: `--labels a,b,...` (one per input), else each input's allocation, made

@@ -17,6 +17,7 @@ struct PlotPairs: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
+        try figure.refuseReplacing([.checkpoint(input.path)])
         let path = figure.path
         let size = figure.size()
         let analysisOptions = analysis.analysisOptions(threads: threads.count)

@@ -19,6 +19,7 @@ struct PlotRedundancy: ParsableCommand {
 
     func run() throws {
         let paths = self.inputs.map(\.path)
+        try figure.refuseReplacing(paths.map(CommandInput.checkpoint))
         let path = figure.path
         let size = figure.size()
         let analysisOptions = analysis.analysisOptions(threads: threads.count)

@@ -41,6 +41,7 @@ struct PlotRoutingShares: ParsableCommand {
     @OptionGroup var figure: FigureOptions
 
     func run() throws {
+        try figure.refuseReplacing(source.routing.inputs(adapter: source.input.path))
         let (input, kinds) = try source.load()
         let (path, size) = (figure.path, figure.size())
         let values = input.perExpert(kinds) { $0.shares[$1] }
@@ -64,6 +65,7 @@ struct PlotRoutingWeights: ParsableCommand {
     @OptionGroup var figure: FigureOptions
 
     func run() throws {
+        try figure.refuseReplacing(source.routing.inputs(adapter: source.input.path))
         let (input, kinds) = try source.load()
         let (path, size) = (figure.path, figure.size())
         let values = input.perExpert(kinds) { $0.meanWeights[$1] }
@@ -93,6 +95,7 @@ struct PlotRoutingRedundancy: ParsableCommand {
 
     func run() throws {
         let adapterPath = adapter.path
+        try figure.refuseReplacing(routing.inputs(adapter: adapterPath) + [.file(routingJSON?.path)])
         let path = figure.path
         let routing = try routingJSON.map { try RoutingInput(json: $0.path) }
             ?? RoutingInput(view: try RoutingCommand.analyse(self.routing, threads: threads.count, adapterPath: adapterPath))

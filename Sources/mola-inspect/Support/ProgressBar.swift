@@ -1,4 +1,5 @@
 import Foundation
+import MoLAFiles
 
 /// A progress bar on standard error, drawn only when standard error is a terminal.
 ///
@@ -41,7 +42,7 @@ final class ProgressBar: @unchecked Sendable {
             status += " " + String(format: "%.1fs", seconds)
         }
         if let detail { status += ", " + detail }
-        FileHandle.standardError.write(Data("\r\(label) \(bar) \(status)\u{1B}[K".utf8))
+        StandardStream.error.writeDiagnostic("\r\(label) \(bar) \(status)\u{1B}[K")
     }
 
     /// Clears the bar's line.
@@ -49,6 +50,6 @@ final class ProgressBar: @unchecked Sendable {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StandardStream.error.writeDiagnostic("\r\u{1B}[K")
     }
 }

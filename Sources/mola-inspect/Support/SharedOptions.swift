@@ -9,8 +9,9 @@ typealias UsageError = MoLACommandLine.UsageError
 /// `--json` and `--output FILE`: for commands whose result is a table or JSON (info, eval).
 struct OutputOptions: ParsableArguments {
     @Flag(name: "--json", help: "write JSON (schema in README.md)") var json: Bool
-    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output") var output: FilePath?
+    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output (- or /dev/stdout: standard output)") var output: FilePath?
 
+    var format: OutputFormat { json ? .json : .table }
     var destination: OutputDestination { OutputDestination(path: output?.path) }
 }
 
@@ -18,7 +19,7 @@ struct OutputOptions: ParsableArguments {
 struct ReportOutputOptions: ParsableArguments {
     @Flag(name: "--json", help: "write JSON (schema in README.md)") var json: Bool
     @Flag(name: "--csv", help: "write CSV (columns in README.md)") var csv: Bool
-    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output") var output: FilePath?
+    @Option(name: "--output", valueName: "FILE", help: "write to FILE (atomically) instead of standard output (- or /dev/stdout: standard output)") var output: FilePath?
 
     func validate() throws {
         if json && csv { throw UsageError("choose one of --json and --csv") }
