@@ -4,17 +4,20 @@ import Foundation
 ///
 /// The file (JSON, written by the `tokenizers` library) holds, of what this reader uses:
 /// 1. `model`: MUST be `{"type": "BPE", "vocab": {piece: id}, "merges": ["a b" | ["a", "b"]],
-///    "unk_token", "byte_fallback", "fuse_unk", "ignore_merges"}`. Ids are unique and >= 0; each
-///    merge joins two pieces of the vocabulary into a third; earlier merges rank first.
+///    "unk_token", "byte_fallback", "fuse_unk", "ignore_merges"}`. Ids MUST be unique and lie in
+///    0..<(vocabulary entries + added tokens); each merge MUST join two pieces of the vocabulary
+///    into a third; earlier merges rank first.
 ///    `continuing_subword_prefix` and `end_of_word_suffix` MUST be null, `dropout` null or 0.
 /// 2. `added_tokens`: `[{"id", "content"}]`, matched in the raw text before anything else
-///    (longest first) and kept whole.
+///    (leftmost, then longest, `AddedTokenMatcher`) and kept whole. Each id MUST be its content's
+///    vocabulary id or one no piece has, and no other added token's.
 /// 3. `normalizer`: null, or `Prepend(p)` and `Replace(String s, content c)`, alone or in a
 ///    `Sequence` (LLaMA 2's older files: prepend `▁`, spaces to `▁`).
 /// 4. `pre_tokenizer`: null, or `Metaspace(replacement, prepend_scheme always|first|never or
 ///    add_prefix_space, split)` (newer files). Byte-level BPE (LLaMA 3, GPT-2) is refused.
 /// 5. `post_processor`: null, or `TemplateProcessing` whose `single` template puts special
-///    tokens around the sequence (LLaMA: `<s> $A`), alone or inside a `Sequence`.
+///    tokens around the sequence (LLaMA: `<s> $A`), alone or inside a `Sequence`; ids its
+///    `special_tokens` give MUST be ids of pieces or added tokens.
 ///
 /// Encoding a text segment: split it into Unicode scalars; a scalar missing from the
 /// vocabulary becomes its UTF-8 bytes as `<0xXX>` pieces (byte fallback) or `unk_token`
