@@ -9,8 +9,9 @@ import Glibc
 /// called, SIGINT, SIGTERM and SIGHUP.
 ///
 /// A destination that exists and is not a regular file, a directory aside (a device such as
-/// `/dev/null` or `/dev/full`, a FIFO, a socket, or a link to one), is written straight to, without a temporary file: nothing can be renamed over a device, and a
-/// reader of a pipe would never see the rename. `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and
+/// `/dev/null` or `/dev/full`, a FIFO, a socket, or a link to one), is written straight to,
+/// without a temporary file: nothing can be renamed over a device, and a reader of a pipe would
+/// never see the rename. `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and
 /// `/proc/self/fd/N` write to the process's own descriptor, at its current offset.
 public final class AtomicFileWriter {
     public let path: String
