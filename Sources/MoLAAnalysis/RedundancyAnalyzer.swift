@@ -124,9 +124,9 @@ public enum RedundancyAnalyzer {
                                           scratch: (workspace.buffer(4, count: scratchCounts.r), workspace.buffer(5, count: scratchCounts.l),
                                                     workspace.buffer(6, count: scratchCounts.gram),
                                                     workspace.buffer(7, count: scratchCounts.gram)))
-        let identical = IdenticalExperts(experts: experts, rank: rank, inputWidth: projection.inputWidth,
-                                         outputWidth: projection.outputWidth, metric: options.metric,
-                                         stackedA: UnsafeBufferPointer(stackedA), sideBySideB: UnsafeBufferPointer(sideBySideB))
+        // Found only when a pair first needs the difference path: experts that are far apart
+        // (the usual case) never pay for the pass over their values.
+        var identical: IdenticalExperts?
         let squaredNorms = (0..<experts).map { grams.inner($0, $0) }
         var pairs: [ExpertPairDistance] = []
         pairs.reserveCapacity(experts * (experts - 1) / 2)
@@ -136,14 +136,15 @@ public enum RedundancyAnalyzer {
                     pairs.append(ExpertPairDistance(first: first, second: second, distance: .nan))
                     continue
                 }
-                if identical.group[first] == identical.group[second] {
-                    pairs.append(ExpertPairDistance(first: first, second: second, distance: 0))
-                    continue
-                }
                 let sumOfNorms = squaredNorms[first] + squaredNorms[second]
                 var squared = sumOfNorms - 2 * grams.inner(first, second)
                 if squared <= cancellationThreshold * sumOfNorms {
-                    squared = difference.squaredNorm(first, second)
+                    let groups = identical ?? IdenticalExperts(experts: experts, rank: rank, inputWidth: projection.inputWidth,
+                                                               outputWidth: projection.outputWidth, metric: options.metric,
+                                                               stackedA: UnsafeBufferPointer(stackedA),
+                                                               sideBySideB: UnsafeBufferPointer(sideBySideB))
+                    identical = groups
+                    squared = groups.group[first] == groups.group[second] ? 0 : difference.squaredNorm(first, second)
                 }
                 pairs.append(ExpertPairDistance(first: first, second: second,
                                                 distance: abs(scale) * max(squared, 0).squareRoot()))
