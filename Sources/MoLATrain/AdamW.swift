@@ -67,9 +67,18 @@ public final class AdamW {
             let update = (first / correction1) / ((second / correction2).squareRoot() + epsilon)
             return (p[i] - learningRate * (update + weightDecay * p[i]), first, second)
         }
+        // x - x is 0 for a finite x and NaN otherwise, so one sum says whether every new value is
+        // finite; a branch-free sum vectorises, where stopping at the first bad value would not.
+        var probe: Float = 0
         for i in 0..<parameters.count {
             let (parameter, first, second) = updated(i)
-            guard parameter.isFinite && first.isFinite && second.isFinite else { return i }
+            probe += (parameter - parameter) + (first - first) + (second - second)
+        }
+        guard probe == 0 else {
+            return (0..<parameters.count).first { i in
+                let (parameter, first, second) = updated(i)
+                return !(parameter.isFinite && first.isFinite && second.isFinite)
+            } ?? 0
         }
         for i in 0..<parameters.count {
             (p[i], m[i], v[i]) = updated(i)
