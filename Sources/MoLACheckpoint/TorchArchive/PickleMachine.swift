@@ -84,13 +84,19 @@ package struct PickleMachine {
         case 0x42: stack.append(.bytes(try readBytes(try readLength(4, offset), offset)))  // BINBYTES
         case 0x43: stack.append(.bytes(try readBytes(Int(try readByte(offset)), offset)))  // SHORT_BINBYTES
         case 0x8E: stack.append(.bytes(try readBytes(try readLength(8, offset), offset)))  // BINBYTES8
-        case 0x74: stack.append(.tuple(try tuple(of: try popToMark(opcode, offset), offset)))  // TUPLE
-        case 0x85: stack.append(.tuple(try tuple(of: try pop(1, opcode, offset), offset)))  // TUPLE1
-        case 0x86: stack.append(.tuple(try tuple(of: try pop(2, opcode, offset), offset)))  // TUPLE2
-        case 0x87: stack.append(.tuple(try tuple(of: try pop(3, opcode, offset), offset)))  // TUPLE3
+        // Values are popped into a local before a method of `self` uses them: as an argument,
+        // the pop would run while that call holds a copy of `self`, so the stack's buffer would
+        // not be unique and every pop would copy the whole stack (quadratic; a fuzzer found it).
+        case 0x74:  // TUPLE
+            let items = try popToMark(opcode, offset)
+            stack.append(.tuple(try tuple(of: items, offset)))
+        case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
+            let items = try pop(Int(opcode) - 0x84, opcode, offset)
+            stack.append(.tuple(try tuple(of: items, offset)))
         case 0x6C:  // LIST
             let list = PickleList()
-            try append(try popToMark(opcode, offset), to: list, offset)
+            let items = try popToMark(opcode, offset)
+            try append(items, to: list, offset)
             stack.append(.list(list))
         case 0x64:  // DICT
             let items = try popToMark(opcode, offset)
@@ -181,16 +187,23 @@ extension PickleMachine {
         guard stack.count - count >= (marks.last ?? 0) else {
             throw PickleError.stackUnderflow(source: source, opcode: opcode, offset: offset)
         }
-        defer { stack.removeLast(count) }
-        return Array(stack.suffix(count))
+        return popTop(count)
+    }
+
+    /// The top `count` values, bottom first.
+    private mutating func popTop(_ count: Int) -> [PickleValue] {
+        var values: [PickleValue] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(stack.removeLast()) }
+        values.reverse()
+        return values
     }
 
     private mutating func popToMark(_ opcode: UInt8, _ offset: Int) throws -> [PickleValue] {
         guard let mark = marks.popLast() else {
             throw PickleError.missingMark(source: source, opcode: opcode, offset: offset)
         }
-        defer { stack.removeLast(stack.count - mark) }
-        return Array(stack[mark...])
+        return popTop(stack.count - mark)
     }
 
     private func list(atTopFor opcode: UInt8, _ offset: Int) throws -> PickleList {
