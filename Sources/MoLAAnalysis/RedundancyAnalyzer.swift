@@ -15,8 +15,8 @@ import MoLATensor
 /// (`A` stacked is `[E r, d_in]`, `B` side by side is `[d_out, E r]`), accumulated in Double,
 /// so no `d_out x d_in` matrix is ever formed. When two experts are nearly equal the identity
 /// cancels (`dist^2 << |dW_i|^2 + |dW_j|^2`); those pairs are recomputed from the difference
-/// itself (`ExpertDifference`), which carries no cancellation; bitwise-equal experts are found
-/// first (`IdenticalExperts`) and given 0 without arithmetic.
+/// itself (`ExpertDifference`), which carries no cancellation; bitwise-equal experts are grouped
+/// (`IdenticalExperts`, once the first such pair appears) and given 0 without arithmetic.
 /// ([MoLA, arXiv 2402.08562](https://arxiv.org/abs/2402.08562), section 5, Figure 3.)
 public enum RedundancyAnalyzer {
     /// Pairs whose Gram-identity distance squared is below this share of `|W_i|^2 + |W_j|^2`
