@@ -110,6 +110,21 @@ extension Option {
     }
 }
 
+extension Option {
+    /// An option that may be given several times, each value appended in order
+    /// (`--text A --text B`); empty when not given.
+    public init<Element: ExpressibleByArgument>(name: String, valueName: String? = nil, help: String, repeating: Void)
+    where Value == [Element] {
+        let storage = Storage<Value>([])
+        self.storage = storage
+        declaration = Declaration(
+            kind: .option, names: [name], valueName: valueName ?? Element.defaultValueName, help: help + " (may be repeated)",
+            defaultDescription: nil, isRequired: false,
+            assign: { text in storage.value = (storage.value ?? []) + [try parseValue(text, option: name, check: nil as ((Element) -> String?)?)] },
+            parsedDescription: { storage.value.flatMap { $0.isEmpty ? nil : $0.map(\.argumentDescription).joined(separator: "\u{1F}") } })
+    }
+}
+
 /// A comma-separated list of values, parsed item by item.
 struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
     let items: [Element]

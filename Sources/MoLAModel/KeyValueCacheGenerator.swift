@@ -94,16 +94,24 @@ public final class KeyValueCacheGenerator {
 
     /// Greedy continuation of `prompt`: up to `maxNewTokens` tokens, stopping after `stop`.
     public func generate(prompt: [Int], maxNewTokens: Int, stop: Int?) throws -> [Int] {
+        var sampler = TokenSampler()
+        return try generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: Set(stop.map { [$0] } ?? []), sampler: &sampler)
+    }
+
+    /// Continuation of `prompt` chosen by `sampler`: up to `maxNewTokens` tokens or until the
+    /// cache is full, stopping after a token of `stop`; `onToken` sees each token as it comes.
+    public func generate(prompt: [Int], maxNewTokens: Int, stop: Set<Int>, sampler: inout TokenSampler,
+                         onToken: (Int) throws -> Void = { _ in }) throws -> [Int] {
         reset()
         guard let last = prompt.last else { return [] }
         for token in prompt.dropLast() { try step(token) }
         var next = last
         var generated: [Int] = []
         while generated.count < maxNewTokens && length < capacity {
-            let logits = try step(next)
-            next = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
+            next = sampler.next(try step(next))
             generated.append(next)
-            if next == stop { break }
+            try onToken(next)
+            if stop.contains(next) { break }
         }
         return generated
     }

@@ -20,6 +20,8 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
     public let paddingId: Int
     /// Which tokenizer this is, for reports: `MoLAByteTokenizer` or the file read.
     public let description: String
+    /// The model's chat template, where it is one `ChatTemplate` can apply.
+    public let chatTemplate: ChatTemplate?
 
     /// This project's byte-level tokenizer.
     public static let bytes = BaseTokenizer(kind: .bytes, endId: ByteTokenizer.end, paddingId: ByteTokenizer.padding,
@@ -27,6 +29,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
 
     private init(kind: Kind, endId: Int?, paddingId: Int, description: String) {
         self.kind = kind
+        chatTemplate = nil
         self.endId = endId
         self.paddingId = paddingId
         self.description = description
@@ -52,6 +55,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         endId = config?.endToken.flatMap { tokenizer.id(of: $0.content) } ?? tokenizer.id(of: "</s>")
         paddingId = config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? 0
         description = file
+        chatTemplate = config?.chatTemplate.flatMap(ChatTemplate.init(jinja:))
     }
 
     /// `<bos>`-style prefix, the ids of `text`, and with `appendEnd` the end token.
@@ -65,6 +69,30 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         }
         if appendEnd, ids.count < limit, let endId { ids.append(endId) }
         return ids
+    }
+
+    /// The id of a piece or special token, if the tokenizer has it.
+    public func id(of piece: String) -> Int? {
+        switch kind {
+        case .bytes: [ByteTokenizer.beginning: "<bos>", ByteTokenizer.end: "<eos>", ByteTokenizer.padding: "<pad>"].first { $0.value == piece }?.key
+        case let .pieces(tokenizer): tokenizer.id(of: piece)
+        }
+    }
+
+    /// A token as the vocabulary spells it (`▁the`, `<0x0A>`, `<s>`); bytes of the byte
+    /// tokenizer as `<0xXX>`; `<unknown N>` for an id the vocabulary lacks.
+    public func piece(of id: Int) -> String {
+        switch kind {
+        case .bytes:
+            switch id {
+            case 0...255: String(format: "<0x%02X>", id)
+            case ByteTokenizer.beginning: "<bos>"
+            case ByteTokenizer.end: "<eos>"
+            case ByteTokenizer.padding: "<pad>"
+            default: "<unknown \(id)>"
+            }
+        case let .pieces(tokenizer): tokenizer.pieces[id] ?? "<unknown \(id)>"
+        }
     }
 
     public func decode(_ ids: [Int]) -> String {

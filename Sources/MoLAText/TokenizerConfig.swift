@@ -2,13 +2,15 @@ import Foundation
 import MoLAFiles
 
 /// A Hugging Face `tokenizer_config.json`: the fields this project reads and writes. Other
-/// fields (`added_tokens_decoder`, `chat_template`, ...) are tolerated and ignored.
+/// fields (`added_tokens_decoder`, ...) are tolerated and ignored.
 public struct TokenizerConfig: Sendable, Equatable, Codable {
     /// `tokenizer_class`; `MoLAByteTokenizer` names this project's byte tokenizer.
     public var tokenizerClass: String?
     public var beginToken: TokenName?
     public var endToken: TokenName?
     public var paddingToken: TokenName?
+    /// `chat_template`: a Jinja template (applied where `ChatTemplate` recognises it).
+    public var chatTemplate: String?
 
     public static let fileName = "tokenizer_config.json"
 
@@ -17,10 +19,12 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case tokenizerClass = "tokenizer_class", beginToken = "bos_token", endToken = "eos_token", paddingToken = "pad_token"
+        case chatTemplate = "chat_template"
     }
 
     public init(tokenizerClass: String? = nil, beginToken: TokenName? = nil, endToken: TokenName? = nil,
-                paddingToken: TokenName? = nil) {
+                paddingToken: TokenName? = nil, chatTemplate: String? = nil) {
+        self.chatTemplate = chatTemplate
         self.tokenizerClass = tokenizerClass
         self.beginToken = beginToken
         self.endToken = endToken
