@@ -3,7 +3,10 @@
 // MLP 688, vocab 512, experts 2 4 6 8, top-2, r 8, alpha 16, all seven projections, micro batch
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
-// gathered). Usage: mola-benchmark [--threads N] [--steps N] [--routing-only]
+// gathered). `--shape smollm2` runs SmolLM2-135M's shape instead (30 layers, hidden 576, 9 heads
+// with 3 key/value heads, MLP 1536, vocab 49152, tied embeddings, rope base 1e5, experts 2468
+// over contiguous groups), as `SHAPE=smollm2` does for PyTorch.
+// Usage: mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only]
 import Foundation
 import MoLACheckpoint
 import MoLACommandLine
@@ -16,19 +19,40 @@ import MoLATrain
 struct BenchmarkOptions: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "mola-benchmark", summary: "the model-core benchmark",
-        usage: "mola-benchmark [--threads N] [--steps N] [--routing-only]",
+        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only]",
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
     @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...1_000_000) var steps = 10
+    @Option(name: "--shape", help: "the model: the benchmark model, or SmolLM2-135M's shape with experts 2468") var shape = BenchmarkShape.benchmark
     @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
+}
+
+/// The model the benchmark times, as ../shared/bench/torch_mola_speed.py's SHAPE names it.
+enum BenchmarkShape: String, CaseIterable, ExpressibleByArgument {
+    case benchmark, smollm2
+
+    var config: ModelConfig {
+        switch self {
+        case .benchmark: ModelConfig(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4)
+        case .smollm2: ModelConfig(vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30, headCount: 9,
+                                   keyValueHeadCount: 3, ropeTheta: 100_000, rmsNormEpsilon: 1e-5, tiedEmbeddings: true)
+        }
+    }
+
+    var experts: [Int] {
+        switch self {
+        case .benchmark: [2, 4, 6, 8]
+        case .smollm2: Allocation(digits: [2, 4, 6, 8], layerCount: 30).expertsPerLayer
+        }
+    }
 }
 
 let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
 let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
 let (batch, time) = (8, 128)
-let config = ModelConfig(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4)
-let spec = AdapterSpec(expertsPerLayer: [2, 4, 6, 8], rank: 8, alpha: 16, topK: 2)
+let config = options.shape.config
+let spec = AdapterSpec(expertsPerLayer: options.shape.experts, rank: 8, alpha: 16, topK: 2)
 let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threads)
 model.initialiseBase(seed: 0)
 model.initialiseAdapter(seed: 1)
@@ -39,7 +63,7 @@ for name in model.adapter.names where name.hasSuffix("lora_B") {
     for i in 0..<view.count { model.adapter.values(name)[i] = random.uniform(0.017) }
 }
 var generator = SplitMix(seed: 3)
-let tokens = (0..<(batch * time)).map { _ in 3 + Int(generator.next() % 509) }
+let tokens = (0..<(batch * time)).map { _ in 3 + Int(generator.next() % UInt64(config.vocabularySize - 3)) }
 let targets = (0..<(batch * time)).map { $0 % time == time - 1 ? -1 : tokens[$0 + 1] }
 let optimizer = AdamW(parameters: model.adapter)
 
@@ -79,4 +103,4 @@ for _ in 0..<steps {
     counted += try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil).tokens
 }
 let statistics = Double(counted) / Date().timeIntervalSince(start)
-printResult("{\"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
+printResult("{\"shape\": \"\(options.shape.rawValue)\", \"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
