@@ -100,8 +100,12 @@ struct TrainCommand: ParsableCommand {
         let sequenceLength = cutoff
         let threads = self.threads.count
         let fileFormat = format.fileFormat
-        let (sequences, truncated) = try trainingSequences(cutoff: sequenceLength, seed: training.seed)
-        let model = try makeModel(pretraining: isPretraining, basePath: basePath, outPath: outPath, resuming: resuming,
+        // Fine-tunes tokenise with the base's own tokenizer; a new base is byte-level.
+        let baseSource = try basePath.map { try BaseModelSource(path: $0) }
+        let (sequences, truncated) = try trainingSequences(cutoff: sequenceLength, seed: training.seed,
+                                                           tokenizer: try baseSource?.tokenizer() ?? .bytes)
+        if let baseSource { try baseSource.checkFits(sequenceLength, what: "--cutoff") }
+        let model = try makeModel(pretraining: isPretraining, base: baseSource, outPath: outPath, resuming: resuming,
                                   microBatch: training.microBatchSize, length: sequenceLength, threads: threads, seed: training.seed)
         training.warmupSteps = warmup
         let run = try Trainer(model: model, sequences: sequences, options: training)
@@ -158,7 +162,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The model to train: a new (or resumed) base, or a base with new (or resumed) adapters.
-    private func makeModel(pretraining: Bool, basePath: String?, outPath: String, resuming: Bool,
+    private func makeModel(pretraining: Bool, base: BaseModelSource?, outPath: String, resuming: Bool,
                                   microBatch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
         if pretraining {
             let config = pretrainingConfig
@@ -171,18 +175,9 @@ struct TrainCommand: ParsableCommand {
             }
             return model
         }
-        let base = basePath!
-        let configPath = URL(fileURLWithPath: base).appendingPathComponent("config.json").path
-        guard FileManager.default.fileExists(atPath: configPath) else {
-            throw ModelError.invalidConfig("no config.json: \(base) is not a Hugging Face model directory")
-        }
-        let config = try ModelConfig(huggingFaceConfig: configPath)
-        guard try TokenizerConfig.load(directory: base)?.tokenizerClass == ByteTokenizer.className else {
-            throw CommandError.failed("the base does not use the byte-level tokenizer this trainer tokenises with (\(base))")
-        }
-        let model = try LlamaModel(config: config, adapter: try adapterSpec(layerCount: config.layerCount),
-                                   batch: microBatch, time: length, threadCount: threads, seed: seed)
-        try model.loadBase(safetensors: URL(fileURLWithPath: base).appendingPathComponent("model.safetensors").path)
+        let base = base!
+        let model = try base.model(adapter: try adapterSpec(layerCount: base.config.layerCount),
+                                   batch: microBatch, length: length, threads: threads, seed: seed)
         if resuming {
             try model.loadAdapter(Checkpoint(path: outPath).adapter)
         } else {
@@ -247,8 +242,8 @@ struct TrainCommand: ParsableCommand {
         return Allocation(digits: digits, layerCount: layerCount).expertsPerLayer
     }
 
-    /// Sequences from --data or --tasks, tokenised byte by byte.
-    private func trainingSequences(cutoff: Int, seed: UInt64) throws -> ([TrainingSequence], Int) {
+    /// Sequences from --data or --tasks, tokenised by `tokenizer`.
+    private func trainingSequences(cutoff: Int, seed: UInt64, tokenizer: BaseTokenizer) throws -> ([TrainingSequence], Int) {
         var examples: [(prompt: String, output: String)] = []
         if let count = tasks {
             try TrainingData.memoryRequirement(count: count * SyntheticTasks.Domain.allCases.count, cutoff: cutoff)
@@ -261,7 +256,7 @@ struct TrainCommand: ParsableCommand {
             try TrainingData.memoryRequirement(count: examples.count, cutoff: cutoff)
                 .require(for: "the \(examples.count) training sequences", source: "--cutoff \(cutoff)")
         }
-        let result = TrainingData.sequences(examples, outputsOnly: outputsOnly, cutoff: cutoff)
+        let result = TrainingData.sequences(examples, outputsOnly: outputsOnly, cutoff: cutoff, tokenizer: tokenizer)
         return (result.sequences, result.truncated)
     }
 }

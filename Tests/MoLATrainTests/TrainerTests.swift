@@ -22,7 +22,7 @@ import Testing
 
     static func data() -> [TrainingSequence] {
         let examples = SyntheticTasks.generate(domains: [.topic], count: 16, seed: 3)
-        let texts = examples.map { (text: "\($0.instruction) \($0.output)", promptLength: nil as Int?) }
+        let texts = examples.map { (text: "\($0.instruction) \($0.output)", prompt: nil as String?) }
         return TrainingData.sequences(texts, cutoff: 48).sequences
     }
 
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func sequencesAreTruncatedAndMasked() {
-        let (sequences, truncated) = TrainingData.sequences([(text: "abcdef", promptLength: 3), (text: String(repeating: "x", count: 20), promptLength: nil)], cutoff: 8)
+        let (sequences, truncated) = TrainingData.sequences([(text: "abcdef", prompt: "abc"), (text: String(repeating: "x", count: 20), prompt: nil)], cutoff: 8)
         #expect(truncated == 1)
         // <bos> a b c d e f <eos> -> inputs <bos>..f, targets a..<eos>; the prompt's 3 targets masked.
         let expectedTokens: [Int] = [256, 97, 98, 99, 100, 101, 102, ByteTokenizer.padding]

@@ -34,6 +34,13 @@ struct BaseModelSource {
         try LlamaModel.load(baseDirectory: path, adapter: adapter, topK: topK, batch: batch, time: length, threadCount: threads)
     }
 
+    /// The model with new adapters of `spec` (to be initialised or loaded), for training.
+    func model(adapter spec: AdapterSpec, batch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
+        let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: length, threadCount: threads, seed: seed)
+        try model.loadBase(safetensors: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors").path)
+        return model
+    }
+
     /// Refuses `tokens` positions beyond the base's context.
     ///
     /// - Throws: `CommandError.failed` naming what is too long and the context.
