@@ -1,4 +1,5 @@
 // Element conversions checked exhaustively, and the BLAS Gram wrappers against naive loops.
+import Foundation
 import MoLATestSupport
 import Testing
 @testable import MoLATensor
@@ -81,5 +82,30 @@ import Testing
         #expect(ElementType.safetensors("F8_E4M3")?.byteCount == 1 && ElementType.safetensors("F8_E4M3")?.dtype == nil)
         #expect(ElementType.torchStorage("LongStorage")?.byteCount == 8)
         #expect(ElementType.safetensors("Q4_0") == nil)
+    }
+}
+
+/// Encoding to F16 and BF16 rounds to nearest, ties to even, and decodes back through `DType.convert`.
+@Suite struct DTypeEncodingTests {
+    func roundTrip(_ values: [Float], _ dtype: DType) -> [Double] {
+        let data = dtype.encoded(values)
+        #expect(data.count == values.count * dtype.byteCount)
+        var decoded = [Double](repeating: 0, count: values.count)
+        data.withUnsafeBytes { bytes in decoded.withUnsafeMutableBufferPointer { dtype.convert(bytes, count: values.count, into: $0) } }
+        return decoded
+    }
+
+    @Test func exactValuesSurviveEveryType() {
+        let values: [Float] = [0, -0.5, 1, 2, -3.75, 1024, 0.125]
+        for dtype in DType.allCases { #expect(roundTrip(values, dtype) == values.map(Double.init), "\(dtype)") }
+    }
+
+    @Test func halfAndBrainFloatRoundToNearestEven() {
+        // 1 + 2^-11 lies halfway between 1 and the next half, 1 + 2^-10: ties go to the even 1.
+        #expect(roundTrip([1 + 0x1p-11, 1 + 3 * 0x1p-11], .float16) == [1, 1 + 2 * 0x1p-10])
+        // bfloat16 keeps 7 fraction bits: 1 + 2^-8 is halfway between 1 and 1 + 2^-7.
+        #expect(roundTrip([1 + 0x1p-8, 1 + 3 * 0x1p-8], .bfloat16) == [1, 1 + 2 * 0x1p-7])
+        #expect(roundTrip([70_000], .float16) == [.infinity])
+        #expect(roundTrip([.nan], .bfloat16)[0].isNaN)
     }
 }

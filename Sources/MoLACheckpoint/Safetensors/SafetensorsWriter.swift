@@ -2,7 +2,7 @@ import Foundation
 import MoLAFiles
 import MoLATensor
 
-/// Writes F32 tensors as a safetensors file (the layout `SafetensorsFile` documents): the data
+/// Writes tensors as a safetensors file, in F32 or converted to F16 or BF16, (the layout `SafetensorsFile` documents): the data
 /// lie in the order given, their offsets tile the buffer without holes, and the header (JSON
 /// with sorted keys) is padded with spaces to a multiple of 8 bytes, as the reference writer does.
 public enum SafetensorsWriter {
@@ -20,14 +20,16 @@ public enum SafetensorsWriter {
         }
     }
 
-    /// Writes `entries` (names must be unique) and `metadata` to `path`, atomically.
-    public static func write(_ entries: [Entry], metadata: [String: String] = [:], to path: String) throws {
+    /// Writes `entries` (names must be unique) and `metadata` to `path`, atomically, each value
+    /// stored as `dtype` (rounded to nearest, ties to even).
+    public static func write(_ entries: [Entry], metadata: [String: String] = [:], dtype: DType = .float32, to path: String) throws {
+        let element = ElementType.of(dtype)
         precondition(Set(entries.map(\.name)).count == entries.count, "SafetensorsWriter: duplicate tensor names")
         var offset = 0
         let layout = entries.map { entry -> SafetensorsHeader.Entry in
-            let end = offset + entry.values.count * ElementType.float32.byteCount
+            let end = offset + entry.values.count * element.byteCount
             defer { offset = end }
-            return SafetensorsHeader.Entry(name: entry.name, dtypeName: ElementType.float32.safetensorsName!, shape: entry.shape,
+            return SafetensorsHeader.Entry(name: entry.name, dtypeName: element.safetensorsName!, shape: entry.shape,
                                            begin: offset, end: end)
         }
         var headerBytes = [UInt8](try SafetensorsHeader(entries: layout, metadata: metadata).encoded())
@@ -37,8 +39,7 @@ public enum SafetensorsWriter {
         try file.write(Data(bytes: &length, count: 8))
         try file.write(Data(headerBytes))
         for entry in entries {
-            // Little-endian hosts only (x86_64, arm64): the bytes are the values.
-            try file.write(entry.values.withUnsafeBufferPointer { Data(buffer: $0) })
+            try file.write(dtype.encoded(entry.values))
         }
         try file.commit()
     }
