@@ -23,8 +23,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: "--max-new-tokens", help: "tokens generated per question, fewer than --length", in: 1...65_535) var maxNewTokens = 24
     @Option(name: "--length", help: "the longest prompt plus answer, in tokens", in: 8...65_536) var length = 512
     @OptionGroup var output: OutputOptions
-    @Option(name: "--threads", help: "accepted for symmetry with the other commands; generation runs on one thread", in: 1...1024)
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
@@ -51,7 +50,7 @@ struct EvalCommand: ParsableCommand {
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
         let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK) }
         let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK?.perLayer,
-                                        batch: 1, time: length, threadCount: 1)
+                                        batch: 1, time: length, threadCount: threads.count)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()

@@ -27,6 +27,29 @@ import Testing
         }
     }
 
+    /// A prompt fed in chunks (of 5, then the rest in chunks of 3 and one token) leaves the same
+    /// cache: the logits after each chunk are the full forward's at its last position.
+    @Test func chunksMatchTheFullForward() throws {
+        let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
+                                        topK: [2, 2, 2], batch: 1, time: 16)
+        let golden = try SafetensorsFile(path: "\(Self.directory)/golden.safetensors")
+        let tokens = Array(try golden.record(named: "tokens").doubles().map { Int($0) }.prefix(16))
+        try model.forward(tokens: tokens)
+        let full = model.logits
+        let vocabulary = model.config.vocabularySize
+        func expectFull(_ logits: UnsafeBufferPointer<Float>, at position: Int) {
+            assertClose(Array(logits).map(Double.init), full[(position * vocabulary)..<((position + 1) * vocabulary)].map(Double.init),
+                        rtol: 1e-4, atol: 1e-4, "position \(position)")
+        }
+        let chunked = try KeyValueCacheGenerator(model: model, chunkCapacity: 3)
+        expectFull(try chunked.feed(Array(tokens[0..<5])), at: 4)  // two chunks: 3 and 2
+        expectFull(try chunked.feed(Array(tokens[5..<15])), at: 14)
+        expectFull(try chunked.step(tokens[15]), at: 15)
+        let whole = try KeyValueCacheGenerator(model: model)
+        expectFull(try whole.feed(tokens), at: 15)
+        #expect(throws: ModelError.self) { try whole.feed([1]) }
+    }
+
     @Test func greedyGenerationStopsAtTheStopToken() throws {
         let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
                                         batch: 1, time: 16)
