@@ -107,4 +107,20 @@ import Testing
         }
         #expect(GGUFTensorType.q4_K.name == "Q4_K" && GGUFTensorType.iq2_xxs.name == "IQ2_XXS")
     }
+
+    @Test func tokenizerMetadataOfTheTinyLlama() throws {
+        let file = try GGUFFile(path: Fixtures.path("gguf/tiny-llama-f16.gguf"))
+        let tokenizer = try GGUFTokenizerMetadata(file.metadata)
+        #expect(tokenizer.model == "gpt2" && tokenizer.preTokenizer == "smollm")
+        #expect(tokenizer.tokens.count == 300 && tokenizer.tokens[299] == "t299")
+        #expect(tokenizer.tokenTypes?.last == 3 && tokenizer.tokenTypes?.count == 300)
+        #expect(tokenizer.merges == ["t 1", "t1 0"])
+        #expect(tokenizer.scores == nil)
+        #expect(tokenizer.beginningOfSequenceId == 1 && tokenizer.endOfSequenceId == 2 && tokenizer.paddingId == 2)
+        #expect(tokenizer.addsBeginningOfSequence == false)
+        #expect(tokenizer.chatTemplate?.hasPrefix("{% for m in messages %}") == true)
+        #expect(throws: GGUFError.missingKey(file: Self.path, key: "tokenizer.ggml.model")) {
+            try GGUFTokenizerMetadata(GGUFFile(path: Self.path).metadata)
+        }
+    }
 }
