@@ -4,6 +4,7 @@
 // 8 x 128), as ../shared/bench/torch_mola_speed.py measures PyTorch. Prints one JSON line.
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
 // gathered). Usage: mola-benchmark [--threads N] [--steps N] [--routing-only]
+// With --gguf FILE it times reading a GGUF base instead (GGUFLoadBenchmark).
 import Foundation
 import MoLACheckpoint
 import MoLACommandLine
@@ -16,16 +17,21 @@ import MoLATrain
 struct BenchmarkOptions: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "mola-benchmark", summary: "the model-core benchmark",
-        usage: "mola-benchmark [--threads N] [--steps N] [--routing-only]",
+        usage: "mola-benchmark [--threads N] [--steps N] [--routing-only] | --gguf FILE [--dump PATH]",
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
     @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...1_000_000) var steps = 10
     @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
+    @Option(name: "--gguf", valueName: "FILE", help: "time opening, dequantizing and loading this GGUF base instead") var gguf: FilePath?
+    @Option(name: "--dump", valueName: "PATH", help: "with --gguf: write a few dequantized tensors to this safetensors file") var dump: FilePath?
 }
 
 let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
 let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
+if let gguf = options.gguf {
+    printResult(try GGUFLoadBenchmark.run(path: gguf.path, threads: threads, dump: options.dump?.path))
+}
 let (batch, time) = (8, 128)
 let config = ModelConfig(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4)
 let spec = AdapterSpec(expertsPerLayer: [2, 4, 6, 8], rank: 8, alpha: 16, topK: 2)
