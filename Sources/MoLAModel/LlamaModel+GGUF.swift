@@ -13,7 +13,7 @@ extension LlamaModel {
             guard let ggufName = names[name] else { preconditionFailure("no GGUF name for \(name)") }
             let view = base.view(name)
             let expected = BaseTensorName.fileShape(name, view)
-            guard let tensor = file.tensors.first(where: { $0.name == ggufName }) else {
+            guard let tensor = try? file.tensor(named: ggufName) else {
                 throw ModelError.missingTensor(file: file.path, tensor: ggufName, expected: expected)
             }
             guard tensor.shape == expected else {
@@ -30,6 +30,11 @@ extension LlamaModel {
                 try file.dequantize(tensor, into: UnsafeMutableBufferPointer(start: base.values(view), count: view.count))
             }
         }
+    }
+
+    /// Opens `path` and copies its weights (see `loadBase(gguf:)` for a file already open).
+    public func loadBase(gguf path: String) throws {
+        try loadBase(gguf: GGUFFile(path: path))
     }
 
     /// Undoes `convert_hf_to_gguf.py`'s `LlamaModel.permute` on the rows of a q or k matrix.
