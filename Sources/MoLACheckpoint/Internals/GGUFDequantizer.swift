@@ -8,8 +8,8 @@ import MoLATensor
 /// ```
 /// Q4_0  d, qs[16]                  x = (nibble - 8) d             low nibbles are values 0-15, high 16-31
 /// Q4_1  d, m, qs[16]               x = nibble d + m
-/// Q5_0  d, qh[4], qs[16]           x = (nibble | high bit << 4 - 16) d   bit j of qh is value j's fifth bit
-/// Q5_1  d, m, qh[4], qs[16]        x = (nibble | high bit << 4) d + m
+/// Q5_0  d, qh[4], qs[16]           x = ((nibble | fifth bit << 4) - 16) d   bit j of qh is value j's fifth bit
+/// Q5_1  d, m, qh[4], qs[16]        x = (nibble | fifth bit << 4) d + m
 /// Q8_0  d, qs[32] (int8)           x = q d
 /// Q2_K  scales[16], qs[64], d, dmin          16 groups of 16: x = d (sc & 15) q - dmin (sc >> 4), q 2-bit
 /// Q3_K  hmask[32], qs[64], scales[12], d     16 groups of 16: x = d (sc - 32) (q - (high bit ? 0 : 4)), sc 6-bit
