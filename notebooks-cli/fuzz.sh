@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(safetensors zip pickle torch-archive model-config adapter-config sidecar trainer-state
+targets=(safetensors zip pickle torch-archive gguf model-config adapter-config sidecar trainer-state
          tokenizer-config redundancy-document routing-document tokenizer dataset)
 
 usage() {
@@ -100,6 +100,7 @@ seed() {
                      unzip -p "$file" '*/data.pkl' >"$seeds/$(basename "$(dirname "$file")").pkl" || true
                    done
                  fi ;;
+    gguf)        cp "$fixtures"/gguf/quant-types.gguf "$fixtures"/gguf/tiny-llama-q8_0.gguf "$seeds/" ;;
     model-config) cp "$fixtures"/tiny-model/base/config.json "$seeds/" ;;
     adapter-config)
                  for folder in small-2468-f32 one-expert twelve-experts-bin tiny-model/adapter; do

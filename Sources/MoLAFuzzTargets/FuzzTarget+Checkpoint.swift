@@ -1,5 +1,6 @@
 import MoLAAnalysis
 import MoLACheckpoint
+import MoLAModel
 
 /// The binary checkpoint readers: what `info` and `redundancy` do with a downloaded file.
 extension FuzzTarget {
@@ -33,6 +34,22 @@ extension FuzzTarget {
             let file = try openTensorFile(path: directory.write(bytes, to: "adapter_model.bin"))
             try readEveryTensor(of: file)
             try analyseAsAdapter(file)
+        }
+    }
+
+    /// What a GGUF base goes through before the model is allocated (allocating it is left out: a
+    /// small file can describe a model of gigabytes, which the memory check allows).
+    static func gguf(_ bytes: UnsafeRawBufferPointer) throws {
+        try FuzzScratch.withDirectory { directory in
+            let file = try GGUFFile(path: directory.write(bytes, to: "base.gguf"))
+            for tensor in file.tensors where tensor.type.isDequantizable {
+                let values = try file.floats(of: tensor, threadCount: 1)
+                guard values.count == tensor.elementCount else {
+                    preconditionFailure("GGUFFile.floats gave \(values.count) values for \(tensor.elementCount) elements")
+                }
+            }
+            _ = try? GGUFTokenizerMetadata(file.metadata)
+            _ = try ModelConfig(gguf: file)
         }
     }
 

@@ -16,6 +16,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case pickle
     /// `openTensorFile` on a `.bin`: ZIP, pickle, views; every tensor converted, the adapter inferred.
     case torchArchive = "torch-archive"
+    /// `GGUFFile`: header, metadata, tensor infos; every tensor dequantized, the tokenizer
+    /// metadata and the model configuration read as a `--base FILE.gguf` reads them.
+    case gguf
     /// `config.json` of a base (`ModelConfig(huggingFaceConfig:)`).
     case modelConfig = "model-config"
     /// `adapter_config.json` beside a real adapter file (`Checkpoint`, top-K resolved).
@@ -44,6 +47,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .zip: try Self.zip(bytes)
         case .pickle: try Self.pickle(bytes)
         case .torchArchive: try Self.torchArchive(bytes)
+        case .gguf: try Self.gguf(bytes)
         case .modelConfig: try Self.modelConfig(bytes)
         case .adapterConfig: try Self.adapterConfig(bytes)
         case .sidecar: try Self.sidecar(bytes)

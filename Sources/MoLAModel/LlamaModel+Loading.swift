@@ -40,6 +40,29 @@ extension LlamaModel {
         }
     }
 
+    /// Opens a base, a Hugging Face LLaMA directory or a GGUF file (`BaseModelSource`),
+    /// optionally with a MoLA adapter: what every command's `--base` takes.
+    ///
+    /// - Parameters:
+    ///   - topK: top-K per layer for the adapter (see `TopKPolicy`; default: the checkpoint's).
+    /// - Throws: `ModelError` for a base that is not LLaMA or an adapter that does not fit it,
+    ///   and the readers' errors.
+    public static func load(base path: String, adapter checkpoint: Checkpoint?, topK: [Int]? = nil,
+                            balanceCoefficient: Double? = nil, batch: Int, time: Int, threadCount: Int = 1) throws -> LlamaModel {
+        switch try BaseModelSource(path: path) {
+        case let .huggingFace(directory):
+            return try load(baseDirectory: directory, adapter: checkpoint, topK: topK, balanceCoefficient: balanceCoefficient,
+                            batch: batch, time: time, threadCount: threadCount)
+        case let .gguf(filePath):
+            let file = try GGUFFile(path: filePath)
+            let model = try make(config: ModelConfig(gguf: file), adapter: checkpoint, topK: topK,
+                                 balanceCoefficient: balanceCoefficient, batch: batch, time: time, threadCount: threadCount)
+            try model.loadBase(gguf: file)
+            if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
+            return model
+        }
+    }
+
     /// Opens a Hugging Face LLaMA directory (`config.json`, `model.safetensors`), optionally with a
     /// MoLA adapter (a checkpoint written by the reference code or by this project).
     ///
@@ -54,7 +77,16 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw ModelError.invalidConfig("no config.json: \(baseDirectory) is not a Hugging Face model directory")
         }
-        let config = try ModelConfig(huggingFaceConfig: configPath)
+        let model = try make(config: ModelConfig(huggingFaceConfig: configPath), adapter: checkpoint, topK: topK,
+                             balanceCoefficient: balanceCoefficient, batch: batch, time: time, threadCount: threadCount)
+        try model.loadBase(safetensors: directory.appendingPathComponent("model.safetensors").path)
+        if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
+        return model
+    }
+
+    /// A model of `config` with room for the adapter of `checkpoint`, checked to fit the base.
+    private static func make(config: ModelConfig, adapter checkpoint: Checkpoint?, topK: [Int]?, balanceCoefficient: Double?,
+                             batch: Int, time: Int, threadCount: Int) throws -> LlamaModel {
         var spec: AdapterSpec?
         if let checkpoint {
             let adapter = checkpoint.adapter
@@ -70,10 +102,7 @@ extension LlamaModel {
             spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(requested: nil).perLayer)
             spec?.balanceCoefficient = balanceCoefficient
         }
-        let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
-        try model.loadBase(safetensors: directory.appendingPathComponent("model.safetensors").path)
-        if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
-        return model
+        return try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
     }
 
     /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.

@@ -70,6 +70,8 @@ public struct ModelConfig: Sendable, Equatable {
 public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidConfig(String)
     case notLlama(file: String, found: String)
+    /// A GGUF base whose `general.architecture` is not `llama`.
+    case unsupportedArchitecture(file: String, architecture: String)
     case missingTensor(file: String, tensor: String, expected: [Int])
     case tensorShape(file: String, tensor: String, expected: [Int], found: [Int])
     case adapterMismatch(String)
@@ -80,6 +82,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .invalidConfig(reason): "invalid model configuration: \(reason)"
         case let .notLlama(file, found): "not a LLaMA-family config (model_type \(found)) (\(file))"
+        case let .unsupportedArchitecture(file, architecture):
+            "GGUF general.architecture is \(architecture); only llama is supported (\(file))"
         case let .missingTensor(file, tensor, expected): "missing tensor \(tensor), expected shape \(expected) (\(file))"
         case let .tensorShape(file, tensor, expected, found): "tensor \(tensor) has shape \(found), expected \(expected) (\(file))"
         case let .adapterMismatch(reason): "the adapter does not fit the base: \(reason)"

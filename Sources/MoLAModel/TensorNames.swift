@@ -30,6 +30,54 @@ enum BaseTensorName {
     static func fileShape(_ name: String, _ view: ParameterSet.View) -> [Int] { isNorm(name) ? [view.columns] : view.shape }
 }
 
+/// llama.cpp's names of the same tensors in a GGUF file (`convert_hf_to_gguf.py`'s tensor map),
+/// declared once. Sizes are stored innermost first, so `[C, V]` there is `[V, C]` here.
+///
+/// ```
+/// GGUF                         Hugging Face
+/// token_embd.weight            model.embed_tokens.weight
+/// blk.{l}.attn_norm.weight     model.layers.{l}.input_layernorm.weight
+/// blk.{l}.attn_{q,k,v}.weight  model.layers.{l}.self_attn.{q,k,v}_proj.weight  (q, k rows permuted)
+/// blk.{l}.attn_output.weight   model.layers.{l}.self_attn.o_proj.weight
+/// blk.{l}.ffn_norm.weight      model.layers.{l}.post_attention_layernorm.weight
+/// blk.{l}.ffn_{gate,up,down}.weight  model.layers.{l}.mlp.{gate,up,down}_proj.weight
+/// output_norm.weight           model.norm.weight
+/// output.weight                lm_head.weight (absent when tied)
+/// ```
+enum GGUFBaseTensorName {
+    static let embedding = "token_embd.weight"
+    static let finalNorm = "output_norm.weight"
+    static let head = "output.weight"
+
+    static func inputNorm(layer: Int) -> String { "blk.\(layer).attn_norm.weight" }
+    static func postAttentionNorm(layer: Int) -> String { "blk.\(layer).ffn_norm.weight" }
+    static func projection(layer: Int, _ kind: ProjectionKind) -> String {
+        let name = switch kind {
+        case .query: "attn_q"
+        case .key: "attn_k"
+        case .value: "attn_v"
+        case .output: "attn_output"
+        case .gate: "ffn_gate"
+        case .up: "ffn_up"
+        case .down: "ffn_down"
+        }
+        return "blk.\(layer).\(name).weight"
+    }
+
+    /// Every base tensor's GGUF name by its Hugging Face name, for `config`.
+    static func map(_ config: ModelConfig) -> [String: String] {
+        var names = [BaseTensorName.embedding: embedding, BaseTensorName.finalNorm: finalNorm, BaseTensorName.head: head]
+        for layer in 0..<config.layerCount {
+            names[BaseTensorName.inputNorm(layer: layer)] = inputNorm(layer: layer)
+            names[BaseTensorName.postAttentionNorm(layer: layer)] = postAttentionNorm(layer: layer)
+            for kind in ProjectionKind.allCases {
+                names[BaseTensorName.projection(layer: layer, kind)] = projection(layer: layer, kind)
+            }
+        }
+        return names
+    }
+}
+
 /// The names of the adapter set's views, declared once, and the reference code's names for
 /// them on disk.
 ///

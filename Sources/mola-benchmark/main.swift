@@ -7,6 +7,7 @@
 // with 3 key/value heads, MLP 1536, vocab 49152, tied embeddings, rope base 1e5, experts 2468
 // over contiguous groups), as `SHAPE=smollm2` does for PyTorch.
 // Usage: mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only]
+// With --gguf FILE it times reading a GGUF base instead (GGUFLoadBenchmark).
 import Foundation
 import MoLACheckpoint
 import MoLACommandLine
@@ -19,13 +20,15 @@ import MoLATrain
 struct BenchmarkOptions: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "mola-benchmark", summary: "the model-core benchmark",
-        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only]",
+        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only] | --gguf FILE [--dump PATH]",
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
     @Option(name: "--steps", help: "timed steps of each kind (after 3 warm-up steps)", in: 1...1_000_000) var steps = 10
     @Option(name: "--shape", help: "the model: the benchmark model, or SmolLM2-135M's shape with experts 2468") var shape = BenchmarkShape.benchmark
     @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
+    @Option(name: "--gguf", valueName: "FILE", help: "time opening, dequantizing and loading this GGUF base instead") var gguf: FilePath?
+    @Option(name: "--dump", valueName: "PATH", help: "with --gguf: write a few dequantized tensors to this safetensors file") var dump: FilePath?
 }
 
 /// The model the benchmark times, as ../shared/bench/torch_mola_speed.py's SHAPE names it.
@@ -50,6 +53,9 @@ enum BenchmarkShape: String, CaseIterable, ExpressibleByArgument {
 
 let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
 let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
+if let gguf = options.gguf {
+    printResult(try GGUFLoadBenchmark.run(path: gguf.path, threads: threads, dump: options.dump?.path))
+}
 let (batch, time) = (8, 128)
 let config = options.shape.config
 let spec = AdapterSpec(expertsPerLayer: options.shape.experts, rank: 8, alpha: 16, topK: 2)

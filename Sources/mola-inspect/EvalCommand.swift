@@ -49,7 +49,7 @@ struct EvalCommand: ParsableCommand {
         }
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
         let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK) }
-        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK?.perLayer,
+        let model = try LlamaModel.load(base: basePath, adapter: checkpoint, topK: topK?.perLayer,
                                         batch: 1, time: length, threadCount: threads.count)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }

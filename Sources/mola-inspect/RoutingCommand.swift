@@ -75,7 +75,7 @@ struct RoutingCommand: ParsableCommand {
             padding = tokenizer.paddingId
             tokenizerName = tokenizer.description
         }
-        let model = try LlamaModel.load(baseDirectory: basePath, adapter: checkpoint, topK: topK,
+        let model = try LlamaModel.load(base: basePath, adapter: checkpoint, topK: topK,
                                         batch: batchSize, time: windowLength, threadCount: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {

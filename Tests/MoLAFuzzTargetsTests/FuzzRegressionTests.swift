@@ -77,6 +77,7 @@ import Testing
         (.safetensors, "small-2468-bf16/adapter_model.safetensors"),
         (.zip, "twelve-experts-bin/adapter_model.bin"),
         (.torchArchive, "small-2468-f16-bin/adapter_model.bin"),
+        (.gguf, "gguf/tiny-llama-q8_0.gguf"),
         (.modelConfig, "tiny-model/base/config.json"),
         (.adapterConfig, "small-2468-f32/adapter_config.json"),
         (.sidecar, "fuzz-seeds/sidecar/mola_config.json"),

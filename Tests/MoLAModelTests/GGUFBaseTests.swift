@@ -1,0 +1,112 @@
+// A GGUF file as a base: Tests/Fixtures/generate_gguf_golden.py writes one tiny random LLaMA
+// (2 layers, hidden 32, 4 heads with 2 key/value heads, MLP 64, vocab 300) three times: as a
+// Hugging Face directory (gguf/tiny-llama-hf), and as GGUF files with gguf.GGUFWriter, the q and
+// k rows permuted as convert_hf_to_gguf.py permutes them (gguf/tiny-llama-f16.gguf, untied head;
+// gguf/tiny-llama-q8_0.gguf, matrices in Q8_0, tied head). The weights are exact in F16 and Q8_0,
+// so all three must give the same logits: only a wrong un-permutation (or name, or shape) differs.
+import Foundation
+import MoLACheckpoint
+import MoLATestSupport
+import Testing
+@testable import MoLAModel
+
+@Suite struct GGUFBaseTests {
+    static let directory = Fixtures.path("gguf")
+    static let tokens = [1, 17, 299, 42, 42, 0, 150, 3, 255, 8, 9, 120]
+
+    static func logits(base: String) throws -> [Double] {
+        let model = try LlamaModel.load(base: base, adapter: nil, batch: 2, time: 6)
+        _ = try model.forward(tokens: tokens)
+        return model.logits.map(Double.init)
+    }
+
+    @Test func ggufBasesGiveTheHuggingFaceLogits() throws {
+        let reference = try Self.logits(base: "\(Self.directory)/tiny-llama-hf")
+        #expect(reference.count == Self.tokens.count * 300)
+        for file in ["tiny-llama-f16.gguf", "tiny-llama-q8_0.gguf"] {
+            let logits = try Self.logits(base: "\(Self.directory)/\(file)")
+            let scale = reference.map(abs).max() ?? 1
+            assertClose(logits, reference, rtol: 1e-6, atol: 1e-6 * scale, file)
+        }
+    }
+
+    @Test func configurationFromMetadata() throws {
+        let f16 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-f16.gguf")
+        let expected = ModelConfig(vocabularySize: 300, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4,
+                                   keyValueHeadCount: 2, ropeTheta: 500, rmsNormEpsilon: Double(Float(1e-5)), tiedEmbeddings: false)
+        #expect(f16 == expected)
+        let q8 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-q8_0.gguf")
+        #expect(q8.tiedEmbeddings)
+        #expect(try ModelConfig(huggingFaceConfig: "\(Self.directory)/tiny-llama-hf/config.json").hiddenSize == q8.hiddenSize)
+    }
+
+    /// The permutation written naively from convert_hf_to_gguf.py's reshape/swapaxes, then undone.
+    @Test func unpermutationInvertsTheConvertersPermutation() {
+        let (heads, headSize, columns) = (3, 6, 2)
+        let original = (0..<(heads * headSize * columns)).map(Float.init)
+        // reshape(n_head, 2, D/2, C).swapaxes(1, 2): row (h, j, i) of the result is row (h, i, j).
+        var permuted = original
+        for h in 0..<heads {
+            for j in 0..<(headSize / 2) {
+                for i in 0..<2 {
+                    for c in 0..<columns {
+                        permuted[((h * headSize) + j * 2 + i) * columns + c] = original[((h * headSize) + i * headSize / 2 + j) * columns + c]
+                    }
+                }
+            }
+        }
+        #expect(permuted != original)
+        #expect(LlamaModel.unpermuteRotaryRows(permuted, headCount: heads, columns: columns) == original)
+    }
+
+    @Test func baseSourceDispatch() throws {
+        #expect(try BaseModelSource(path: "\(Self.directory)/tiny-llama-hf") == .huggingFace(directory: "\(Self.directory)/tiny-llama-hf"))
+        #expect(try BaseModelSource(path: "\(Self.directory)/tiny-llama-f16.gguf") == .gguf(file: "\(Self.directory)/tiny-llama-f16.gguf"))
+        let json = "\(Self.directory)/tiny-llama-hf/config.json"
+        #expect(throws: ModelError.invalidConfig("\(json) is a file but not a .gguf file: give a GGUF file or a Hugging Face model directory")) {
+            try BaseModelSource(path: json)
+        }
+        #expect(throws: ModelError.self) { try BaseModelSource(path: "\(Self.directory)/nowhere.gguf") }
+    }
+
+    /// A GGUF of the given metadata and a [V=4, C=8] F32 embedding.
+    static func smallFile(_ metadata: [(String, UInt32, [UInt8])]) -> [UInt8] {
+        var gguf = GGUFBytes()
+        for (key, type, value) in metadata { gguf.add(key: key, type: type, value: value) }
+        gguf.addFloat32("token_embd.weight", dimensions: [8, 4], values: [Float](repeating: 0.5, count: 32))
+        return gguf.bytes()
+    }
+
+    @Test func badGGUFBases() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let qwen = try scratch.write(Self.smallFile([("general.architecture", 8, GGUFBytes.string("qwen2"))]), to: "qwen.gguf")
+        #expect(throws: ModelError.unsupportedArchitecture(file: qwen, architecture: "qwen2")) {
+            try LlamaModel.load(base: qwen, adapter: nil, batch: 1, time: 2)
+        }
+        let bare = try scratch.write(Self.smallFile([("general.architecture", 8, GGUFBytes.string("llama"))]), to: "bare.gguf")
+        #expect(throws: GGUFError.missingKey(file: bare, key: "llama.attention.head_count")) { try ModelConfig(gguf: bare) }
+        let u32 = { (value: UInt32) in GGUFBytes.le(value) }
+        let sizes: [(String, UInt32, [UInt8])] = [
+            ("general.architecture", 8, GGUFBytes.string("llama")), ("llama.block_count", 4, u32(1)),
+            ("llama.embedding_length", 4, u32(8)), ("llama.feed_forward_length", 4, u32(16)),
+            ("llama.attention.head_count", 4, u32(2)),
+        ]
+        let noEpsilon = try scratch.write(Self.smallFile(sizes), to: "no-epsilon.gguf")
+        #expect(throws: GGUFError.missingKey(file: noEpsilon, key: "llama.attention.layer_norm_rms_epsilon")) {
+            try ModelConfig(gguf: noEpsilon)
+        }
+        let complete = sizes + [("llama.attention.layer_norm_rms_epsilon", 6, GGUFBytes.le(Float(1e-5).bitPattern))]
+        let wrongType = try scratch.write(Self.smallFile(complete + [("llama.rope.freq_base", 8, GGUFBytes.string("1e4"))]),
+                                          to: "wrong-type.gguf")
+        #expect(throws: GGUFError.wrongValueType(file: wrongType, key: "llama.rope.freq_base", expected: "f32 or f64", found: "str")) {
+            try ModelConfig(gguf: wrongType)
+        }
+        // Configuration complete, but the layers' tensors are missing.
+        let noLayers = try scratch.write(Self.smallFile(complete), to: "no-layers.gguf")
+        #expect(try ModelConfig(gguf: noLayers).tiedEmbeddings)
+        #expect(throws: ModelError.missingTensor(file: noLayers, tensor: "blk.0.attn_norm.weight", expected: [8])) {
+            try LlamaModel.load(base: noLayers, adapter: nil, batch: 1, time: 2)
+        }
+    }
+}
