@@ -37,7 +37,8 @@ struct EvalCommand: ParsableCommand {
         try OutputSafety.check(outputs: [("--output", output.output?.path)],
                                inputs: [.base(basePath), .checkpoint(adapter?.path), .file(data?.path)])
         let newTokens = maxNewTokens
-        let tokenizer = try BaseTokenizer(baseDirectory: basePath)
+        let base = try OpenedBase(path: basePath)
+        let tokenizer = try base.tokenizer()
         let items: [Evaluation.Item]
         if let count = tasks {
             let generated = SyntheticTasks.generate(count: count, seed: UInt64(seed))
@@ -49,8 +50,7 @@ struct EvalCommand: ParsableCommand {
         }
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
         let topK = try checkpoint.map { try $0.resolveTopK(option: self.topK.topK) }
-        let model = try LlamaModel.load(base: basePath, adapter: checkpoint, topK: topK?.perLayer,
-                                        batch: 1, time: length, threadCount: threads.count)
+        let model = try base.model(adapter: checkpoint, topK: topK?.perLayer, batch: 1, length: length, threads: threads.count)
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()

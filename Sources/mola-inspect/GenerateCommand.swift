@@ -30,7 +30,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = try BaseModelSource(path: base.path)
+        let source = try OpenedBase(path: base.path)
         let tokenizer = try source.tokenizer()
         var text = prompt
         var stops = Set(tokenizer.endId.map { [$0] } ?? [])

@@ -54,6 +54,7 @@ struct RoutingCommand: ParsableCommand {
         let checkpoint = try Checkpoint(path: adapterPath)
         let resolution = try checkpoint.resolveTopK(option: topKFlag)
         let (topK, topKSource) = (resolution.perLayer, resolution.source)
+        let base = try OpenedBase(path: basePath)
         // Data before the model, so a bad file fails fast.
         var padding = 0
         let sequences: [[Int]]
@@ -62,7 +63,7 @@ struct RoutingCommand: ParsableCommand {
             sequences = try TextDataset.loadTokens(path: tokensPath)
             tokenizerName = "pre-tokenised"
         } else {
-            let tokenizer = try BaseTokenizer(baseDirectory: basePath)
+            let tokenizer = try base.tokenizer()
             // RoutingRun takes tokens in order up to --max-tokens: tokenise no further than that.
             var budget = limit ?? Int.max
             var encoded: [[Int]] = []
@@ -75,8 +76,7 @@ struct RoutingCommand: ParsableCommand {
             padding = tokenizer.paddingId
             tokenizerName = tokenizer.description
         }
-        let model = try LlamaModel.load(base: basePath, adapter: checkpoint, topK: topK,
-                                        batch: batchSize, time: windowLength, threadCount: threads)
+        let model = try base.model(adapter: checkpoint, topK: topK, batch: batchSize, length: windowLength, threads: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {
                 throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")

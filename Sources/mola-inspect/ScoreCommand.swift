@@ -28,7 +28,7 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try OutputSafety.check(outputs: [("--output", output.output?.path)],
                                inputs: [.base(base.path), .checkpoint(adapter?.path), .file(data?.path)])
-        let source = try BaseModelSource(path: base.path)
+        let source = try OpenedBase(path: base.path)
         let tokenizer = try source.tokenizer()
         let inputs = try data.map { try TextDataset.load(path: $0.path) } ?? texts
         let encoded = inputs.map { tokenizer.encode($0, appendEnd: false) }

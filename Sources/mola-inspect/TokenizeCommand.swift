@@ -15,7 +15,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         try OutputSafety.check(outputs: [("--output", output.output?.path)], inputs: [.base(base.path)])
-        let tokenizer = try BaseModelSource(path: base.path).tokenizer()
+        let tokenizer = try OpenedBase(path: base.path).tokenizer()
         let ids = tokenizer.encode(text, appendEnd: false)
         let pieces = ids.map { tokenizer.piece(of: $0) }
         let rendered: String

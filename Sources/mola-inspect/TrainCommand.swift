@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
         let threads = self.threads.count
         let fileFormat = format.fileFormat
         // Fine-tunes tokenise with the base's own tokenizer; a new base is byte-level.
-        let baseSource = try basePath.map { try BaseModelSource(path: $0) }
+        let baseSource = try basePath.map { try OpenedBase(path: $0) }
         let (sequences, truncated) = try trainingSequences(cutoff: sequenceLength, seed: training.seed,
                                                            tokenizer: try baseSource?.tokenizer() ?? .bytes)
         if let baseSource { try baseSource.checkFits(sequenceLength, what: "--cutoff") }
@@ -162,7 +162,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The model to train: a new (or resumed) base, or a base with new (or resumed) adapters.
-    private func makeModel(pretraining: Bool, base: BaseModelSource?, outPath: String, resuming: Bool,
+    private func makeModel(pretraining: Bool, base: OpenedBase?, outPath: String, resuming: Bool,
                                   microBatch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
         if pretraining {
             let config = pretrainingConfig
