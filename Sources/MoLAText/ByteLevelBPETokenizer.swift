@@ -111,7 +111,9 @@ public struct ByteLevelBPETokenizer: Sendable {
     }
 
     func bytePairEncode(_ word: [Unicode.Scalar]) -> [Int] {
-        let utf8 = Array(String(String.UnicodeScalarView(word)).utf8)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(word.count)
+        for scalar in word { UTF8.encode(scalar) { utf8.append($0) } }
         if ignoreMerges, let whole = vocabulary[ByteLevelAlphabet.encode(utf8)] { return [whole] }
         var symbols: [Int] = []
         symbols.reserveCapacity(utf8.count)

@@ -24,14 +24,16 @@ enum BytePairMerge {
         var next = Array(1...count)
         var previous = Array(-1..<(count - 1))
         var alive = [Bool](repeating: true, count: count)
-        var queue = PriorityQueue<MergeCandidate>()
-        func propose(_ left: Int) {
-            guard left >= 0 else { return }
+        func candidateJoining(_ left: Int) -> MergeCandidate? {
+            guard left >= 0 else { return nil }
             let right = next[left]
-            guard right < count, let merge = merges[PairKey(left: ids[left], right: ids[right])] else { return }
-            queue.push(MergeCandidate(rank: merge.rank, position: left, left: ids[left], right: ids[right], joined: merge.id))
+            guard right < count, let merge = merges[PairKey(left: ids[left], right: ids[right])] else { return nil }
+            return MergeCandidate(rank: merge.rank, position: left, left: ids[left], right: ids[right], joined: merge.id)
         }
-        for position in 0..<(count - 1) { propose(position) }
+        var queue = PriorityQueue((0..<(count - 1)).compactMap(candidateJoining))
+        func propose(_ left: Int) {
+            if let candidate = candidateJoining(left) { queue.push(candidate) }
+        }
         while let candidate = queue.pop() {
             let left = candidate.position, right = next[left]
             // A candidate is stale once either symbol has been joined into another.
@@ -99,6 +101,12 @@ struct MergeCandidate: QueueOrdered {
 struct PriorityQueue<Element: QueueOrdered> {
     private var heap: [Element] = []
 
+    /// A queue of `elements`, ordered bottom-up in O(n) (n pushes would take O(n log n)).
+    init(_ elements: [Element] = []) {
+        heap = elements
+        for parent in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(from: parent) }
+    }
+
     mutating func push(_ element: Element) {
         heap.append(element)
         var child = heap.count - 1
@@ -115,13 +123,18 @@ struct PriorityQueue<Element: QueueOrdered> {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return first }
         heap[0] = last
-        var parent = 0
+        siftDown(from: 0)
+        return first
+    }
+
+    private mutating func siftDown(from start: Int) {
+        var parent = start
         while true {
             let left = 2 * parent + 1, right = left + 1
             var best = parent
             if left < heap.count && heap[left].precedes(heap[best]) { best = left }
             if right < heap.count && heap[right].precedes(heap[best]) { best = right }
-            guard best != parent else { return first }
+            guard best != parent else { return }
             heap.swapAt(parent, best)
             parent = best
         }
