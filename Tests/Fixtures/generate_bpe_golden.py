@@ -48,6 +48,7 @@ TEXTS = [
     " ",
     "",
     "special <|endoftext|>text<|im_start|>user\nhi<|im_end|> and <|begin_of_text|>x<|eot_id|>",
+    "SentencePiece's specials: <s> inside, </s>end and <unk>",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "punctuation... !!! ??? --- \"quoted\" (parens) [brackets] {braces} @#%&*",
     "$100 + 20% <=> ^~| and x=1;y=22;z=333;w=4444;v=55555",
