@@ -85,3 +85,25 @@ import Testing
         }
     }
 }
+
+extension ByteLevelTokenizerTests {
+    /// Streaming output, id by id, adds up to `decode` of all the ids, and never returns half a character.
+    @Test(arguments: ["gpt2", "llama3", "smollm"])
+    func streamingDecodingAddsUpToTheWhole(name: String) throws {
+        let tokenizer = try BaseTokenizer(baseDirectory: "\(Self.directory)/\(name)")
+        let scores = try BaseTokenizer(vocabulary: Self.vocabulary("spm"), source: "spm-vocabulary.json")
+        for base in [tokenizer, scores] {
+            for text in try Self.golden().texts {
+                var stream = StreamingDecoder(base)
+                var streamed = ""
+                for id in base.encode(text, appendEnd: false) {
+                    let piece = stream.append(id)
+                    #expect(!piece.contains("\u{FFFD}"), "\(name): \(text.debugDescription)")
+                    streamed += piece
+                }
+                streamed += stream.finish()
+                #expect(streamed == base.decode(base.encode(text, appendEnd: false)), "\(name): \(text.debugDescription)")
+            }
+        }
+    }
+}
