@@ -32,7 +32,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
     public let beginId: Int?
     /// Whether `encode` puts `beginId` first.
     public let addsBegin: Bool
-    /// The model's chat template (Jinja), when its metadata has one.
+    /// The model's chat template (Jinja), when its metadata or `tokenizer_config.json` has one.
     public let chatTemplate: String?
     /// Ids `encode` puts first that the tokenizer itself does not (GGUF's begin token).
     private let leadingIds: [Int]
@@ -74,13 +74,14 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
             let beginId = tokenizer.prefixIds.first ?? config?.beginToken.flatMap { tokenizer.id(of: $0.content) }
             self.init(kind: .byteLevel(tokenizer), endId: endId,
                       paddingId: config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? endId ?? 0,
-                      description: file, beginId: beginId, addsBegin: !tokenizer.prefixIds.isEmpty)
+                      description: file, beginId: beginId, addsBegin: !tokenizer.prefixIds.isEmpty, chatTemplate: config?.chatTemplate)
             return
         }
         let tokenizer = try SentencePieceBPETokenizer(file: file)
         self.init(kind: .pieces(tokenizer), endId: config?.endToken.flatMap { tokenizer.id(of: $0.content) } ?? tokenizer.id(of: "</s>"),
                   paddingId: config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? 0, description: file,
-                  beginId: tokenizer.prefixIds.first ?? tokenizer.id(of: "<s>"), addsBegin: !tokenizer.prefixIds.isEmpty)
+                  beginId: tokenizer.prefixIds.first ?? tokenizer.id(of: "<s>"), addsBegin: !tokenizer.prefixIds.isEmpty,
+                  chatTemplate: config?.chatTemplate)
     }
 
     /// The tokenizer GGUF metadata describes (`tokenizer.ggml.model` gpt2 or llama).

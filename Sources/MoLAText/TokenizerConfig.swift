@@ -2,13 +2,16 @@ import Foundation
 import MoLAFiles
 
 /// A Hugging Face `tokenizer_config.json`: the fields this project reads and writes. Other
-/// fields (`added_tokens_decoder`, `chat_template`, ...) are tolerated and ignored.
+/// fields (`added_tokens_decoder`, ...) are tolerated and ignored.
 public struct TokenizerConfig: Sendable, Equatable, Codable {
     /// `tokenizer_class`; `MoLAByteTokenizer` names this project's byte tokenizer.
     public var tokenizerClass: String?
     public var beginToken: TokenName?
     public var endToken: TokenName?
     public var paddingToken: TokenName?
+    /// `chat_template`: a Jinja template, or in older files a list of named ones (the one named
+    /// `default` is taken, else the first); a value of another shape is ignored.
+    public var chatTemplate: String?
 
     public static let fileName = "tokenizer_config.json"
 
@@ -17,14 +20,31 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case tokenizerClass = "tokenizer_class", beginToken = "bos_token", endToken = "eos_token", paddingToken = "pad_token"
+        case chatTemplate = "chat_template"
     }
 
+    private struct NamedTemplate: Decodable { var name: String?; var template: String }
+
     public init(tokenizerClass: String? = nil, beginToken: TokenName? = nil, endToken: TokenName? = nil,
-                paddingToken: TokenName? = nil) {
+                paddingToken: TokenName? = nil, chatTemplate: String? = nil) {
         self.tokenizerClass = tokenizerClass
         self.beginToken = beginToken
         self.endToken = endToken
         self.paddingToken = paddingToken
+        self.chatTemplate = chatTemplate
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tokenizerClass = try container.decodeIfPresent(String.self, forKey: .tokenizerClass)
+        beginToken = try container.decodeIfPresent(TokenName.self, forKey: .beginToken)
+        endToken = try container.decodeIfPresent(TokenName.self, forKey: .endToken)
+        paddingToken = try container.decodeIfPresent(TokenName.self, forKey: .paddingToken)
+        if let template = try? container.decodeIfPresent(String.self, forKey: .chatTemplate) {
+            chatTemplate = template
+        } else if let templates = try? container.decodeIfPresent([NamedTemplate].self, forKey: .chatTemplate) {
+            chatTemplate = (templates.first { $0.name == "default" } ?? templates.first)?.template
+        }
     }
 
     /// The config in the model directory `directory`, or nil when it has none (it is optional).

@@ -97,3 +97,24 @@ import Testing
         Self.expectError({ .unknownSpecialToken(file: $0, token: "<unk>") }, preTokenizer: byteLevel, unknown: "<unk>")
     }
 }
+
+extension TokenizerVocabularyTests {
+    /// `chat_template` as a string, as a list of named templates, and in a shape it ignores.
+    @Test func chatTemplateFromTheConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(atPath: "\(ByteLevelTokenizerTests.directory)/smollm/tokenizer.json",
+                                         toPath: directory.appendingPathComponent("tokenizer.json").path)
+        let config = directory.appendingPathComponent("tokenizer_config.json")
+        for (json, expected) in [(#"{"chat_template": "{{ messages }}", "eos_token": "<|im_end|>"}"#, "{{ messages }}"),
+                                 (#"{"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]}"#, "D"),
+                                 (#"{"chat_template": 3}"#, nil)] {
+            try Data(json.utf8).write(to: config)
+            let tokenizer = try BaseTokenizer(baseDirectory: directory.path)
+            #expect(tokenizer.chatTemplate == expected, "\(json)")
+            #expect(tokenizer.description.hasSuffix("tokenizer.json") && !tokenizer.addsBegin)
+        }
+        #expect(try BaseTokenizer(baseDirectory: directory.path).paddingId == 0)  // neither pad_token nor eos_token
+    }
+}
