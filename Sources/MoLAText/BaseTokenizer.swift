@@ -141,6 +141,26 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The id of a piece as the vocabulary spells it (`<|im_end|>`, `Ġthe`), if it has one.
+    public func id(of piece: String) -> Int? {
+        switch kind {
+        case .bytes: ([ByteTokenizer.beginning, ByteTokenizer.end, ByteTokenizer.padding] + Array(0...255)).first { pieces(of: [$0]) == [piece] }
+        case let .pieces(tokenizer): tokenizer.id(of: piece)
+        case let .byteLevel(tokenizer): tokenizer.id(of: piece)
+        case let .scores(tokenizer): tokenizer.vocabulary[piece]
+        }
+    }
+
+    /// The largest id plus one.
+    public var size: Int {
+        switch kind {
+        case .bytes: ByteTokenizer.minimumVocabulary
+        case let .pieces(tokenizer): tokenizer.size
+        case let .byteLevel(tokenizer): tokenizer.size
+        case let .scores(tokenizer): tokenizer.tokens.count
+        }
+    }
+
     /// Each id's piece as the vocabulary spells it (`Ġthe`, `▁the`, `<0x0A>`); `nil` for an id
     /// the tokenizer does not have.
     public func pieces(of ids: [Int]) -> [String?] {

@@ -118,3 +118,20 @@ extension TokenizerVocabularyTests {
         #expect(try BaseTokenizer(baseDirectory: directory.path).paddingId == 0)  // neither pad_token nor eos_token
     }
 }
+
+extension TokenizerVocabularyTests {
+    /// Pieces and ids are each other's inverse, for every kind of tokenizer.
+    @Test func piecesAndIdsAgree() throws {
+        let tokenizers = [BaseTokenizer.bytes, try BaseTokenizer(baseDirectory: TokenizerTests.directory),
+                          try BaseTokenizer(baseDirectory: "\(ByteLevelTokenizerTests.directory)/llama3"),
+                          try BaseTokenizer(vocabulary: ByteLevelTokenizerTests.vocabulary("spm"))]
+        for tokenizer in tokenizers {
+            let ids = Array(0..<tokenizer.size)
+            let pieces = tokenizer.pieces(of: ids)
+            #expect(pieces.allSatisfy { $0 != nil }, "\(tokenizer)")
+            #expect(pieces.map { tokenizer.id(of: $0!) } == ids, "\(tokenizer)")
+            #expect(tokenizer.pieces(of: [-1, tokenizer.size]) == [nil, nil])
+        }
+        #expect(try BaseTokenizer(baseDirectory: "\(ByteLevelTokenizerTests.directory)/llama3").id(of: "<|begin_of_text|>") != nil)
+    }
+}
