@@ -23,7 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(safetensors zip pickle torch-archive gguf model-config adapter-config sidecar trainer-state
-         tokenizer-config redundancy-document routing-document tokenizer dataset)
+         tokenizer-config redundancy-document routing-document tokenizer byte-level-tokenizer
+         tokenizer-vocabulary dataset)
 
 usage() {
   echo "usage: notebooks-cli/fuzz.sh (TARGET|all) SECONDS | list" >&2
@@ -110,6 +111,9 @@ seed() {
     tokenizer)   cp "$fixtures"/llama-tokenizer/tokenizer.json "$seeds/legacy.json"
                  cp "$fixtures"/llama-tokenizer/metaspace/tokenizer.json "$seeds/metaspace.json"
                  cp "$fixtures"/llama-tokenizer/vocab-300/tokenizer.json "$seeds/vocab-300.json" ;;
+    byte-level-tokenizer)
+                 for name in gpt2 llama3 qwen2 smollm; do cp "$fixtures/bpe-tokenizers/$name/tokenizer.json" "$seeds/$name.json"; done ;;
+    tokenizer-vocabulary) cp "$fixtures"/bpe-tokenizers/*-vocabulary.json "$seeds/" ;;
   esac
   if [ -d "$fixtures/fuzz-seeds/$name" ]; then cp "$fixtures/fuzz-seeds/$name"/* "$seeds/"; fi
   if [ -d "$fixtures/fuzz-regressions/$name" ]; then

@@ -35,6 +35,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case routingDocument = "routing-document"
     /// `tokenizer.json` (`SentencePieceBPETokenizer`), then texts encoded and ids decoded.
     case tokenizer
+    /// A byte-level `tokenizer.json` (`ByteLevelBPETokenizer`), then texts encoded and ids decoded.
+    case byteLevelTokenizer = "byte-level-tokenizer"
+    /// GGUF tokenizer metadata as `TokenizerVocabulary` JSON (`BaseTokenizer(vocabulary:)`), then
+    /// texts encoded and ids decoded.
+    case tokenizerVocabulary = "tokenizer-vocabulary"
     /// A data file read as JSONL, JSON, plain text and pre-tokenised ids (`TextDataset`).
     case dataset
 
@@ -56,6 +61,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .redundancyDocument: try Self.redundancyDocument(bytes)
         case .routingDocument: try Self.routingDocument(bytes)
         case .tokenizer: try Self.tokenizer(bytes)
+        case .byteLevelTokenizer: try Self.byteLevelTokenizer(bytes)
+        case .tokenizerVocabulary: try Self.tokenizerVocabulary(bytes)
         case .dataset: try Self.dataset(bytes)
         }
     }

@@ -14,7 +14,8 @@ import Foundation
 /// 3. `normalizer`: null, or `Prepend(p)` and `Replace(String s, content c)`, alone or in a
 ///    `Sequence` (LLaMA 2's older files: prepend `▁`, spaces to `▁`).
 /// 4. `pre_tokenizer`: null, or `Metaspace(replacement, prepend_scheme always|first|never or
-///    add_prefix_space, split)` (newer files). Byte-level BPE (LLaMA 3, GPT-2) is refused.
+///    add_prefix_space, split)` (newer files). Byte-level BPE (LLaMA 3, GPT-2) is refused here:
+///    `ByteLevelBPETokenizer` reads it.
 /// 5. `post_processor`: null, or `TemplateProcessing` whose `single` template puts special
 ///    tokens around the sequence (LLaMA: `<s> $A`), alone or inside a `Sequence`; ids its
 ///    `special_tokens` give MUST be ids of pieces or added tokens.
@@ -28,7 +29,7 @@ public struct SentencePieceBPETokenizer: Sendable {
     let vocabulary: [String: Int]
     let pieces: [Int: String]
     /// (left id, right id) -> (rank, merged id).
-    let merges: [PairKey: (rank: Int, id: Int)]
+    let merges: BytePairMerge.Table
     let unknownId: Int?
     let byteFallback: Bool
     let fuseUnknown: Bool
@@ -44,8 +45,6 @@ public struct SentencePieceBPETokenizer: Sendable {
     let metaspace: Metaspace?
     let prefixIds: [Int]
     let suffixIds: [Int]
-
-    struct PairKey: Hashable { let left: Int; let right: Int }
 
     struct Metaspace {
         enum Prepend { case always, first, never }
@@ -91,7 +90,10 @@ public struct SentencePieceBPETokenizer: Sendable {
 
     /// The text of `ids`: `▁` back to spaces, byte pieces back to bytes, the leading space
     /// the normalizer added dropped; special (added) tokens are skipped.
-    public func decode(_ ids: [Int]) -> String {
+    public func decode(_ ids: [Int]) -> String { String(decoding: decodedBytes(ids), as: UTF8.self) }
+
+    /// The bytes `decode` reads as UTF-8 (those of a prefix of `ids` start them).
+    public func decodedBytes(_ ids: [Int]) -> [UInt8] {
         let added = Set(addedTokenIds.values)
         var bytes: [UInt8] = []
         let marker = spaceReplacement ?? metaspace?.replacement ?? "▁"
@@ -105,7 +107,7 @@ public struct SentencePieceBPETokenizer: Sendable {
         }
         let addsLeadingSpace = prependToSegments != nil || (metaspace.map { $0.prepend != .never } ?? false)
         if bytes.first == UInt8(ascii: " ") && addsLeadingSpace { bytes.removeFirst() }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Normalizes and pre-tokenizes one stretch of text between added tokens, then runs BPE on
@@ -163,7 +165,7 @@ public struct SentencePieceBPETokenizer: Sendable {
             if !(fuseUnknown && previousWasUnknown) { symbols.append(unknownId) }
             previousWasUnknown = true
         }
-        return Self.merge(symbols, merges: merges)
+        return BytePairMerge.merge(symbols, merges: merges)
     }
 
     /// 0x41 for "<0x41>".

@@ -9,7 +9,8 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
     public var beginToken: TokenName?
     public var endToken: TokenName?
     public var paddingToken: TokenName?
-    /// `chat_template`: a Jinja template (applied where `ChatTemplate` recognises it).
+    /// `chat_template`: a Jinja template, or in older files a list of named ones (the one named
+    /// `default` is taken, else the first); a value of another shape is ignored.
     public var chatTemplate: String?
 
     public static let fileName = "tokenizer_config.json"
@@ -22,13 +23,28 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
         case chatTemplate = "chat_template"
     }
 
+    private struct NamedTemplate: Decodable { var name: String?; var template: String }
+
     public init(tokenizerClass: String? = nil, beginToken: TokenName? = nil, endToken: TokenName? = nil,
                 paddingToken: TokenName? = nil, chatTemplate: String? = nil) {
-        self.chatTemplate = chatTemplate
         self.tokenizerClass = tokenizerClass
         self.beginToken = beginToken
         self.endToken = endToken
         self.paddingToken = paddingToken
+        self.chatTemplate = chatTemplate
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tokenizerClass = try container.decodeIfPresent(String.self, forKey: .tokenizerClass)
+        beginToken = try container.decodeIfPresent(TokenName.self, forKey: .beginToken)
+        endToken = try container.decodeIfPresent(TokenName.self, forKey: .endToken)
+        paddingToken = try container.decodeIfPresent(TokenName.self, forKey: .paddingToken)
+        if let template = try? container.decodeIfPresent(String.self, forKey: .chatTemplate) {
+            chatTemplate = template
+        } else if let templates = try? container.decodeIfPresent([NamedTemplate].self, forKey: .chatTemplate) {
+            chatTemplate = (templates.first { $0.name == "default" } ?? templates.first)?.template
+        }
     }
 
     /// The config in the model directory `directory`, or nil when it has none (it is optional).

@@ -7,7 +7,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     /// A field is missing or has the wrong JSON type.
     case malformed(file: String, field: String, expected: String)
-    /// A model, normalizer or pre-tokenizer this reader does not implement.
+    /// A model, normalizer, pre-tokenizer (a regex, a GGUF `tokenizer.ggml.pre` name) or
+    /// post-processor this reader does not implement; `file` is the GGUF file for metadata.
     case unsupported(file: String, component: String, found: String)
     /// A merge names a piece, or makes one, that is not in the vocabulary.
     case mergeOutsideVocabulary(file: String, merge: String)
@@ -32,7 +33,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unreadable(file, reason): "cannot read the tokenizer: \(reason) (\(file))"
         case let .malformed(file, field, expected): "tokenizer field \(field) should be \(expected) (\(file))"
         case let .unsupported(file, component, found):
-            "unsupported tokenizer \(component) \(found): only LLaMA's SentencePiece-style BPE is implemented (\(file))"
+            "unsupported tokenizer \(component) \(found) (\(file))"
         case let .mergeOutsideVocabulary(file, merge): "merge \"\(merge)\" uses or makes a piece missing from the vocabulary (\(file))"
         case let .badIdentifier(file, piece, id): "id \(id) of \"\(piece)\" is already another piece's (\(file))"
         case let .idOutOfRange(file, piece, id, limit):

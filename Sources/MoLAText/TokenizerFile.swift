@@ -10,10 +10,16 @@ struct TokenizerFile: Codable {
     var normalizer: Normalizer?
     var preTokenizer: PreTokenizer?
     var postProcessor: PostProcessor?
+    var decoder: DecoderStep?
 
     enum CodingKeys: String, CodingKey {
         case model, addedTokens = "added_tokens", normalizer, preTokenizer = "pre_tokenizer", postProcessor = "post_processor"
+        case decoder
     }
+
+    /// Whether the file is byte-level BPE (GPT-2, LLaMA 3, Qwen2, SmolLM): its pre-tokenizer or
+    /// its decoder is `ByteLevel`.
+    var isByteLevel: Bool { (preTokenizer?.isByteLevel ?? false) || (decoder?.isByteLevel ?? false) }
 
     struct Model: Codable {
         var type: String?
@@ -73,13 +79,16 @@ struct TokenizerFile: Codable {
     struct AddedToken: Codable {
         var id: Int
         var content: String
+        /// Special tokens are skipped when decoding.
+        var special: Bool?
 
-        enum CodingKeys: String, CodingKey { case id, content }
+        enum CodingKeys: String, CodingKey { case id, content, special }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             id = try container.decode(TokenId.self, forKey: .id).value
             content = try container.decode(String.self, forKey: .content)
+            special = try container.decodeIfPresent(Bool.self, forKey: .special)
         }
     }
 
@@ -108,23 +117,47 @@ struct TokenizerFile: Codable {
         var pattern: Pattern?
         var content: String?
 
-        struct Pattern: Codable {
-            var string: String?
-            enum CodingKeys: String, CodingKey { case string = "String" }
-        }
     }
 
-    /// `Metaspace` (others are refused by type).
+    /// A `Replace` normalizer's or a `Split` pre-tokenizer's pattern: a literal or a regex.
+    struct Pattern: Codable {
+        var string: String?
+        var regex: String?
+        enum CodingKeys: String, CodingKey { case string = "String", regex = "Regex" }
+    }
+
+    /// `Metaspace` (SentencePiece-style); `ByteLevel`, `Split`, `Digits` and a `Sequence` of them
+    /// (byte-level). Others are refused by type.
     struct PreTokenizer: Codable {
         var type: String
         var replacement: String?
         var prependScheme: String?
         var addPrefixSpace: Bool?
         var split: Bool?
+        var useRegex: Bool?
+        var pattern: Pattern?
+        var behavior: String?
+        var invert: Bool?
+        var individualDigits: Bool?
+        var pretokenizers: [PreTokenizer]?
 
         enum CodingKeys: String, CodingKey {
             case type, replacement, prependScheme = "prepend_scheme", addPrefixSpace = "add_prefix_space", split
+            case useRegex = "use_regex", pattern, behavior, invert, individualDigits = "individual_digits", pretokenizers
         }
+
+        /// Whether this is, or a `Sequence` holding, a `ByteLevel` pre-tokenizer.
+        var isByteLevel: Bool {
+            type == "ByteLevel" || (pretokenizers ?? []).contains { $0.isByteLevel }
+        }
+    }
+
+    /// Only the type is read: `ByteLevel` marks a byte-level file.
+    struct DecoderStep: Codable {
+        var type: String?
+        var decoders: [DecoderStep]?
+
+        var isByteLevel: Bool { type == "ByteLevel" || (decoders ?? []).contains { $0.isByteLevel } }
     }
 
     /// `TemplateProcessing`, alone or in a `Sequence` (others are refused by type).

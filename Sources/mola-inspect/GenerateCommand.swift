@@ -35,7 +35,7 @@ struct GenerateCommand: ParsableCommand {
         var text = prompt
         var stops = Set(tokenizer.endId.map { [$0] } ?? [])
         if chat {
-            guard let template = tokenizer.chatTemplate else {
+            guard let template = tokenizer.recognisedChatTemplate else {
                 throw CommandError.failed("the base has no chat template this tool can apply (ChatML); leave out --chat (\(base.path))")
             }
             text = template.render(user: prompt, system: system)
@@ -50,10 +50,11 @@ struct GenerateCommand: ParsableCommand {
         let model = try source.model(adapter: checkpoint, topK: resolution?.perLayer, batch: 1, length: length, threads: threads.count)
         let generator = try KeyValueCacheGenerator(model: model)
         var sampler = TokenSampler(temperature: temperature, topP: topP, seed: UInt64(seed))
-        var stream = TextStream(tokenizer: tokenizer, quiet: json)
+        var stream = StreamingDecoder(tokenizer)
         let started = Date()
         let generated = try generator.generate(prompt: promptIds, maxNewTokens: maxNewTokens, stop: stops, sampler: &sampler) { token in
-            try stream.append(token, stopping: stops.contains(token))
+            guard !json, !stops.contains(token) else { return }
+            try StandardStream.output.write(stream.append(token))
         }
         let seconds = Date().timeIntervalSince(started)
         let reason = generated.last.map(stops.contains) == true ? "end" : generated.count == maxNewTokens ? "max_new_tokens" : "context"
@@ -66,38 +67,7 @@ struct GenerateCommand: ParsableCommand {
             ])
             try StandardStream.output.write(document.rendered() + "\n")
         } else {
-            try stream.finish()
+            try StandardStream.output.write(stream.finish() + "\n")
         }
-    }
-}
-
-/// Prints generated text as it comes: each token's share of the decoded text, held back while
-/// it ends inside a character (a byte-level token can carry part of one).
-private struct TextStream {
-    let tokenizer: BaseTokenizer
-    let quiet: Bool
-    private var ids: [Int] = []
-    private var printed = 0
-
-    init(tokenizer: BaseTokenizer, quiet: Bool) {
-        self.tokenizer = tokenizer
-        self.quiet = quiet
-    }
-
-    mutating func append(_ token: Int, stopping: Bool) throws {
-        guard !quiet, !stopping else { return }
-        ids.append(token)
-        let text = tokenizer.decode(ids)
-        guard !text.hasSuffix("\u{FFFD}") else { return }
-        let characters = Array(text)
-        guard characters.count > printed else { return }
-        try StandardStream.output.write(String(characters[printed...]))
-        printed = characters.count
-    }
-
-    func finish() throws {
-        guard !quiet else { return }
-        let characters = Array(tokenizer.decode(ids))
-        try StandardStream.output.write((characters.count > printed ? String(characters[printed...]) : "") + "\n")
     }
 }

@@ -50,7 +50,7 @@ struct MolaInspect: ParsableCommand {
         case PlotError.unknownFormat:
             return "name the output .png, .svg or .pdf"
         case TokenizerError.noTokenizer, TokenizerError.unsupported:
-            return "mola-inspect runs LLaMA 1/2 tokenizer.json files and its own byte tokenizer" + tokensInstead
+            return "mola-inspect runs tokenizer.json files of SentencePiece-style BPE (LLaMA 1/2) and byte-level BPE (LLaMA 3, SmolLM, Qwen2; GPT-2 and known Split regexes), and its own byte tokenizer" + tokensInstead
         case TokenizerError.sentencePieceModelOnly:
             return "write tokenizer.json with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR)" + tokensInstead
         case MemoryError.exceedsMachine:

@@ -86,6 +86,10 @@ import Testing
         (.redundancyDocument, "fuzz-seeds/redundancy-document/near-duplicate-q.json"),
         (.routingDocument, "fuzz-seeds/routing-document/tiny-model.json"),
         (.tokenizer, "llama-tokenizer/metaspace/tokenizer.json"),
+        (.byteLevelTokenizer, "bpe-tokenizers/llama3/tokenizer.json"),
+        (.byteLevelTokenizer, "bpe-tokenizers/smollm/tokenizer.json"),
+        (.tokenizerVocabulary, "bpe-tokenizers/smollm-vocabulary.json"),
+        (.tokenizerVocabulary, "bpe-tokenizers/spm-vocabulary.json"),
     ])
     func fixturesAreAccepted(target: FuzzTarget, fixture: String) throws {
         try target.run([UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture)))))

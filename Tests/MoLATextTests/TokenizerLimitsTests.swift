@@ -115,16 +115,16 @@ import Testing
         var random = Generator(state: 5)
         for round in 0..<40 {
             var pieces = ["a", "b", "c", "d"]
-            var merges: [SentencePieceBPETokenizer.PairKey: (rank: Int, id: Int)] = [:]
+            var merges: [BytePairMerge.PairKey: (rank: Int, id: Int)] = [:]
             for rank in 0..<(5 + random.next(30)) {
                 let left = random.next(pieces.count), right = random.next(pieces.count)
-                let key = SentencePieceBPETokenizer.PairKey(left: left, right: right)
+                let key = BytePairMerge.PairKey(left: left, right: right)
                 guard merges[key] == nil else { continue }
                 pieces.append(pieces[left] + pieces[right])
                 merges[key] = (rank, pieces.count - 1)
             }
             let word = (0..<(round % 10 == 0 ? 2_000 : random.next(60))).map { _ in random.next(4) }
-            #expect(SentencePieceBPETokenizer.merge(word, merges: merges) == SentencePieceBPETokenizer.naiveMerge(word, merges: merges),
+            #expect(BytePairMerge.merge(word, merges: merges) == BytePairMerge.naiveMerge(word, merges: merges),
                     "round \(round)")
         }
     }

@@ -123,9 +123,9 @@ import Testing
         try FileManager.default.removeItem(atPath: "\(wide)/tokenizer.json")
         try scratch.write([], to: "llama-base/tokenizer.model")
         try expectFailure(["routing", "--base", wide, adapter, "--data", text], "the base has only tokenizer.model")
-        try scratch.write(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#.utf8),
+        try scratch.write(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\d+"}, "behavior": "Isolated"}, {"type": "ByteLevel"}]}}"#.utf8),
                           to: "llama-base/tokenizer.json")
-        try expectFailure(["routing", "--base", wide, adapter, "--data", text], "unsupported tokenizer pre_tokenizer ByteLevel")
+        try expectFailure(["routing", "--base", wide, adapter, "--data", text], #"unsupported tokenizer pre_tokenizer.pattern \d+"#)
         try expectFailure(["routing", "--base", base, adapter], status: 64, "give one of --data FILE and --tokens FILE")
     }
 }
