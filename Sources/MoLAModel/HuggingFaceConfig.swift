@@ -12,6 +12,9 @@ public struct HuggingFaceConfig: Sendable, Equatable, Codable {
     public var headCount: Int?
     public var keyValueHeadCount: Int?
     public var ropeTheta: Double?
+    /// transformers 5 writes the rotary settings here (`rope_theta`, `rope_type`) instead of
+    /// `rope_theta` and `rope_scaling`.
+    public var ropeParameters: RopeParameters?
     public var rmsNormEpsilon: Double?
     public var hiddenActivation: String?
     public var tiedEmbeddings: Bool?
@@ -25,7 +28,15 @@ public struct HuggingFaceConfig: Sendable, Equatable, Codable {
         case intermediateSize = "intermediate_size", layerCount = "num_hidden_layers", headCount = "num_attention_heads"
         case keyValueHeadCount = "num_key_value_heads", ropeTheta = "rope_theta", rmsNormEpsilon = "rms_norm_eps"
         case hiddenActivation = "hidden_act", tiedEmbeddings = "tie_word_embeddings", ropeScaling = "rope_scaling"
-        case maxPositionEmbeddings = "max_position_embeddings", torchDType = "torch_dtype"
+        case maxPositionEmbeddings = "max_position_embeddings", torchDType = "torch_dtype", ropeParameters = "rope_parameters"
+    }
+
+    /// `rope_parameters`: only the default rotary embedding is implemented.
+    public struct RopeParameters: Sendable, Equatable, Codable {
+        public var ropeTheta: Double?
+        public var ropeType: String?
+
+        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type" }
     }
 
     public init(architectures: [String]? = nil, modelType: String? = nil, vocabularySize: Int? = nil, hiddenSize: Int? = nil,
@@ -51,12 +62,12 @@ public struct HuggingFaceConfig: Sendable, Equatable, Codable {
     }
 
     /// The file that describes `config` (written beside `model.safetensors` by `saveBase`).
-    public init(_ config: ModelConfig, maxPositionEmbeddings: Int) {
+    public init(_ config: ModelConfig, maxPositionEmbeddings: Int, dtype: String = "float32") {
         self.init(architectures: ["LlamaForCausalLM"], modelType: "llama", vocabularySize: config.vocabularySize,
                   hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize, layerCount: config.layerCount,
                   headCount: config.headCount, keyValueHeadCount: config.keyValueHeadCount, ropeTheta: config.ropeTheta,
                   rmsNormEpsilon: config.rmsNormEpsilon, hiddenActivation: "silu", tiedEmbeddings: config.tiedEmbeddings,
-                  maxPositionEmbeddings: maxPositionEmbeddings, torchDType: "float32")
+                  maxPositionEmbeddings: maxPositionEmbeddings, torchDType: dtype)
     }
 }
 
@@ -81,11 +92,14 @@ extension ModelConfig {
         if let scaling = file.ropeScaling, scaling != .null {
             throw ModelError.invalidConfig("rope_scaling is not supported (\(path))")
         }
+        if let type = file.ropeParameters?.ropeType, type != "default" {
+            throw ModelError.invalidConfig("rope_parameters.rope_type \(type) is not supported, only default (\(path))")
+        }
         self.init(vocabularySize: try positive(file.vocabularySize, "vocab_size"), hiddenSize: try positive(file.hiddenSize, "hidden_size"),
                   intermediateSize: try positive(file.intermediateSize, "intermediate_size"),
                   layerCount: try positive(file.layerCount, "num_hidden_layers"),
                   headCount: try positive(file.headCount, "num_attention_heads"), keyValueHeadCount: file.keyValueHeadCount,
-                  ropeTheta: file.ropeTheta ?? 10_000, rmsNormEpsilon: file.rmsNormEpsilon ?? 1e-6,
+                  ropeTheta: file.ropeTheta ?? file.ropeParameters?.ropeTheta ?? 10_000, rmsNormEpsilon: file.rmsNormEpsilon ?? 1e-6,
                   tiedEmbeddings: file.tiedEmbeddings ?? false)
         do {
             try validate()

@@ -1,6 +1,7 @@
 import Foundation
 import MoLACheckpoint
 import MoLAFiles
+import MoLATensor
 
 /// The file an adapter is written as.
 public enum AdapterFileFormat: String, Sendable {
@@ -54,16 +55,20 @@ extension LlamaModel {
     }
 
     /// Writes the base as a Hugging Face LLaMA directory: `config.json` and `model.safetensors`
-    /// (the tokenizer's files are the caller's to write).
-    public func saveBase(to directory: String) throws {
+    /// (the tokenizer's files are the caller's to write), the weights as `dtype`.
+    ///
+    /// - Parameter contextLength: `max_position_embeddings`, by default the model's length.
+    public func saveBase(to directory: String, dtype: DType = .float32, contextLength: Int? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let directoryURL = URL(fileURLWithPath: directory)
         let entries = base.names.map { name -> SafetensorsWriter.Entry in
             let view = base.view(name)
             return .init(name: name, shape: BaseTensorName.fileShape(name, view), values: base.read(name))
         }
-        try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: directoryURL.appendingPathComponent("model.safetensors").path)
-        try JSONDocument.write(HuggingFaceConfig(config, maxPositionEmbeddings: time),
+        try SafetensorsWriter.write(entries, metadata: ["format": "pt"], dtype: dtype,
+                                    to: directoryURL.appendingPathComponent("model.safetensors").path)
+        let torchNames: [DType: String] = [.float32: "float32", .float16: "float16", .bfloat16: "bfloat16"]
+        try JSONDocument.write(HuggingFaceConfig(config, maxPositionEmbeddings: contextLength ?? time, dtype: torchNames[dtype]!),
                                to: directoryURL.appendingPathComponent("config.json").path)
     }
 }

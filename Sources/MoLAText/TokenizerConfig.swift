@@ -12,6 +12,8 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
     /// `chat_template`: a Jinja template, or in older files a list of named ones (the one named
     /// `default` is taken, else the first); a value of another shape is ignored.
     public var chatTemplate: String?
+    /// `model_max_length`, when it is an integer (transformers writes 1e30 for "no limit": ignored).
+    public var modelMaxLength: Int?
 
     public static let fileName = "tokenizer_config.json"
 
@@ -20,7 +22,7 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case tokenizerClass = "tokenizer_class", beginToken = "bos_token", endToken = "eos_token", paddingToken = "pad_token"
-        case chatTemplate = "chat_template"
+        case chatTemplate = "chat_template", modelMaxLength = "model_max_length"
     }
 
     private struct NamedTemplate: Decodable { var name: String?; var template: String }
@@ -45,6 +47,7 @@ public struct TokenizerConfig: Sendable, Equatable, Codable {
         } else if let templates = try? container.decodeIfPresent([NamedTemplate].self, forKey: .chatTemplate) {
             chatTemplate = (templates.first { $0.name == "default" } ?? templates.first)?.template
         }
+        modelMaxLength = try? container.decodeIfPresent(Int.self, forKey: .modelMaxLength)
     }
 
     /// The config in the model directory `directory`, or nil when it has none (it is optional).

@@ -18,7 +18,7 @@ struct MolaInspect: ParsableCommand {
         usage: "mola-inspect <command> [options]",
         abstract: "mola-inspect \(version): look inside MoLA (mixture of LoRA experts) checkpoints",
         subcommands: [InfoCommand.self, RedundancyCommand.self, RoutingCommand.self, PlotCommand.self, TrainCommand.self, EvalCommand.self,
-                      TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self])
+                      TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self, ConvertCommand.self])
 
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())

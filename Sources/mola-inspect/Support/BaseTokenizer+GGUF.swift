@@ -9,15 +9,19 @@ extension BaseTokenizer {
     /// - Throws: `GGUFError` for missing or mistyped keys, `TokenizerError` for a vocabulary that
     ///   does not hold together.
     init(gguf file: GGUFFile) throws {
+        try self.init(vocabulary: Self.vocabulary(gguf: file), source: file.path)
+    }
+
+    /// The vocabulary of a GGUF file's `tokenizer.ggml.*` metadata.
+    static func vocabulary(gguf file: GGUFFile) throws -> TokenizerVocabulary {
         let metadata = try GGUFTokenizerMetadata(file.metadata)
-        let vocabulary = TokenizerVocabulary(
+        return TokenizerVocabulary(
             model: metadata.model, pre: metadata.preTokenizer, tokens: metadata.tokens, tokenTypes: metadata.tokenTypes,
             scores: metadata.scores, merges: metadata.merges, bosId: metadata.beginningOfSequenceId,
             eosId: metadata.endOfSequenceId, paddingId: metadata.paddingId, unknownId: metadata.unknownId,
             addBOS: metadata.addsBeginningOfSequence, addEOS: metadata.addsEndOfSequence,
             addSpacePrefix: try file.metadata.optional("tokenizer.ggml.add_space_prefix", file.metadata.bool),
             chatTemplate: metadata.chatTemplate)
-        try self.init(vocabulary: vocabulary, source: file.path)
     }
 
     /// A token as the vocabulary spells it, `<unknown N>` for an id it lacks (for reports).

@@ -1,0 +1,58 @@
+import Foundation
+import MoLACheckpoint
+import MoLACommandLine
+import MoLAFiles
+import MoLAModel
+import MoLATensor
+import MoLAText
+
+/// `mola-inspect convert BASE.gguf --to-hf DIR`: a GGUF base as a Hugging Face directory.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "convert", summary: "write a GGUF base as a Hugging Face LLaMA directory",
+        usage: "mola-inspect convert BASE.gguf --to-hf DIR [options]",
+        abstract: "Writes the GGUF base as transformers reads it: config.json, model.safetensors (the weights dequantized, q and k rows in Hugging Face's order, F32 or --dtype f16/bf16), tokenizer.json and tokenizer_config.json (byte-level BPE vocabularies: the ids are the GGUF tokenizer's). The directory is a base for every command here too.")
+
+    static let writtenFileNames = ["config.json", "model.safetensors", "tokenizer.json", TokenizerConfig.fileName]
+
+    @Argument(valueName: "base", help: "the GGUF file to convert") var base: FilePath
+    @Option(name: "--to-hf", valueName: "DIR", help: "the Hugging Face directory to write") var directory: FilePath
+    @Option(name: "--dtype", help: "the weights' type in model.safetensors") var dtype = WeightType.f32
+    @Flag(name: "--overwrite", help: "replace the files of a model already in DIR") var overwrite: Bool
+
+    enum WeightType: String, CaseIterable, ExpressibleByArgument {
+        case f32, f16, bf16
+
+        var dtype: DType {
+            switch self {
+            case .f32: .float32
+            case .f16: .float16
+            case .bf16: .bfloat16
+            }
+        }
+    }
+
+    func run() throws {
+        let output = directory.path
+        try OutputSafety.check(directory: output, option: "--to-hf", writing: Self.writtenFileNames, inputs: [.base(base.path)])
+        let existing = Self.writtenFileNames.filter { FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent($0).path) }
+        if !existing.isEmpty && !overwrite {
+            throw CommandError.failed("\(output) already holds a model (\(existing.joined(separator: ", "))); pass --overwrite to replace it")
+        }
+        let opened = try OpenedBase(path: base.path)
+        guard case let .gguf(path) = opened.source else {
+            throw UsageError("\(base.path) is a directory: convert reads a .gguf file")
+        }
+        // Everything that can fail before anything is written: the tokenizer files, then the weights.
+        let file = try GGUFFile(path: path)
+        let vocabulary = try BaseTokenizer.vocabulary(gguf: file)
+        let (tokenizerFile, tokenizerConfig) = try vocabulary.huggingFaceFiles(source: path, contextLength: opened.contextLength)
+        let model = try opened.model(adapter: nil, topK: nil, batch: 1, length: 1, threads: ProcessInfo.processInfo.activeProcessorCount)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try model.saveBase(to: output, dtype: dtype.dtype, contextLength: opened.contextLength)
+        try AtomicFileWriter.write(Data((tokenizerFile.rendered() + "\n").utf8),
+                                   to: URL(fileURLWithPath: output).appendingPathComponent("tokenizer.json").path)
+        try tokenizerConfig.write(directory: output)
+        StandardStream.error.writeDiagnostic("wrote \(TerminalText.escaped(output))\n")
+    }
+}
