@@ -10,7 +10,7 @@ are the independent reference). Every value is seeded: a rerun writes the same b
                           metadata of every value type, nested arrays included
   quant-types.json        the values `gguf.quants.dequantize` gives for each tensor, and its shape
   tiny-llama-hf/          a tiny random LLaMA (2 layers, hidden 32, 4 heads, 2 key/value heads,
-                          MLP 64, vocab 300) as a Hugging Face directory, F16 weights
+                          MLP 64, the 559 tokens of bpe-tokenizers/smollm) as a Hugging Face directory, F16 weights
   tiny-llama-f16.gguf     the same weights as convert_hf_to_gguf.py writes them: q and k rows
                           permuted for llama.cpp's interleaved rotary, norms in F32, untied head
   tiny-llama-q8_0.gguf    the same again with every matrix in Q8_0 and no `output.weight` (tied):
@@ -105,7 +105,11 @@ def write_quant_types():
 
 
 # The tiny LLaMA.
-LAYERS, HIDDEN, HEADS, KV_HEADS, MLP, VOCAB = 2, 32, 4, 2, 64, 300
+# The tokenizer of the tiny GGUFs: the small SmolLM-style byte-level BPE of generate_bpe_golden.py,
+# so that the files tokenise real text (and `convert --to-hf` writes a tokenizer.json that works).
+with open("Tests/Fixtures/bpe-tokenizers/smollm-vocabulary.json") as f:
+    TOKENIZER = json.load(f)
+LAYERS, HIDDEN, HEADS, KV_HEADS, MLP, VOCAB = 2, 32, 4, 2, 64, len(TOKENIZER["tokens"])
 
 
 def exact_weights(rows, columns):
@@ -177,14 +181,15 @@ def write_tiny_llama():
         writer.add_rope_dimension_count(head_dim)
         writer.add_tokenizer_model("gpt2")
         writer.add_tokenizer_pre("smollm")
-        writer.add_token_list([f"t{i}" for i in range(VOCAB)])
-        writer.add_token_types([1] * (VOCAB - 1) + [3])
-        writer.add_token_merges(["t 1", "t1 0"])
-        writer.add_bos_token_id(1)
-        writer.add_eos_token_id(2)
-        writer.add_pad_token_id(2)
+        writer.add_token_list(TOKENIZER["tokens"])
+        writer.add_token_types(TOKENIZER["tokenTypes"])
+        writer.add_token_merges(TOKENIZER["merges"])
+        # SmolLM2's special tokens: <|im_start|> begins, <|im_end|> ends and pads.
+        writer.add_bos_token_id(TOKENIZER["tokens"].index("<|im_start|>"))
+        writer.add_eos_token_id(TOKENIZER["tokens"].index("<|im_end|>"))
+        writer.add_pad_token_id(TOKENIZER["tokens"].index("<|im_end|>"))
         writer.add_add_bos_token(False)
-        writer.add_chat_template("{% for m in messages %}{{ m['content'] }}{% endfor %}")
+        writer.add_chat_template("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}")
 
         def add_matrix(name, weights):
             if variant == "q8_0":

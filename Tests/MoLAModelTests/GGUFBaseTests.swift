@@ -1,5 +1,5 @@
 // A GGUF file as a base: Tests/Fixtures/generate_gguf_golden.py writes one tiny random LLaMA
-// (2 layers, hidden 32, 4 heads with 2 key/value heads, MLP 64, vocab 300) three times: as a
+// (2 layers, hidden 32, 4 heads with 2 key/value heads, MLP 64, the 559-token vocabulary of bpe-tokenizers/smollm) three times: as a
 // Hugging Face directory (gguf/tiny-llama-hf), and as GGUF files with gguf.GGUFWriter, the q and
 // k rows permuted as convert_hf_to_gguf.py permutes them (gguf/tiny-llama-f16.gguf, untied head;
 // gguf/tiny-llama-q8_0.gguf, matrices in Q8_0, tied head). The weights are exact in F16 and Q8_0,
@@ -22,7 +22,7 @@ import Testing
 
     @Test func ggufBasesGiveTheHuggingFaceLogits() throws {
         let reference = try Self.logits(base: "\(Self.directory)/tiny-llama-hf")
-        #expect(reference.count == Self.tokens.count * 300)
+        #expect(reference.count == Self.tokens.count * 559)
         for file in ["tiny-llama-f16.gguf", "tiny-llama-q8_0.gguf"] {
             let logits = try Self.logits(base: "\(Self.directory)/\(file)")
             let scale = reference.map(abs).max() ?? 1
@@ -32,7 +32,7 @@ import Testing
 
     @Test func configurationFromMetadata() throws {
         let f16 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-f16.gguf")
-        let expected = ModelConfig(vocabularySize: 300, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4,
+        let expected = ModelConfig(vocabularySize: 559, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4,
                                    keyValueHeadCount: 2, ropeTheta: 500, rmsNormEpsilon: Double(Float(1e-5)), tiedEmbeddings: false)
         #expect(f16 == expected)
         let q8 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-q8_0.gguf")
