@@ -1,3 +1,5 @@
+import Foundation
+
 /// SentencePiece as llama.cpp runs it from GGUF metadata (`tokenizer.ggml.model = llama`,
 /// `llm_tokenizer_spm`): pieces joined by score, not by merge rank.
 ///
