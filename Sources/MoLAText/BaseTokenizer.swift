@@ -68,8 +68,9 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
             }
             throw TokenizerError.noTokenizer(directory: baseDirectory)
         }
-        if try TokenizerFile.read(file).isByteLevel {
-            let tokenizer = try ByteLevelBPETokenizer(file: file)
+        let root = try TokenizerFile.read(file)
+        if root.isByteLevel {
+            let tokenizer = try ByteLevelBPETokenizer(root: root, file: file)
             let endId = config?.endToken.flatMap { tokenizer.id(of: $0.content) }
             let beginId = tokenizer.prefixIds.first ?? config?.beginToken.flatMap { tokenizer.id(of: $0.content) }
             self.init(kind: .byteLevel(tokenizer), endId: endId,
@@ -77,7 +78,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
                       description: file, beginId: beginId, addsBegin: !tokenizer.prefixIds.isEmpty, chatTemplate: config?.chatTemplate)
             return
         }
-        let tokenizer = try SentencePieceBPETokenizer(file: file)
+        let tokenizer = try SentencePieceBPETokenizer(root: root, file: file)
         self.init(kind: .pieces(tokenizer), endId: config?.endToken.flatMap { tokenizer.id(of: $0.content) } ?? tokenizer.id(of: "</s>"),
                   paddingId: config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? 0, description: file,
                   beginId: tokenizer.prefixIds.first ?? tokenizer.id(of: "<s>"), addsBegin: !tokenizer.prefixIds.isEmpty,

@@ -12,7 +12,11 @@ extension ByteLevelBPETokenizer {
     ///
     /// - Throws: `TokenizerError` naming the file and the field that is wrong.
     public init(file: String) throws {
-        let root = try TokenizerFile.read(file)
+        try self.init(root: TokenizerFile.read(file), file: file)
+    }
+
+    /// From the file already read (`BaseTokenizer` reads it once to choose the reader).
+    init(root: TokenizerFile, file: String) throws {
         let tables = try TokenizerFile.Tables(model: root.model, addedTokens: root.addedTokens ?? [], file: file)
         var unknownId: Int?
         if let unknown = root.model.unknownToken {
