@@ -148,7 +148,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         case .bytes: ([ByteTokenizer.beginning, ByteTokenizer.end, ByteTokenizer.padding] + Array(0...255)).first { pieces(of: [$0]) == [piece] }
         case let .pieces(tokenizer): tokenizer.id(of: piece)
         case let .byteLevel(tokenizer): tokenizer.id(of: piece)
-        case let .scores(tokenizer): tokenizer.vocabulary[piece]
+        case let .scores(tokenizer): tokenizer.vocabulary[ExactText(piece)]
         }
     }
 

@@ -135,3 +135,16 @@ extension TokenizerVocabularyTests {
         #expect(try BaseTokenizer(baseDirectory: "\(ByteLevelTokenizerTests.directory)/llama3").id(of: "<|begin_of_text|>") != nil)
     }
 }
+
+extension TokenizerVocabularyTests {
+    /// Pieces are found by their bytes: a decomposed "é" is not the precomposed piece (Swift's
+    /// String equality would say it is), but "e" and the combining accent's bytes.
+    @Test func piecesAreMatchedByteForByte() throws {
+        let vocabulary = TokenizerVocabulary(model: "llama", tokens: ["<unk>", "▁", "e", "é", "<0xCC>", "<0x81>"],
+                                             tokenTypes: [2, 1, 1, 1, 6, 6], scores: [0, -1, -2, -3, 0, 0], addSpacePrefix: false)
+        let tokenizer = try BaseTokenizer(vocabulary: vocabulary)
+        #expect(tokenizer.encode("e\u{301}", appendEnd: false) == [2, 4, 5])
+        #expect(tokenizer.encode("é", appendEnd: false) == [3])
+        #expect(tokenizer.decode([2, 4, 5]) == "e\u{301}" && tokenizer.id(of: "e\u{301}") == nil)
+    }
+}
