@@ -97,7 +97,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         case "llama": kind = .scores(try SentencePieceScoreTokenizer(vocabulary: vocabulary, source: source))
         case let other: throw TokenizerError.unsupported(file: source, component: "tokenizer.ggml.model", found: other)
         }
-        let addsBegin = vocabulary.bosId != nil && (vocabulary.addBOS ?? (vocabulary.model == "llama" || vocabulary.pre == "llama-bpe"))
+        let addsBegin = vocabulary.bosId != nil && (vocabulary.addBOS ?? (vocabulary.model == "llama" || ["llama-bpe", "llama3", "llama-v3"].contains(vocabulary.pre ?? "")))
         self.init(kind: kind, endId: vocabulary.eosId, paddingId: vocabulary.paddingId ?? vocabulary.eosId ?? 0, description: source,
                   beginId: vocabulary.bosId, addsBegin: addsBegin, chatTemplate: vocabulary.chatTemplate,
                   leadingIds: addsBegin ? vocabulary.bosId.map { [$0] } ?? [] : [])

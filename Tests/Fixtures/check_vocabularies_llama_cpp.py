@@ -3,7 +3,7 @@
 Writes each of bpe-tokenizers/{spm,llama3,smollm}-vocabulary.json as a vocab-only GGUF (gguf's
 GGUFWriter, architecture llama with token-free minimal hyperparameters), has llama.cpp tokenize
 the golden texts and seeded random ones (`Llama(vocab_only=True).tokenize(text, add_bos=True,
-special=True)`), and writes them to OUT_DIR/llama_cpp_ids.json; it prints how many of the golden
+special=True)`), and writes them to OUT_DIR/llama_cpp_ids.json (with the `EXTRA` vocabularies beside it); it prints how many of the golden
 texts llama.cpp tokenizes as the tokenizers library does.
 
 Usage: python3 Tests/Fixtures/check_vocabularies_llama_cpp.py OUT_DIR
@@ -19,6 +19,21 @@ from check_smollm2_tokenizer import random_texts
 
 FIXTURES = os.path.join(HERE, "bpe-tokenizers")
 NAMES = ["spm", "llama3", "smollm"]
+# Also as GGUF metadata, written to OUT_DIR: the gpt2 and qwen2 fixtures (their tokenizer.json's
+# vocabulary, pre `gpt-2`, llama.cpp's name, and `qwen2`) and the smollm vocabulary with llama.cpp's `default` pre.
+EXTRA = {"gpt2": ("gpt2", "gpt-2"), "qwen2": ("qwen2", "qwen2"), "default": ("smollm", "default")}
+
+def vocabulary_of(fixture, pre):
+    state = json.load(open(os.path.join(FIXTURES, fixture, "tokenizer.json")))
+    tokens = [None] * (len(state["model"]["vocab"]) + len(state["added_tokens"]))
+    for piece, i in state["model"]["vocab"].items():
+        tokens[i] = piece
+    for token in state["added_tokens"]:
+        tokens[token["id"]] = token["content"]
+    specials = {t["id"] for t in state["added_tokens"] if t["special"]}
+    merges = [m if isinstance(m, str) else " ".join(m) for m in state["model"]["merges"]]
+    return {"model": "gpt2", "pre": pre, "tokens": tokens, "tokenTypes": [3 if i in specials else 1 for i in range(len(tokens))],
+            "merges": merges}
 
 def write_gguf(path, v):
     w = gguf.GGUFWriter(path, "llama")
@@ -50,6 +65,14 @@ def main(out_dir):
         count = len(golden["texts"])
         same = sum(a == b for a, b in zip(out[name][:count], golden["tokenizers"][name]["ids"]))
         print(f"{name}: llama.cpp gives the tokenizers library's ids for {same} of {count} golden texts")
+    for name, (fixture, pre) in EXTRA.items():
+        vocabulary = vocabulary_of(fixture, pre)
+        with open(os.path.join(out_dir, f"{name}-vocabulary.json"), "w") as f:
+            json.dump(vocabulary, f, ensure_ascii=False)
+        path = os.path.join(out_dir, f"{name}.gguf")
+        write_gguf(path, vocabulary)
+        llama = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
+        out[name] = [llama.tokenize(t.encode(), add_bos=True, special=True) for t in texts]
     with open(os.path.join(out_dir, "llama_cpp_ids.json"), "w") as f:
         json.dump(out, f, ensure_ascii=False)
 

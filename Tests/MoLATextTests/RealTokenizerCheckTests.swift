@@ -40,8 +40,12 @@ import Testing
         let directory = try #require(Self.llamaCppDirectory)
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/llama_cpp_ids.json"))) as! [String: Any]
         let texts = root["texts"] as! [String]
-        for name in ["spm", "llama3", "smollm"] {
-            let tokenizer = try BaseTokenizer(vocabulary: ByteLevelTokenizerTests.vocabulary(name), source: "\(name)-vocabulary.json")
+        for name in ["spm", "llama3", "smollm", "gpt2", "qwen2", "default"] {
+            // The first three are fixtures; the script writes the others beside the ids.
+            let vocabulary = ["spm", "llama3", "smollm"].contains(name)
+                ? try ByteLevelTokenizerTests.vocabulary(name)
+                : try JSONDecoder().decode(TokenizerVocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name)-vocabulary.json")))
+            let tokenizer = try BaseTokenizer(vocabulary: vocabulary, source: "\(name)-vocabulary.json")
             var equal = 0
             for (text, ids) in zip(texts, root[name] as! [[Int]]) {
                 let mine = tokenizer.encode(text, appendEnd: false)

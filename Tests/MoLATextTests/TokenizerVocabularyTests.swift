@@ -34,6 +34,8 @@ import Testing
         let words = ByteLevelPreTokenizer(steps: steps).split(Array("x=1234567 $5+6, ok".unicodeScalars))
         #expect(words.map { String(String.UnicodeScalarView($0)) } == ["x", "=", "123", "456", "7", " ", "$", "5", "+", "6", ",", " ok"])
         #expect(try ByteLevelBPETokenizer.steps(ofPre: "llama-bpe", source: Self.source) == [.llama3(maximumDigits: 3)])
+        #expect(try ByteLevelBPETokenizer.steps(ofPre: "gpt-2", source: Self.source) == [.gpt2])  // llama.cpp's name
+        #expect(try ByteLevelBPETokenizer.steps(ofPre: "", source: Self.source) == steps)
     }
 
     @Test func malformedVocabulariesGetTheirOwnErrors() {
