@@ -68,8 +68,9 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
             }
             throw TokenizerError.noTokenizer(directory: baseDirectory)
         }
-        if try TokenizerFile.read(file).isByteLevel {
-            let tokenizer = try ByteLevelBPETokenizer(file: file)
+        let root = try TokenizerFile.read(file)
+        if root.isByteLevel {
+            let tokenizer = try ByteLevelBPETokenizer(root: root, file: file)
             let endId = config?.endToken.flatMap { tokenizer.id(of: $0.content) }
             let beginId = tokenizer.prefixIds.first ?? config?.beginToken.flatMap { tokenizer.id(of: $0.content) }
             self.init(kind: .byteLevel(tokenizer), endId: endId,
@@ -77,7 +78,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
                       description: file, beginId: beginId, addsBegin: !tokenizer.prefixIds.isEmpty, chatTemplate: config?.chatTemplate)
             return
         }
-        let tokenizer = try SentencePieceBPETokenizer(file: file)
+        let tokenizer = try SentencePieceBPETokenizer(root: root, file: file)
         self.init(kind: .pieces(tokenizer), endId: config?.endToken.flatMap { tokenizer.id(of: $0.content) } ?? tokenizer.id(of: "</s>"),
                   paddingId: config?.paddingToken.flatMap { tokenizer.id(of: $0.content) } ?? 0, description: file,
                   beginId: tokenizer.prefixIds.first ?? tokenizer.id(of: "<s>"), addsBegin: !tokenizer.prefixIds.isEmpty,
@@ -96,7 +97,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         case "llama": kind = .scores(try SentencePieceScoreTokenizer(vocabulary: vocabulary, source: source))
         case let other: throw TokenizerError.unsupported(file: source, component: "tokenizer.ggml.model", found: other)
         }
-        let addsBegin = vocabulary.bosId != nil && (vocabulary.addBOS ?? (vocabulary.model == "llama" || vocabulary.pre == "llama-bpe"))
+        let addsBegin = vocabulary.bosId != nil && (vocabulary.addBOS ?? (vocabulary.model == "llama" || ["llama-bpe", "llama3", "llama-v3"].contains(vocabulary.pre ?? "")))
         self.init(kind: kind, endId: vocabulary.eosId, paddingId: vocabulary.paddingId ?? vocabulary.eosId ?? 0, description: source,
                   beginId: vocabulary.bosId, addsBegin: addsBegin, chatTemplate: vocabulary.chatTemplate,
                   leadingIds: addsBegin ? vocabulary.bosId.map { [$0] } ?? [] : [])
@@ -147,7 +148,7 @@ public struct BaseTokenizer: Sendable, CustomStringConvertible {
         case .bytes: ([ByteTokenizer.beginning, ByteTokenizer.end, ByteTokenizer.padding] + Array(0...255)).first { pieces(of: [$0]) == [piece] }
         case let .pieces(tokenizer): tokenizer.id(of: piece)
         case let .byteLevel(tokenizer): tokenizer.id(of: piece)
-        case let .scores(tokenizer): tokenizer.vocabulary[piece]
+        case let .scores(tokenizer): tokenizer.vocabulary[ExactText(piece)]
         }
     }
 

@@ -12,7 +12,11 @@ extension ByteLevelBPETokenizer {
     ///
     /// - Throws: `TokenizerError` naming the file and the field that is wrong.
     public init(file: String) throws {
-        let root = try TokenizerFile.read(file)
+        try self.init(root: TokenizerFile.read(file), file: file)
+    }
+
+    /// From the file already read (`BaseTokenizer` reads it once to choose the reader).
+    init(root: TokenizerFile, file: String) throws {
         let tables = try TokenizerFile.Tables(model: root.model, addedTokens: root.addedTokens ?? [], file: file)
         var unknownId: Int?
         if let unknown = root.model.unknownToken {
@@ -72,14 +76,15 @@ extension ByteLevelBPETokenizer {
         }
     }
 
-    /// The pre-tokenizers of llama.cpp's `tokenizer.ggml.pre` names (`src/llama-vocab.cpp`).
+    /// The pre-tokenizers of llama.cpp's `tokenizer.ggml.pre` names (`src/llama-vocab.cpp`; its
+    /// name for GPT-2's is `gpt-2`, `gpt2` is taken too).
     static func steps(ofPre pre: String?, source: String) throws -> [ByteLevelPreTokenizer.Step] {
         switch pre ?? "default" {
-        case "gpt2": return [.gpt2]
-        case "llama-bpe", "llama3": return [.llama3(maximumDigits: 3)]
+        case "gpt-2", "gpt2": return [.gpt2]
+        case "llama-bpe", "llama3", "llama-v3": return [.llama3(maximumDigits: 3)]
         case "qwen2": return [.llama3(maximumDigits: 1)]
         case "smollm": return [.digits(individual: true), .gpt2]
-        case "default": return [.punctuation, .gpt2, .digits(individual: false), .digitTriples]
+        case "default", "": return [.punctuation, .gpt2, .digits(individual: false), .digitTriples]
         case let other: throw TokenizerError.unsupported(file: source, component: "tokenizer.ggml.pre", found: other)
         }
     }
@@ -114,7 +119,7 @@ extension ByteLevelBPETokenizer {
         let indices = vocabulary.tokens.indices
         self.init(source: source, vocabulary: ids, pieces: Dictionary(uniqueKeysWithValues: zip(indices, vocabulary.tokens)),
                   merges: merges, byteIds: ByteLevelAlphabet.characters.map { ids[String($0)] }, unknownId: vocabulary.unknownId,
-                  ignoreMerges: vocabulary.pre == "llama-bpe", normalizesToNFC: false, preTokenizer: ByteLevelPreTokenizer(steps: steps),
+                  ignoreMerges: ["llama-bpe", "llama3", "llama-v3"].contains(vocabulary.pre ?? ""), normalizesToNFC: false, preTokenizer: ByteLevelPreTokenizer(steps: steps),
                   addedTokenMatcher: AddedTokenMatcher(vocabulary.specialTokens(types: types)), addedTokenIds: [:],
                   skippedIds: Set(indices.filter { types[$0] == .control || types[$0] == .unknown }),
                   rawTextIds: Set(indices.filter { types[$0] == .userDefined }), prefixIds: [], suffixIds: [])

@@ -6,7 +6,11 @@ extension SentencePieceBPETokenizer {
     ///
     /// - Throws: `TokenizerError` naming the file and the field that is wrong.
     public init(file: String) throws {
-        let root = try TokenizerFile.read(file)
+        try self.init(root: TokenizerFile.read(file), file: file)
+    }
+
+    /// From the file already read (`BaseTokenizer` reads it once to choose the reader).
+    init(root: TokenizerFile, file: String) throws {
         let model = root.model
         let tables = try TokenizerFile.Tables(model: model, addedTokens: root.addedTokens ?? [], file: file)
         let vocabulary = tables.vocabulary, lookUp = tables.lookUp, isKnown = tables.isKnown

@@ -1,3 +1,5 @@
+import Foundation
+
 /// SentencePiece as llama.cpp runs it from GGUF metadata (`tokenizer.ggml.model = llama`,
 /// `llm_tokenizer_spm`): pieces joined by score, not by merge rank.
 ///
@@ -12,7 +14,8 @@
 ///    UTF-8 bytes as `<0xXX>` pieces (a join only ever makes pieces, so nothing else is left).
 public struct SentencePieceScoreTokenizer: Sendable {
     public let source: String
-    let vocabulary: [String: Int]
+    /// Each piece's id, by its bytes (two pieces of one text: the later, as llama.cpp keeps it).
+    let vocabulary: [ExactText: Int]
     let tokens: [String]
     let scores: [Float]
     let types: [TokenizerVocabulary.TokenType]
@@ -31,10 +34,12 @@ public struct SentencePieceScoreTokenizer: Sendable {
                                            expected: "\(vocabulary.tokens.count) entries, one per token")
         }
         self.source = source
-        self.vocabulary = vocabulary.ids
+        var ids: [ExactText: Int] = [:]
+        for (id, token) in vocabulary.tokens.enumerated() { ids[ExactText(token)] = id }
+        self.vocabulary = ids
         self.tokens = vocabulary.tokens
         self.scores = scores
-        byteIds = (0...255).map { [ids = self.vocabulary] in ids[String(format: "<0x%02X>", $0)] }
+        byteIds = (0...255).map { ids[ExactText(String(format: "<0x%02X>", $0))] }
         unknownId = vocabulary.unknownId
         addSpacePrefix = vocabulary.addSpacePrefix ?? true
         specialTokenMatcher = AddedTokenMatcher(vocabulary.specialTokens(types: types))
@@ -89,15 +94,16 @@ public struct SentencePieceScoreTokenizer: Sendable {
     func pieceIds(_ scalars: [Unicode.Scalar]) -> [Int] {
         let count = scalars.count
         guard count > 0 else { return [] }
-        // Each symbol is the text scalars[position..<position + length[position]].
+        // Each symbol is the text scalars[position..<position + length[position]], kept as a
+        // String (short ones are stored inline, so joining two costs no allocation).
         var length = [Int](repeating: 1, count: count)
+        var texts = scalars.map { String($0) }
         var next = Array(1...count), previous = Array(-1..<(count - 1))
         var queue = PriorityQueue<ScoreCandidate>()
-        func text(_ start: Int, _ end: Int) -> String { String(String.UnicodeScalarView(scalars[start..<end])) }
         func propose(_ left: Int) {
             guard left >= 0, next[left] < count else { return }
             let right = next[left]
-            guard let id = vocabulary[text(left, right + length[right])] else { return }
+            guard let id = vocabulary[ExactText(texts[left] + texts[right])] else { return }
             queue.push(ScoreCandidate(score: scores[id], position: left, leftLength: length[left], rightLength: length[right]))
         }
         for position in 0..<(count - 1) { propose(position) }
@@ -107,6 +113,7 @@ public struct SentencePieceScoreTokenizer: Sendable {
             guard length[left] == candidate.leftLength, right < count, next[left] == right, length[right] == candidate.rightLength else { continue }
             length[left] += length[right]
             length[right] = 0
+            texts[left] += texts[right]
             next[left] = next[right]
             if next[right] < count { previous[next[right]] = left }
             propose(previous[left])
@@ -115,16 +122,14 @@ public struct SentencePieceScoreTokenizer: Sendable {
         var ids: [Int] = []
         var position = 0
         while position < count {
-            let end = position + length[position]
-            let piece = text(position, end)
-            if let id = vocabulary[piece] {
+            if let id = vocabulary[ExactText(texts[position])] {
                 ids.append(id)
             } else {
-                for byte in piece.utf8 {
+                for byte in texts[position].utf8 {
                     if let id = byteIds[Int(byte)] ?? unknownId { ids.append(id) }
                 }
             }
-            position = end
+            position += length[position]
         }
         return ids
     }

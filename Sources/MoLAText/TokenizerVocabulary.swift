@@ -4,8 +4,8 @@
 ///
 /// - `model`: `gpt2` (byte-level BPE, `ByteLevelBPETokenizer`) or `llama` (SentencePiece by
 ///   scores, `SentencePieceScoreTokenizer`).
-/// - `pre`: the pre-tokenizer of a `gpt2` model: `gpt2`, `llama-bpe`, `smollm`, `qwen2` or
-///   `default` (also when absent, as llama.cpp does).
+/// - `pre`: the pre-tokenizer of a `gpt2` model: `gpt-2` (or `gpt2`), `llama-bpe` (or `llama3`,
+///   `llama-v3`), `smollm`, `qwen2` or `default` (also when absent or empty, as llama.cpp does).
 /// - `tokens[i]` is id i's piece; `tokenTypes[i]` its `TokenType`; `scores[i]` its SentencePiece
 ///   score; `merges` are `"left right"`, earliest first.
 public struct TokenizerVocabulary: Sendable, Equatable, Codable {

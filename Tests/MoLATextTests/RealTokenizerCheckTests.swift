@@ -1,5 +1,8 @@
-// The real SmolLM2 tokenizer, when its reference ids are there: MOLA_SMOLLM2_CHECK names the
-// directory Tests/Fixtures/check_smollm2_tokenizer.py writes (it needs the model, so CI skips this).
+// Checks against references CI does not have, each enabled by an environment variable naming the
+// directory a script wrote: the real SmolLM2 tokenizer (MOLA_SMOLLM2_CHECK,
+// Tests/Fixtures/check_smollm2_tokenizer.py, needs the model) and llama.cpp's ids for the fixture
+// vocabularies (MOLA_LLAMA_CPP_IDS, Tests/Fixtures/check_vocabularies_llama_cpp.py, needs
+// llama-cpp-python).
 import Foundation
 import Testing
 @testable import MoLAText
@@ -27,6 +30,28 @@ import Testing
         }
         for (text, decoded) in zip(texts, golden["decoded"] as! [String]) {
             #expect(tokenizer.decode(tokenizer.encode(text, appendEnd: false)) == decoded, "decode: \(text.debugDescription)")
+        }
+    }
+
+    static let llamaCppDirectory = ProcessInfo.processInfo.environment["MOLA_LLAMA_CPP_IDS"]
+
+    @Test(.enabled(if: llamaCppDirectory != nil, "set MOLA_LLAMA_CPP_IDS to the output of check_vocabularies_llama_cpp.py"))
+    func fixtureVocabulariesMatchLlamaCpp() throws {
+        let directory = try #require(Self.llamaCppDirectory)
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/llama_cpp_ids.json"))) as! [String: Any]
+        let texts = root["texts"] as! [String]
+        for name in ["spm", "llama3", "smollm", "gpt2", "qwen2", "default"] {
+            // The first three are fixtures; the script writes the others beside the ids.
+            let vocabulary = ["spm", "llama3", "smollm"].contains(name)
+                ? try ByteLevelTokenizerTests.vocabulary(name)
+                : try JSONDecoder().decode(TokenizerVocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name)-vocabulary.json")))
+            let tokenizer = try BaseTokenizer(vocabulary: vocabulary, source: "\(name)-vocabulary.json")
+            var equal = 0
+            for (text, ids) in zip(texts, root[name] as! [[Int]]) {
+                let mine = tokenizer.encode(text, appendEnd: false)
+                if mine == ids { equal += 1 } else { Issue.record("\(name): \(text.debugDescription): \(mine) != \(ids)") }
+            }
+            print("\(name) against llama.cpp: \(equal) of \(texts.count) texts equal")
         }
     }
 }

@@ -34,6 +34,8 @@ import Testing
         let words = ByteLevelPreTokenizer(steps: steps).split(Array("x=1234567 $5+6, ok".unicodeScalars))
         #expect(words.map { String(String.UnicodeScalarView($0)) } == ["x", "=", "123", "456", "7", " ", "$", "5", "+", "6", ",", " ok"])
         #expect(try ByteLevelBPETokenizer.steps(ofPre: "llama-bpe", source: Self.source) == [.llama3(maximumDigits: 3)])
+        #expect(try ByteLevelBPETokenizer.steps(ofPre: "gpt-2", source: Self.source) == [.gpt2])  // llama.cpp's name
+        #expect(try ByteLevelBPETokenizer.steps(ofPre: "", source: Self.source) == steps)
     }
 
     @Test func malformedVocabulariesGetTheirOwnErrors() {
@@ -133,5 +135,18 @@ extension TokenizerVocabularyTests {
             #expect(tokenizer.pieces(of: [-1, tokenizer.size]) == [nil, nil])
         }
         #expect(try BaseTokenizer(baseDirectory: "\(ByteLevelTokenizerTests.directory)/llama3").id(of: "<|begin_of_text|>") != nil)
+    }
+}
+
+extension TokenizerVocabularyTests {
+    /// Pieces are found by their bytes: a decomposed "é" is not the precomposed piece (Swift's
+    /// String equality would say it is), but "e" and the combining accent's bytes.
+    @Test func piecesAreMatchedByteForByte() throws {
+        let vocabulary = TokenizerVocabulary(model: "llama", tokens: ["<unk>", "▁", "e", "é", "<0xCC>", "<0x81>"],
+                                             tokenTypes: [2, 1, 1, 1, 6, 6], scores: [0, -1, -2, -3, 0, 0], addSpacePrefix: false)
+        let tokenizer = try BaseTokenizer(vocabulary: vocabulary)
+        #expect(tokenizer.encode("e\u{301}", appendEnd: false) == [2, 4, 5])
+        #expect(tokenizer.encode("é", appendEnd: false) == [3])
+        #expect(tokenizer.decode([2, 4, 5]) == "e\u{301}" && tokenizer.id(of: "e\u{301}") == nil)
     }
 }
