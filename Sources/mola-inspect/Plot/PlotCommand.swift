@@ -50,10 +50,14 @@ struct PlotCommand: ParsableCommand {
         return parts.joined(separator: ", ")
     }
 
-    static func metricTitle(metric: String, scaled: Bool) -> String {
+    /// What the values of a redundancy report are, for an axis or a colorbar: names the metric.
+    static func metricTitle(metric: String, scaled: Bool, side: SubspaceSide? = nil) -> String {
         switch metric {
         case "a": "‖A_i − A_j‖_F"
         case "b": "‖B_i − B_j‖_F"
+        case "cosine": "cosine of ΔW_i and ΔW_j"
+        case "subspace": "subspace similarity φ of ΔW_i, ΔW_j (\((side ?? .column).rawValue) spaces)"
+        case "router": "cosine of router rows i and j"
         default: scaled ? "‖ΔW_i − ΔW_j‖_F" : "‖B_iA_i − B_jA_j‖_F"
         }
     }
