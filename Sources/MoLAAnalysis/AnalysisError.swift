@@ -18,7 +18,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case let .nonFiniteValues(file, tensors):
             return "\(Self.count(tensors, "tensor")) hold NaN or infinite values: \(Self.listed(tensors)) (\(file))"
         case let .zeroExperts(file, tensors, metric):
-            return "\(Self.count(tensors, "expert")) \(tensors.count == 1 ? "has" : "have") dW = s B A = 0 (rank 0), so \(metric) is undefined for \(tensors.count == 1 ? "it" : "them"): \(Self.listed(tensors)) (\(file))"
+            return "\(Self.count(tensors, "expert")) \(tensors.count == 1 ? "has" : "have") dW = s B A = 0 (rank 0, no direction), which \(metric) cannot measure: \(Self.listed(tensors)) (\(file))"
         case let .lapackFailed(file, tensor, routine, info):
             return "LAPACK \(routine) failed (info = \(info)) on the factors of \(tensor) (\(file))"
         case let .missingRouter(file, projection):

@@ -48,10 +48,15 @@ struct PlotDiff: ParsableCommand {
             }
             return LineSeries(name: kind.checkpointName, x: layers.map { Double($0.layer) }, y: layers.map { $0.projections[kind]!.meanRelative }, band: band)
         }
+        var notes = ["experts matched by the Hungarian algorithm on ‖ΔW^B − ΔW^A‖_F; band: lowest to highest expert of the layer"]
+        for kind in kinds {
+            let missing = document.layers.filter { $0.projections[kind] != nil && $0.projections[kind]!.meanRelative == nil }.map(\.layer)
+            if !missing.isEmpty { notes.append("\(kind.checkpointName): no mean in layer\(missing.count == 1 ? "" : "s") \(PlotCommand.ranges(missing)) (an expert of A is zero)") }
+        }
         let names = [document.first, document.second].map { URL(fileURLWithPath: $0).lastPathComponent }
         let chart = LineChart(title: figure.title(standard: "Expert drift from \(names[0]) to \(names[1])"), xTitle: "layer",
                               yTitle: "mean ‖ΔW_i^B − ΔW_π(i)^A‖ / ‖ΔW_π(i)^A‖", series: series,
-                              notes: ["experts matched by the Hungarian algorithm on ‖ΔW^B − ΔW^A‖_F; band: lowest to highest expert of the layer"])
+                              notes: notes)
         try ChartFile.write(.line(chart), to: figure.path, size: figure.size())
         PlotCommand.wrote(figure.path)
     }
