@@ -1,7 +1,6 @@
 // spectrum, check, diff and the new redundancy metrics as a user meets them: the built binary,
 // its output, its exit status, and nothing written when it fails.
 import Foundation
-import MoLATensor
 import MoLATestSupport
 import Testing
 
@@ -15,14 +14,19 @@ import Testing
     /// One layer of q_proj with `experts` experts (rank 2, 6 -> 6); `edit` may change the tensors.
     private func checkpoint(_ name: String, experts: Int = 3,
                             edit: (inout [(name: String, shape: [Int], values: [Float])]) -> Void = { _ in }) throws -> String {
-        var generator = SplitMix(seed: 7)
+        // A fixed pseudo-random sequence (a 64-bit LCG), so this target needs no MoLATensor.
+        var state: UInt64 = 7
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 500
+        }
         let prefix = "base_model.model.model.layers.0.self_attn.q_proj"
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for expert in 0..<experts {
-            tensors.append(("\(prefix).lora_A_\(expert).weight", [2, 6], (0..<12).map { _ in Float(generator.normal()) }))
-            tensors.append(("\(prefix).lora_B_\(expert).weight", [6, 2], (0..<12).map { _ in Float(generator.normal() * 0.1) }))
+            tensors.append(("\(prefix).lora_A_\(expert).weight", [2, 6], (0..<12).map { _ in next() }))
+            tensors.append(("\(prefix).lora_B_\(expert).weight", [6, 2], (0..<12).map { _ in next() * 0.1 }))
         }
-        tensors.append(("\(prefix).router.router.weight", [experts, 6], (0..<(experts * 6)).map { _ in Float(generator.normal()) }))
+        tensors.append(("\(prefix).router.router.weight", [experts, 6], (0..<(experts * 6)).map { _ in next() }))
         edit(&tensors)
         try scratch.write(safetensorsBytes(tensors: tensors), to: "\(name)/adapter_model.safetensors")
         try scratch.write(Array(#"{"peft_type": "LORA", "r": [2], "lora_alpha": 16}"#.utf8), to: "\(name)/adapter_config.json")
