@@ -71,6 +71,24 @@ import Testing
         #expect(try runMolaInspect(["check", Self.example, "--data", "x.txt"]).status == 64)
     }
 
+    /// With a base and data, the routing kinds join in; the exit status follows the worst severity.
+    @Test func checkWithRoutingAddsTheDataDrivenKinds() throws {
+        let examples = Fixtures.repository.appendingPathComponent("examples").path
+        let result = try runMolaInspect(["check", examples + "/mola-tiny-8888", "--base", examples + "/tiny-base",
+                                         "--data", examples + "/sample-data.jsonl", "--json", "--max-tokens", "2000"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
+        let findings = report["findings"] as! [[String: Any]]
+        let kinds = Set(findings.compactMap { $0["kind"] as? String })
+        #expect(!kinds.isDisjoint(with: ["never_selected", "overloaded", "collapsed_routing", "near_ties"]), "\(kinds)")
+        let severities = Set(findings.compactMap { $0["severity"] as? String })
+        let expected: Int32 = severities.contains("error") ? 2 : severities.contains("warning") ? 1 : 0
+        #expect(result.status == expected, "\(result.standardError)")
+        // A near-impossible entropy floor flags every multi-expert projection as collapsed.
+        let strict = try runMolaInspect(["check", examples + "/mola-tiny-8888", "--base", examples + "/tiny-base",
+                                         "--data", examples + "/sample-data.jsonl", "--max-tokens", "500", "--min-entropy", "1.01"])
+        #expect(strict.status == 1 && strict.standardOutput.contains("warning: collapsed_routing layer 0 down_proj"), "\(strict.standardOutput)")
+    }
+
     @Test func diffOfDifferentShapesNamesTheDifferenceAndWritesNothing() throws {
         let (three, four) = (try checkpoint("three"), try checkpoint("four", experts: 4))
         let output = scratch.path("diff.json")
