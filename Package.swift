@@ -25,7 +25,7 @@ let package = Package(
         // System libraries: a module map and a shim header each, nothing else.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        // LAPACKE, for the spectral analyses to come; no target depends on it yet.
+        // LAPACKE: thin QR and small SVDs for the subspace and spectrum analyses.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
                        providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
@@ -35,8 +35,8 @@ let package = Package(
         // Files read without blocking and written atomically, the JSON documents every format type
         // reads and writes through, and the memory budget asked before sizes from a file are allocated.
         .target(name: "MoLAFiles"),
-        // Element types, vectorised math, the BLAS wrappers.
-        .target(name: "MoLATensor", dependencies: ["CBLAS"]),
+        // Element types, vectorised math, the BLAS and LAPACK wrappers.
+        .target(name: "MoLATensor", dependencies: ["CBLAS", "CLAPACK"]),
         // The file formats (safetensors, torch.save, adapter_config.json, the sidecar) and the adapter model.
         .target(name: "MoLACheckpoint", dependencies: ["MoLATensor", "MoLAFiles"]),
         // Tokenizers, datasets and prompt templates: text to token ids; knows nothing of models.

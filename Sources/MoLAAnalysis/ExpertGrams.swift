@@ -25,7 +25,7 @@ struct ExpertGrams {
             switch metric {
             case .a: total += gramA[row + p]
             case .b: total += gramB[row + p]
-            case .delta:
+            case .delta, .cosine, .subspace, .router:
                 for q in 0..<rank { total += gramA[row + q] * gramB[row + q] }
             }
         }
@@ -87,7 +87,7 @@ struct ExpertDifference {
             var total = 0.0
             for row in 0..<outputWidth { for p in 0..<rank { let d = b(first, row, p) - b(second, row, p); total += d * d } }
             return total
-        case .delta:
+        case .delta, .cosine, .subspace, .router:
             let doubleRank = 2 * rank
             for p in 0..<rank {
                 let (ai, aj) = (a(first, p), a(second, p))

@@ -37,17 +37,3 @@ public enum FinitenessScan {
         return try results.values().compactMap { $0 }
     }
 }
-
-/// Analyses that cannot give a trustworthy answer.
-public enum AnalysisError: Error, Equatable, CustomStringConvertible {
-    /// Tensors hold NaN or infinity; their distances would be meaningless.
-    case nonFiniteValues(file: String, tensors: [String])
-
-    public var description: String {
-        switch self {
-        case let .nonFiniteValues(file, tensors):
-            let listed = tensors.prefix(5).joined(separator: ", ") + (tensors.count > 5 ? ", and \(tensors.count - 5) more" : "")
-            return "\(tensors.count) tensor\(tensors.count == 1 ? "" : "s") hold NaN or infinite values: \(listed) (\(file))"
-        }
-    }
-}

@@ -1,13 +1,32 @@
 import MoLACheckpoint
 
-/// Which matrix of each expert the redundancy analysis compares.
+/// What the redundancy analysis measures between two experts: a distance (`delta`, `a`, `b`)
+/// or a similarity (`cosine`, `subspace`, `router`).
 public enum RedundancyMetric: String, Sendable, CaseIterable, Codable {
-    /// The expert's weight update `dW_i = s * B_i A_i` (`d_out x d_in`), never formed.
+    /// The distance between the experts' weight updates `dW_i = s * B_i A_i` (`d_out x d_in`), never formed.
     case delta
     /// `A_i` alone (`rank x d_in`): mostly initialisation noise, since A starts random.
     case a
     /// `B_i` alone (`d_out x rank`): B starts at zero, so this is what training moved.
     case b
+    /// `<dW_i, dW_j> / (|dW_i| |dW_j|)`, from the same Gram matrices as `delta`.
+    case cosine
+    /// The LoRA paper's normalised subspace similarity of the column (or row) spaces of `dW_i`
+    /// and `dW_j`, `|U_i^T U_j|_F^2 / r`, with the principal angles (`SubspaceSimilarity`).
+    case subspace
+    /// The cosine between the experts' router rows: data-free.
+    case router
+
+    /// Whether larger values mean more alike (a similarity), rather than less (a distance).
+    public var isSimilarity: Bool { self == .cosine || self == .subspace || self == .router }
+}
+
+/// Which space of `dW_i` the `subspace` metric compares.
+public enum SubspaceSide: String, Sendable, CaseIterable, Codable {
+    /// The column space (`d_out` side, spanned by `B_i`): what the expert writes.
+    case column
+    /// The row space (`d_in` side, spanned by `A_i^T`): what the expert reads.
+    case row
 }
 
 /// What to compare and where.
@@ -19,13 +38,17 @@ public struct RedundancyOptions: Sendable {
     public var projections: Set<ProjectionKind>
     /// Worker threads (each runs single-threaded BLAS).
     public var threadCount: Int
+    /// The space `subspace` compares (ignored by the other metrics).
+    public var side: SubspaceSide
 
     public init(metric: RedundancyMetric = .delta, scaled: Bool = true,
-                projections: Set<ProjectionKind> = Set(ProjectionKind.attention), threadCount: Int = 1) {
+                projections: Set<ProjectionKind> = Set(ProjectionKind.attention), threadCount: Int = 1,
+                side: SubspaceSide = .column) {
         self.metric = metric
         self.scaled = scaled
         self.projections = projections
         self.threadCount = threadCount
+        self.side = side
     }
 }
 
@@ -33,7 +56,8 @@ public struct RedundancyOptions: Sendable {
 public struct ExpertPairDistance: Sendable, Equatable {
     public let first: Int
     public let second: Int
-    /// `||W_first - W_second||_F`; NaN when either expert holds non-finite values.
+    /// `||W_first - W_second||_F`, or the similarity the metric measures; NaN when either
+    /// expert holds non-finite values.
     public let distance: Double
 }
 
@@ -51,6 +75,8 @@ public struct ProjectionRedundancy: Sendable {
     public let norms: [Double]
     /// Tensors of this projection that hold NaN or infinity.
     public let nonFiniteTensors: [String]
+    /// `subspace` only: per pair (in `pairs` order), the principal angles in radians, ascending.
+    public var principalAngles: [[Double]] = []
 
     /// Mean over pairs; nil when there are no pairs or a distance is not finite.
     public var mean: Double? { finiteMean(pairs.map(\.distance)) }
@@ -80,6 +106,8 @@ public struct RedundancyReport: Sendable {
     public let metric: RedundancyMetric
     public let scaled: Bool
     public let layers: [LayerRedundancy]
+    /// The space `subspace` compared (nil for the other metrics).
+    public var side: SubspaceSide?
 
     /// Every tensor that holds NaN or infinity, among those the metric read.
     public var nonFiniteTensors: [String] { layers.flatMap { $0.projections.flatMap(\.nonFiniteTensors) } }

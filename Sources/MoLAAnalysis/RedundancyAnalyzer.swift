@@ -53,7 +53,9 @@ public enum RedundancyAnalyzer {
             let selected = projections.filter { $0.layer == layer.index }
             return selected.isEmpty ? nil : LayerRedundancy(layer: layer.index, projections: selected)
         }
-        return RedundancyReport(metric: options.metric, scaled: options.scaled, layers: layers)
+        var report = RedundancyReport(metric: options.metric, scaled: options.scaled, layers: layers)
+        if options.metric == .subspace { report.side = options.side }
+        return report
     }
 
     /// Distances of one projection's experts.
@@ -64,12 +66,19 @@ public enum RedundancyAnalyzer {
 
     static func analyze(_ projection: ProjectionAdapter, file: any TensorFile, options: RedundancyOptions,
                         workspace: Workspace) throws -> ProjectionRedundancy {
+        switch options.metric {
+        case .subspace: return try SubspaceSimilarity.analyze(projection, file: file, side: options.side, workspace: workspace)
+        case .router: return try RouterSimilarity.analyze(projection, file: file)
+        case .delta, .a, .b, .cosine: break
+        }
+        // Cosine reads the Grams of delta.
+        let metric: RedundancyMetric = options.metric == .cosine ? .delta : options.metric
         let experts = projection.expertCount
         let rank = projection.rank
         let width = experts * rank
-        let scale = options.metric == .delta && options.scaled ? projection.scale : 1
-        let needsA = options.metric != .b
-        let needsB = options.metric != .a
+        let scale = metric == .delta && options.scaled ? projection.scale : 1
+        let needsA = metric != .b
+        let needsB = metric != .a
         // A stacked: [E r, d_in]; B side by side: [d_out, E r]; their Grams: [E r, E r].
         // The buffers below, the difference path's scratch and the pairs (3 words each), added
         // up overflow-checked before any product of the file's sizes is formed.
@@ -104,7 +113,7 @@ public enum RedundancyAnalyzer {
         if needsB {
             LinearAlgebra.gramOfColumns(UnsafeBufferPointer(sideBySideB), rows: projection.outputWidth, columns: width, into: gramB)
         }
-        let grams = ExpertGrams(metric: options.metric, rank: rank, width: width,
+        let grams = ExpertGrams(metric: metric, rank: rank, width: width,
                                 gramA: UnsafeBufferPointer(gramA), gramB: UnsafeBufferPointer(gramB))
         // A non-finite element makes its row's (or column's) Gram diagonal non-finite.
         var nonFinite: [String] = []
@@ -128,6 +137,12 @@ public enum RedundancyAnalyzer {
         // (the usual case) never pay for the pass over their values.
         var identical: IdenticalExperts?
         let squaredNorms = (0..<experts).map { grams.inner($0, $0) }
+        if options.metric == .cosine {
+            let pairs = try cosines(projection, file: file, grams: grams, squaredNorms: squaredNorms, finite: finite)
+            return ProjectionRedundancy(layer: projection.layer, kind: projection.kind, expertCount: experts, rank: rank,
+                                        scale: scale, pairs: pairs, norms: squaredNorms.map { abs(scale) * max($0, 0).squareRoot() },
+                                        nonFiniteTensors: nonFinite)
+        }
         var pairs: [ExpertPairDistance] = []
         pairs.reserveCapacity(experts * (experts - 1) / 2)
         for first in 0..<experts {
@@ -140,7 +155,7 @@ public enum RedundancyAnalyzer {
                 var squared = sumOfNorms - 2 * grams.inner(first, second)
                 if squared <= cancellationThreshold * sumOfNorms {
                     let groups = identical ?? IdenticalExperts(experts: experts, rank: rank, inputWidth: projection.inputWidth,
-                                                               outputWidth: projection.outputWidth, metric: options.metric,
+                                                               outputWidth: projection.outputWidth, metric: metric,
                                                                stackedA: UnsafeBufferPointer(stackedA),
                                                                sideBySideB: UnsafeBufferPointer(sideBySideB))
                     identical = groups
@@ -154,5 +169,25 @@ public enum RedundancyAnalyzer {
                                     scale: scale, pairs: pairs,
                                     norms: squaredNorms.map { abs(scale) * max($0, 0).squareRoot() },
                                     nonFiniteTensors: nonFinite)
+    }
+
+    /// `<dW_i, dW_j> / (|dW_i| |dW_j|)` for every pair, from the Grams of `delta` (the scale cancels).
+    ///
+    /// - Throws: `AnalysisError.zeroExperts` when an expert's `dW_i` is zero (its cosine is undefined).
+    static func cosines(_ projection: ProjectionAdapter, file: any TensorFile, grams: ExpertGrams,
+                        squaredNorms: [Double], finite: [Bool]) throws -> [ExpertPairDistance] {
+        let zero = squaredNorms.indices.filter { finite[$0] && squaredNorms[$0] <= 0 }
+        guard zero.isEmpty else {
+            throw AnalysisError.zeroExperts(file: file.path, tensors: zero.map { projection.experts[$0].b }, metric: "cosine")
+        }
+        var pairs: [ExpertPairDistance] = []
+        for first in 0..<projection.expertCount {
+            for second in (first + 1)..<max(projection.expertCount, first + 1) {
+                let value = finite[first] && finite[second]
+                    ? grams.inner(first, second) / (squaredNorms[first].squareRoot() * squaredNorms[second].squareRoot()) : .nan
+                pairs.append(ExpertPairDistance(first: first, second: second, distance: value.isNaN ? value : min(1, max(-1, value))))
+            }
+        }
+        return pairs
     }
 }

@@ -13,15 +13,17 @@ public struct RedundancyDocument: Sendable, Codable {
     public var expertsPerLayer: [Int]
     public var alpha: Double
     public var metric: RedundancyMetric
-    /// Whether `delta` includes `s = alpha / r` (always false for `a` and `b`).
+    /// Whether `delta` includes `s = alpha / r` (always false for the other metrics).
     public var scaled: Bool
+    /// `subspace` only: `column` or `row`, the spaces compared (absent for the other metrics).
+    public var side: SubspaceSide?
     /// The projection set's name (`attention`, `mlp`, `all`, or the list given).
     public var projectionSet: String
     public var nonFiniteTensors: [String]
     public var layers: [Layer]
 
     enum CodingKeys: String, CodingKey {
-        case checkpoint, file, format, allocation, expertsPerLayer = "experts_per_layer", alpha, metric, scaled
+        case checkpoint, file, format, allocation, expertsPerLayer = "experts_per_layer", alpha, metric, scaled, side
         case projectionSet = "projection_set", nonFiniteTensors = "non_finite_tensors", layers
     }
 
@@ -45,8 +47,15 @@ public struct RedundancyDocument: Sendable, Codable {
         public var pairs: [Pair]
         /// Mean over pairs; nil without pairs or with a non-finite distance.
         public var mean: Double?
-        /// `||W_i||_F` of each expert's compared matrix (NaN, `null` in the file, when not finite).
+        /// `||W_i||_F` of each expert's compared matrix (NaN, `null` in the file, when not finite);
+        /// for `router`, the router rows' norms.
         public var norms: [Double]
+        /// `subspace` only: per pair, in `pairs` order, the principal angles in degrees, ascending.
+        public var principalAngles: [[Double]]?
+
+        enum CodingKeys: String, CodingKey {
+            case experts, rank, scale, pairs, mean, norms, principalAngles = "principal_angles_degrees"
+        }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -66,6 +75,10 @@ public struct RedundancyDocument: Sendable, Codable {
             norms = try container.decode([Double?].self, forKey: .norms).map { $0 ?? .nan }
             guard norms.count == experts else {
                 throw JSONExpectation.error("one norm per expert (\(experts))", forKey: .norms, in: container)
+            }
+            principalAngles = try container.decodeIfPresent([[Double]].self, forKey: .principalAngles)
+            if let principalAngles, principalAngles.count != pairs.count {
+                throw JSONExpectation.error("one list of angles per pair (\(pairs.count))", forKey: .principalAngles, in: container)
             }
         }
 
@@ -90,6 +103,8 @@ public struct RedundancyDocument: Sendable, Codable {
             pairs = projection.pairs.map { Pair(first: $0.first, second: $0.second, distance: $0.distance) }
             mean = projection.mean
             norms = projection.norms
+            principalAngles = projection.principalAngles.isEmpty ? nil
+                : projection.principalAngles.map { $0.map { $0 * 180 / Double.pi } }
         }
     }
 
@@ -135,6 +150,7 @@ public struct RedundancyDocument: Sendable, Codable {
         alpha = adapter.alpha
         metric = report.metric
         scaled = report.metric == .delta && report.scaled
+        side = report.side
         self.projectionSet = projectionSet
         nonFiniteTensors = report.nonFiniteTensors
         layers = report.layers.map { layer in

@@ -7,12 +7,14 @@ import MoLACommandLine
 /// `mola-inspect redundancy CKPT`: pairwise distances between the experts of every layer.
 struct RedundancyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "redundancy", summary: "pairwise distances between the experts of every layer (Figure 3)",
+        name: "redundancy", summary: "pairwise distances (Figure 3) or similarities between the experts of every layer",
         usage: "mola-inspect redundancy <checkpoint> [options]",
-        abstract: "For every layer and projection, the Frobenius distance ||W_i - W_j|| between every pair of experts and their mean: the paper's Figure 3 (arXiv 2402.08562). Lower means more alike, so more redundant.",
+        abstract: "For every layer and projection, the Frobenius distance ||W_i - W_j|| between every pair of experts and their mean: the paper's Figure 3 (arXiv 2402.08562). Lower means more alike, so more redundant. --metric cosine, subspace or router measures a similarity instead (higher means more alike).",
         details: """
         Exact: computed from Gram matrices of the stacked experts in double precision (no d_out x d_in
-        matrix is formed), with nearly equal experts recomputed from their difference.
+        matrix is formed), with nearly equal experts recomputed from their difference. subspace compares
+        the column (--side row: row) spaces of dW through thin QR factorisations of B and A^T and the
+        SVD of the r x r core (LAPACK), and adds the principal angles to the JSON.
         """)
 
     @OptionGroup var input: CheckpointArgument

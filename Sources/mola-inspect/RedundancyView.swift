@@ -17,6 +17,9 @@ struct RedundancyView {
         case .delta: report.scaled ? "delta: dW = s * B A with s = alpha / r" : "delta, unscaled: dW = B A"
         case .a: "a: the A matrices alone"
         case .b: "b: the B matrices alone"
+        case .cosine: "cosine: <dW_i, dW_j> / (|dW_i| |dW_j|)"
+        case .subspace: "subspace: |U_i^T U_j|_F^2 / r over the \((report.side ?? .column).rawValue) spaces of dW"
+        case .router: "router: cosine of the router rows"
         }
     }
 
@@ -37,7 +40,7 @@ struct RedundancyView {
         }
         var lines = [
             "\(checkpoint.path): \(adapter.file.formatName), allocation \(adapter.allocation.summary)",
-            "mean pairwise Frobenius distance between experts; metric \(metricDescription); projections \(projectionSetName)",
+            "\(report.metric.isSimilarity ? "mean pairwise similarity" : "mean pairwise Frobenius distance") between experts; metric \(metricDescription); projections \(projectionSetName)",
             "",
             table.rendered(),
         ]
@@ -45,7 +48,8 @@ struct RedundancyView {
             lines.append("n/a: a layer with one expert has no pairs")
         }
         if listingPairs {
-            var pairs = TextTable(headers: ["layer", "projection", "i", "j", "distance"], rightAligned: [0, 2, 3, 4])
+            var pairs = TextTable(headers: ["layer", "projection", "i", "j", report.metric.isSimilarity ? "similarity" : "distance"],
+                                  rightAligned: [0, 2, 3, 4])
             for projection in report.layers.flatMap(\.projections) {
                 for pair in projection.pairs {
                     pairs.append([String(projection.layer), projection.kind.checkpointName, String(pair.first),
@@ -60,7 +64,7 @@ struct RedundancyView {
     }
 
     var csv: String {
-        var lines = ["layer,projection,expert_i,expert_j,distance,experts,rank,scale,metric,scaled"]
+        var lines = ["layer,projection,expert_i,expert_j,\(report.metric.isSimilarity ? "similarity" : "distance"),experts,rank,scale,metric,scaled"]
         for projection in report.layers.flatMap(\.projections) {
             for pair in projection.pairs {
                 let distance = pair.distance.isFinite ? "\(pair.distance)" : ""

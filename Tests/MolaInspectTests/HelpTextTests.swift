@@ -7,9 +7,9 @@ import Testing
 @Suite struct HelpTextTests {
     /// Every command that takes options, as its words on the command line.
     static let commands: [[String]] = [
-        ["info"], ["redundancy"], ["routing"], ["train"], ["eval"],
+        ["info"], ["redundancy"], ["spectrum"], ["check"], ["diff"], ["routing"], ["train"], ["eval"],
         ["plot", "redundancy"], ["plot", "pairs"], ["plot", "allocation"],
-        ["plot", "routing"], ["plot", "routing-weights"], ["plot", "routing-redundancy"],
+        ["plot", "routing"], ["plot", "routing-weights"], ["plot", "routing-redundancy"], ["plot", "spectrum"], ["plot", "diff"],
     ]
 
     /// The help line of `option` in `command --help`.

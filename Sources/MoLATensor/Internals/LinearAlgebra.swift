@@ -1,7 +1,8 @@
 import CBLAS
+import CLAPACK
 import Foundation
 
-/// Safe Swift entry points to the BLAS routines the analyses use.
+/// Safe Swift entry points to the BLAS and LAPACK routines the analyses use.
 ///
 /// This is the only file of `MoLATensor` that imports the C libraries. Matrices are row-major
 /// flat buffers; sizes are checked here (a mismatch is caller misuse and traps).
@@ -100,6 +101,73 @@ public enum LinearAlgebra {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The thin QR factorisation of a column-major matrix, `M = Q R`, in place.
+    ///
+    /// ```
+    /// M is [rows, columns], column-major (column c at c * rows)      k = min(rows, columns)
+    /// Q is [rows, k], orthonormal columns (written over M's first k columns when formQ)
+    /// R is [k, columns], upper triangular, row-major, written to `upperTriangle`
+    /// ```
+    /// A row-major `[columns, rows]` buffer is the same bytes as a column-major `[rows, columns]`
+    /// one, so `A_i` (`[r, d_in]`) factors as `A_i^T` without a copy.
+    /// The corresponding C functions are `LAPACKE_dgeqrf_work` and `LAPACKE_dorgqr_work`: the
+    /// `_work` forms skip LAPACKE's scan of the matrix for NaN (8% of the subspace analysis; the
+    /// callers check finiteness themselves: NaN in, garbage out) and its allocation of a workspace per call.
+    /// - Throws: `LinearAlgebraError.lapackFailed` with LAPACK's `info`.
+    public static func thinQR(_ matrix: UnsafeMutableBufferPointer<Double>, rows: Int, columns: Int,
+                              upperTriangle: UnsafeMutableBufferPointer<Double>, formQ: Bool) throws(LinearAlgebraError) {
+        let k = min(rows, columns)
+        precondition(rows >= 0 && columns >= 0 && matrix.count >= rows * columns, "thinQR: buffer of \(matrix.count) for [\(rows), \(columns)]")
+        precondition(upperTriangle.count >= k * columns, "thinQR: R smaller than [\(k), \(columns)]")
+        guard k > 0 else { return }
+        var tau = [Double](repeating: 0, count: k)
+        // Blocked routines need at most columns x block size; 64 columns of blocks is ample.
+        var work = [Double](repeating: 0, count: max(1, columns) * 64)
+        let status = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(columns), matrix.baseAddress,
+                                         LAPACKInteger(rows), &tau, &work, LAPACKInteger(work.count))
+        guard status == 0 else { throw .lapackFailed(routine: "dgeqrf", info: Int(status)) }
+        for row in 0..<k {
+            for column in 0..<columns {
+                upperTriangle[row * columns + column] = column >= row ? matrix[column * rows + row] : 0
+            }
+        }
+        guard formQ else { return }
+        let formed = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, LAPACKInteger(rows), LAPACKInteger(k), LAPACKInteger(k), matrix.baseAddress,
+                                         LAPACKInteger(rows), &tau, &work, LAPACKInteger(work.count))
+        guard formed == 0 else { throw .lapackFailed(routine: "dorgqr", info: Int(formed)) }
+    }
+
+    /// The singular value decomposition of a small row-major matrix, `M = U diag(S) V^T`.
+    ///
+    /// ```
+    /// M is [rows, columns]     k = min(rows, columns)
+    /// S is [k], descending     U is [rows, k]     V^T is [k, columns]   (only when vectors)
+    /// ```
+    /// `matrix` is left as it was (a copy is factored).
+    /// The corresponding C function is `LAPACKE_dgesdd`.
+    /// - Throws: `LinearAlgebraError.lapackFailed` with LAPACK's `info` (positive: no convergence).
+    public static func singularValueDecomposition(_ matrix: UnsafeBufferPointer<Double>, rows: Int, columns: Int,
+                                                  singularValues: UnsafeMutableBufferPointer<Double>,
+                                                  vectors: (u: UnsafeMutableBufferPointer<Double>, vt: UnsafeMutableBufferPointer<Double>)?)
+        throws(LinearAlgebraError) {
+        let k = min(rows, columns)
+        precondition(rows >= 0 && columns >= 0 && matrix.count >= rows * columns && singularValues.count >= k,
+                     "singularValueDecomposition: buffers too small for [\(rows), \(columns)]")
+        guard k > 0 else { return }
+        var copy = Array(matrix[0..<(rows * columns)])
+        let status: LAPACKInteger
+        if let vectors {
+            precondition(vectors.u.count >= rows * k && vectors.vt.count >= k * columns, "singularValueDecomposition: U or V^T too small")
+            status = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), LAPACKInteger(rows), LAPACKInteger(columns), &copy,
+                                    LAPACKInteger(columns), singularValues.baseAddress, vectors.u.baseAddress, LAPACKInteger(k),
+                                    vectors.vt.baseAddress, LAPACKInteger(columns))
+        } else {
+            status = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), LAPACKInteger(rows), LAPACKInteger(columns), &copy,
+                                    LAPACKInteger(columns), singularValues.baseAddress, nil, LAPACKInteger(max(1, k)), nil, LAPACKInteger(columns))
+        }
+        guard status == 0 else { throw .lapackFailed(routine: "dgesdd", info: Int(status)) }
+    }
+
     private static func mirrorUpperTriangle(_ matrix: UnsafeMutableBufferPointer<Double>, size: Int) {
         for row in 1..<max(size, 1) {
             for column in 0..<row {
@@ -108,3 +176,19 @@ public enum LinearAlgebra {
         }
     }
 }
+
+/// A LAPACK routine that reported failure.
+public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
+    /// `info` as LAPACK returned it: negative, the argument at that position was illegal;
+    /// positive, the routine did not converge (dgesdd) or similar.
+    case lapackFailed(routine: String, info: Int)
+
+    public var description: String {
+        switch self {
+        case let .lapackFailed(routine, info): "LAPACK \(routine) failed with info = \(info)"
+        }
+    }
+}
+
+/// LAPACKE's `lapack_int` (a macro, so not imported): 32 bits in Debian's liblapacke (LP64).
+private typealias LAPACKInteger = Int32

@@ -8,11 +8,11 @@ import MoLAPlot
 /// `mola-inspect plot <figure> ...`: figures for papers, drawn with Cairo.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "plot", summary: "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing",
+        name: "plot", summary: "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing, spectrum, diff",
         usage: "mola-inspect plot <figure> <inputs> -o FILE [options]",
         abstract: "Draws a figure as PNG, SVG or PDF (by the output's extension), in DejaVu Sans with colorblind-safe colors.",
         subcommands: [PlotRedundancy.self, PlotPairs.self, PlotAllocation.self, PlotRoutingShares.self, PlotRoutingWeights.self,
-                      PlotRoutingRedundancy.self],
+                      PlotRoutingRedundancy.self, PlotSpectrum.self, PlotDiff.self],
         subcommandNoun: "figure")
 
     /// Says where the figure went (standard error, so standard output stays empty).
@@ -50,10 +50,14 @@ struct PlotCommand: ParsableCommand {
         return parts.joined(separator: ", ")
     }
 
-    static func metricTitle(metric: String, scaled: Bool) -> String {
+    /// What the values of a redundancy report are, for an axis or a colorbar: names the metric.
+    static func metricTitle(metric: String, scaled: Bool, side: SubspaceSide? = nil) -> String {
         switch metric {
         case "a": "‖A_i − A_j‖_F"
         case "b": "‖B_i − B_j‖_F"
+        case "cosine": "cosine of ΔW_i and ΔW_j"
+        case "subspace": "subspace similarity φ of ΔW_i, ΔW_j (\((side ?? .column).rawValue) spaces)"
+        case "router": "cosine of router rows i and j"
         default: scaled ? "‖ΔW_i − ΔW_j‖_F" : "‖B_iA_i − B_jA_j‖_F"
         }
     }

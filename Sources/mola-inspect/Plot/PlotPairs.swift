@@ -7,7 +7,7 @@ import MoLAPlot
 /// `mola-inspect plot pairs CKPT -o FILE`: every layer's E x E distance matrix.
 struct PlotPairs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "pairs", summary: "every layer's expert-by-expert distance matrix, as small multiples",
+        name: "pairs", summary: "every layer's expert-by-expert distance (or similarity, --metric) matrix, as small multiples",
         usage: "mola-inspect plot pairs <checkpoint|redundancy.json> -o FILE [options]",
         abstract: "Every layer's expert-by-expert distance matrix as a grid of heatmaps sharing one color scale, layers in order, expert indices on the axes. With several projections (default attention), each cell is the mean over them; pass --projections q_proj for one.")
 
@@ -53,8 +53,9 @@ struct PlotPairs: ParsableCommand {
         if kinds.count > 1 { notes.append("each cell: mean over \(kinds.map(\.checkpointName).joined(separator: ", "))") }
         let what = kinds.count == 1 ? kinds[0].checkpointName : requested.name
         let name = URL(fileURLWithPath: input.source).lastPathComponent
-        let chart = HeatmapGrid(title: figure.title(standard: "Pairwise expert distances, \(what): \(name) \(input.shortAllocation)"),
-                                panels: panels, colorbarTitle: PlotCommand.metricTitle(metric: input.metric, scaled: input.scaled),
+        let noun = input.document.metric.isSimilarity ? "similarities" : "distances"
+        let chart = HeatmapGrid(title: figure.title(standard: "Pairwise expert \(noun), \(what): \(name) \(input.shortAllocation)"),
+                                panels: panels, colorbarTitle: PlotCommand.metricTitle(metric: input.metric, scaled: input.scaled, side: input.document.side),
                                 notes: notes)
         try ChartFile.write(.heatmapGrid(chart), to: path, size: size)
         PlotCommand.wrote(path)

@@ -25,7 +25,7 @@ struct PlotRedundancy: ParsableCommand {
         let analysisOptions = analysis.analysisOptions(threads: threads.count)
         let requested = analysis.projections
         let inputs = try paths.map { try RedundancyInput.load($0, options: analysisOptions) }
-        let metrics = Set(inputs.map { "\($0.metric) \($0.scaled)" })
+        let metrics = Set(inputs.map { "\($0.metric) \($0.scaled) \($0.document.side?.rawValue ?? "")" })
         guard metrics.count == 1, let first = inputs.first else {
             throw CommandError.failed("the inputs measure different things (\(inputs.map { "\($0.source): \($0.metric)\($0.scaled ? "" : ", unscaled")" }.joined(separator: "; "))); plot them separately")
         }
@@ -62,9 +62,10 @@ struct PlotRedundancy: ParsableCommand {
         let depths = Set(inputs.map(\.layers.count))
         if depths.count > 1 { notes.append("the inputs have different depths (\(inputs.map { String($0.layers.count) }.joined(separator: ", ")) layers): each curve spans its own") }
         if first.metric == "delta" { notes.append(first.scaled ? "ΔW = s·B·A with s = alpha / r; mean over expert pairs and projections" : "unscaled: B·A without s = alpha / r") }
+        if first.document.metric.isSimilarity { notes.append("a similarity: higher means more alike, so more redundant") }
         if requested.kinds.count > 1 { notes.append("band: lowest to highest projection mean of the layer (\(requested.name))") }
         let chart = LineChart(title: figure.title(standard: "Expert redundancy by layer (\(requested.name))"),
-                              xTitle: "layer", yTitle: "mean " + PlotCommand.metricTitle(metric: first.metric, scaled: first.scaled),
+                              xTitle: "layer", yTitle: "mean " + PlotCommand.metricTitle(metric: first.metric, scaled: first.scaled, side: first.document.side),
                               series: series, notes: notes)
         try ChartFile.write(.line(chart), to: path, size: size)
         PlotCommand.wrote(path)

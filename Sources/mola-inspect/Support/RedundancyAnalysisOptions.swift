@@ -6,19 +6,28 @@ import MoLACommandLine
 /// `--metric`, `--unscaled` and `--projections` (default attention): what `redundancy`,
 /// `plot redundancy` and `plot pairs` measure.
 struct RedundancyAnalysisOptions: ParsableArguments {
-    @Option(name: "--metric", help: "compare dW = s*B*A (delta), A alone (a) or B alone (b)") var metric = RedundancyMetric.delta
+    @Option(name: "--metric", help: "distances of dW = s*B*A (delta), A alone (a) or B alone (b); similarities: cosine of dW, subspace of dW's spaces, router rows' cosine (router)") var metric = RedundancyMetric.delta
+    @Option(name: "--side", help: "the spaces subspace compares: column (d_out, default) or row (d_in)") var side: SubspaceSide?
     @Flag(name: "--unscaled", help: "leave out s = alpha / r in delta") var unscaled: Bool
     @Option(name: "--projections", valueName: "SET", help: "attention (q,k,v,o: Figure 3), mlp, all, or a list like q_proj,v_proj")
     var projections = ProjectionSelection.attention
 
+    func validate() throws {
+        if side != nil, metric != .subspace { throw UsageError("--side applies to --metric subspace only") }
+    }
+
     /// The analysis these options ask for, on `threads` workers.
     func analysisOptions(threads: Int) -> RedundancyOptions {
-        RedundancyOptions(metric: metric, scaled: !unscaled, projections: Set(projections.kinds), threadCount: threads)
+        RedundancyOptions(metric: metric, scaled: !unscaled, projections: Set(projections.kinds), threadCount: threads, side: side ?? .column)
     }
 }
 
 extension RedundancyMetric: ExpressibleByArgument {
     /// Any case: `--metric A` is `a`.
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension SubspaceSide: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 
