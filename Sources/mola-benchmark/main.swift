@@ -20,7 +20,7 @@ import MoLATrain
 struct BenchmarkOptions: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "mola-benchmark", summary: "the model-core benchmark",
-        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only] | --gguf FILE [--dump PATH]",
+        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only] | --gguf FILE [--dump PATH | --prefill N [--generate M]]",
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
@@ -28,6 +28,9 @@ struct BenchmarkOptions: ParsableCommand {
     @Option(name: "--shape", help: "the model: the benchmark model, or SmolLM2-135M's shape with experts 2468") var shape = BenchmarkShape.benchmark
     @Flag(name: "--routing-only", help: "time the routing alone (for profiling the routing analysis)") var routingOnly: Bool
     @Option(name: "--gguf", valueName: "FILE", help: "time opening, dequantizing and loading this GGUF base instead") var gguf: FilePath?
+    @Option(name: "--prefill", help: "with --gguf: time score's forward over N tokens and generation instead of loading", in: 1...65_536)
+    var prefill: Int?
+    @Option(name: "--generate", help: "with --prefill: greedy tokens to generate", in: 1...65_536) var generate = 128
     @Option(name: "--dump", valueName: "PATH", help: "with --gguf: write a few dequantized tensors to this safetensors file") var dump: FilePath?
 }
 
@@ -53,6 +56,9 @@ enum BenchmarkShape: String, CaseIterable, ExpressibleByArgument {
 
 let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
 let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
+if let gguf = options.gguf, let prefill = options.prefill {
+    printResult(try GGUFInferenceBenchmark.run(path: gguf.path, threads: threads, prefill: prefill, generate: options.generate))
+}
 if let gguf = options.gguf {
     printResult(try GGUFLoadBenchmark.run(path: gguf.path, threads: threads, dump: options.dump?.path))
 }

@@ -9,7 +9,7 @@ import MoLARouting
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "check", summary: "lint an adapter: untrained, duplicate or rank-deficient experts, parallel routers, routing collapse",
-        usage: "mola-inspect check <checkpoint> [--base DIR (--data FILE | --tokens FILE)] [options]",
+        usage: "mola-inspect check <checkpoint> [--base BASE (--data FILE | --tokens FILE)] [options]",
         abstract: "Lints an adapter and prints one line per finding with its severity (error, warning, note), its kind and the tensors concerned. Exit status: 0 when clean (notes at most), 1 with warnings, 2 with errors. From the weights: non_finite and untrained_expert (errors), duplicate_experts, rank_deficient and parallel_router_rows (warnings), topk_covers_all (note). With --base and data, the routing too: never_selected and collapsed_routing (warnings), overloaded and near_ties (notes).",
         details: """
         A failure to run (an unreadable checkpoint, a bad option) also exits non-zero (1, or 64 for a
@@ -33,7 +33,7 @@ struct CheckCommand: ParsableCommand {
                               ("--overload", overload), ("--min-entropy", minEntropy)] where !(value.isFinite && value >= 0) {
             throw UsageError("\(name) must be a finite number of at least 0, got \(value)")
         }
-        if routing.base == nil, routing.data != nil || routing.tokens != nil { throw UsageError("--data and --tokens need --base DIR") }
+        if routing.base == nil, routing.data != nil || routing.tokens != nil { throw UsageError("--data and --tokens need --base BASE") }
     }
 
     func run() throws {

@@ -6,15 +6,15 @@ import MoLAModel
 import MoLAText
 import MoLATrain
 
-/// `mola-inspect eval --base DIR [ADAPTER]`: accuracy by greedy generation.
+/// `mola-inspect eval --base BASE [ADAPTER]`: accuracy by greedy generation.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "eval", summary: "accuracy by greedy generation, scored as the reference does",
-        usage: "mola-inspect eval --base DIR [adapter] (--tasks N | --data FILE) [options]",
+        usage: "mola-inspect eval --base BASE [adapter] (--tasks N | --data FILE) [options]",
         abstract: "Generates an answer for every question greedily (with a key/value cache) and scores it as the reference does: the letter of exactly one `The answer is X.`, or the label of `Answer: <label>`. Reports accuracy per synthetic domain (--tasks) or overall (--data: JSON/JSONL with instruction, input and answer).")
 
     @Argument(valueName: "adapter", help: "MoLA adapters to evaluate on the base (none: the base alone)") var adapter: FilePath?
-    @Option(name: "--base", valueName: "DIR", help: "the base model to evaluate, or to run the adapter on (a Hugging Face LLaMA directory)")
+    @Option(name: "--base", valueName: "BASE", help: "the base model to evaluate, or to run the adapter on (a GGUF file or a Hugging Face LLaMA directory)")
     var base: FilePath
     @Option(name: "--data", valueName: "FILE", help: "questions: JSON/JSONL records with instruction, input and answer") var data: FilePath?
     @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?

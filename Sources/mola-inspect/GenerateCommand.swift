@@ -13,7 +13,7 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Continues the prompt one token at a time with a key/value cache: greedily by default, or sampled at --temperature within the nucleus --top-p, repeatably for a --seed. --chat wraps the prompt in the model's chat template (ChatML, as SmolLM2's) and stops at the end of the assistant's turn. Generation stops at the end-of-text token, after --max-new-tokens, or when the context is full.")
 
     @Argument(valueName: "adapter", help: "MoLA adapters to run on the base (none: the base alone)") var adapter: FilePath?
-    @Option(name: "--base", valueName: "BASE", help: "the base model: a Hugging Face LLaMA directory") var base: FilePath
+    @Option(name: "--base", valueName: "BASE", help: "the base model: a GGUF file or a Hugging Face LLaMA directory") var base: FilePath
     @Option(name: "--prompt", valueName: "TEXT", help: "the text to continue") var prompt: String
     @Flag(name: "--chat", help: "apply the model's chat template to the prompt (a user turn) and answer as the assistant") var chat: Bool
     @Option(name: "--system", valueName: "TEXT", help: "with --chat: the system prompt, instead of the template's default") var system: String?

@@ -11,13 +11,15 @@ import MoLAText
 struct RoutingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "routing", summary: "where tokens go: selection counts, shares, probabilities, balance per expert",
-        usage: "mola-inspect routing --base DIR <adapter> (--data FILE | --tokens FILE) [options]",
+        usage: "mola-inspect routing --base BASE <adapter> (--data FILE | --tokens FILE) [options]",
         abstract: "Runs the base with the adapter over a dataset and reports, for every layer, projection and expert, how often it is among the top-K (count and share), its mean softmax probability over all tokens and its mean renormalised weight when chosen; per projection the balance term, the routing entropy, experts never selected and experts taking more than twice their even share. Padding is excluded.",
         details: """
-        Text goes through the base's tokenizer: its tokenizer.json (LLaMA 1 and 2's SentencePiece-style BPE,
-        <s> first, eos_token of tokenizer_config.json appended), or this project's byte tokenizer where
-        tokenizer_config.json declares "tokenizer_class": "MoLAByteTokenizer". Other tokenizers (byte-level
-        BPE as in LLaMA 3): tokenise with them and pass the ids with --tokens.
+        Text goes through the base's own tokenizer: a GGUF file's tokenizer.ggml.* metadata (byte-level BPE
+        or SentencePiece), or a directory's tokenizer.json (byte-level BPE as in LLaMA 3, SmolLM and Qwen2,
+        or LLaMA 1 and 2's SentencePiece-style BPE) with the special tokens of tokenizer_config.json, or this
+        project's byte tokenizer where tokenizer_config.json declares "tokenizer_class": "MoLAByteTokenizer";
+        the end token is appended as the reference appends it. Other tokenizers: tokenise with them and pass
+        the ids with --tokens.
         """)
 
     @Argument(valueName: "adapter", help: "the adapter checkpoint: a directory or file") var adapter: FilePath
@@ -43,7 +45,7 @@ struct RoutingCommand: ParsableCommand {
 
     /// Runs the base with the adapter over the data the options name.
     static func analyse(_ options: RoutingRunOptions, threads: Int, adapterPath: String, perToken writer: PerTokenWriter? = nil) throws -> RoutingView {
-        guard let basePath = options.base?.path else { throw UsageError("missing --base DIR, the base model directory") }
+        guard let basePath = options.base?.path else { throw UsageError("missing --base BASE, the base model (a GGUF file or a Hugging Face directory)") }
         let dataPath = options.data?.path, tokensPath = options.tokens?.path
         guard (dataPath == nil) != (tokensPath == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
         let topKFlag = options.topK.topK

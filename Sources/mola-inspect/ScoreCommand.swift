@@ -13,7 +13,7 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Runs the base (with the adapter, when given) over each text once and reports each token's log-probability given the tokens before it, the total log-likelihood and the perplexity; --top K adds the K most likely tokens at each position and after the last token. With and without an adapter, this shows what a fine-tune did to held-out text.")
 
     @Argument(valueName: "adapter", help: "MoLA adapters to run on the base (none: the base alone)") var adapter: FilePath?
-    @Option(name: "--base", valueName: "BASE", help: "the base model: a Hugging Face LLaMA directory") var base: FilePath
+    @Option(name: "--base", valueName: "BASE", help: "the base model: a GGUF file or a Hugging Face LLaMA directory") var base: FilePath
     @Option(name: "--text", valueName: "TEXT", help: "a text to score", repeating: ()) var texts: [String]
     @Option(name: "--data", valueName: "FILE", help: "texts to score: one a line, or JSON/JSONL in the reference layout") var data: FilePath?
     @Option(name: "--top", valueName: "K", help: "also list the K most likely tokens at each position", in: 0...100) var top = 0

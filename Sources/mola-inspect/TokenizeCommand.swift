@@ -10,7 +10,7 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Encodes the text with the base's own tokenizer (special tokens written in the text are matched as the tokenizer matches them; the beginning-of-text token is added where the tokenizer adds it) and lists each token's id and piece.")
 
     @Argument(valueName: "text", help: "the text to encode") var text: String
-    @Option(name: "--base", valueName: "BASE", help: "the base whose tokenizer to use: a Hugging Face LLaMA directory") var base: FilePath
+    @Option(name: "--base", valueName: "BASE", help: "the base whose tokenizer to use: a GGUF file or a Hugging Face LLaMA directory") var base: FilePath
     @OptionGroup var output: OutputOptions
 
     func run() throws {

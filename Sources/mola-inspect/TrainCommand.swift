@@ -10,13 +10,13 @@ import MoLATrain
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "train", summary: "pretrain a small base or fine-tune MoLA adapters on one",
-        usage: "mola-inspect train (--pretrain | --base DIR --allocation DIGITS) (--data FILE | --tasks N) --out DIR [options]",
+        usage: "mola-inspect train (--pretrain | --base BASE --allocation DIGITS) (--data FILE | --tasks N) --out DIR [options]",
         abstract: "Trains with the reference recipe (AdamW, warm-up then linear decay, gradient accumulation, clipping at 1) on text tokenised byte by byte. --pretrain makes a small base (Hugging Face directory); --base fine-tunes MoLA adapters on one (frozen) and writes them as the reference does, with a mola_config.json sidecar.")
 
     @Option(name: "--out", valueName: "DIR", help: "where the checkpoint goes") var out: FilePath
     @Flag(name: "--overwrite", help: "replace a checkpoint already in --out") var overwrite: Bool
     @Flag(name: "--pretrain", help: "train a new base from scratch (all weights)") var pretrain: Bool
-    @Option(name: "--base", valueName: "DIR", help: "fine-tune MoLA adapters on this base (frozen)") var base: FilePath?
+    @Option(name: "--base", valueName: "BASE", help: "fine-tune MoLA adapters on this base (frozen): a GGUF file or a Hugging Face LLaMA directory") var base: FilePath?
     @Option(name: "--layers", help: "pretraining: decoder layers", in: 1...1024) var layers = 4
     @Option(name: "--hidden", help: "pretraining: hidden size", in: 2...65_536) var hidden = 128
     @Option(name: "--heads", help: "pretraining: attention heads", in: 1...1024) var heads = 4
@@ -57,7 +57,7 @@ struct TrainCommand: ParsableCommand {
     var microBatchSize: Int { microBatch ?? min(8, batch) }
 
     func validate() throws {
-        guard pretrain != (base != nil) else { throw UsageError("give one of --pretrain and --base DIR") }
+        guard pretrain != (base != nil) else { throw UsageError("give one of --pretrain and --base BASE") }
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
         guard batch % microBatchSize == 0 else { throw UsageError("--batch \(batch) is not a multiple of --micro-batch \(microBatchSize)") }
         if base != nil, allocation == nil { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }

@@ -109,3 +109,37 @@ import Testing
         #expect(roundTrip([.nan], .bfloat16)[0].isNaN)
     }
 }
+
+/// `LinearAlgebra.multiply` against a naive triple loop, for every transposition, leading
+/// dimensions wider than the rows, alpha and beta, and single rows (which go to sgemv).
+@Suite struct MatrixProductTests {
+    @Test(arguments: [(1, 5, 3), (1, 1, 4), (4, 6, 5), (2, 1, 7)])
+    func productsMatchNaiveLoops(m: Int, n: Int, k: Int) {
+        var random = SplitMix(seed: UInt64(m * 100 + n * 10 + k))
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                let (lda, ldb, ldc) = ((transposeA ? m : k) + 2, (transposeB ? k : n) + 1, n + 3)
+                let a = (0..<((transposeA ? k : m) * lda)).map { _ in random.uniform(1) }
+                let b = (0..<((transposeB ? n : k) * ldb)).map { _ in random.uniform(1) }
+                var c = (0..<(m * ldc)).map { _ in random.uniform(1) }
+                var expected = c.map(Double.init)
+                for row in 0..<m {
+                    for column in 0..<n {
+                        var sum = 0.0
+                        for i in 0..<k {
+                            let left = transposeA ? a[i * lda + row] : a[row * lda + i]
+                            let right = transposeB ? b[column * ldb + i] : b[i * ldb + column]
+                            sum += Double(left) * Double(right)
+                        }
+                        expected[row * ldc + column] = 0.5 * sum + 0.25 * expected[row * ldc + column]
+                    }
+                }
+                c.withUnsafeMutableBufferPointer { out in
+                    LinearAlgebra.multiply(a, transposeA: transposeA, leadingA: lda, b, transposeB: transposeB, leadingB: ldb,
+                                           into: out.baseAddress!, leadingC: ldc, m: m, n: n, k: k, alpha: 0.5, beta: 0.25)
+                }
+                assertClose(c.map(Double.init), expected, rtol: 1e-5, atol: 1e-6, "m \(m) n \(n) k \(k) tA \(transposeA) tB \(transposeB)")
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@ import Testing
     /// Every command that takes options, as its words on the command line.
     static let commands: [[String]] = [
         ["info"], ["redundancy"], ["spectrum"], ["check"], ["diff"], ["routing"], ["train"], ["eval"],
+        ["tokenize"], ["score"], ["generate"], ["convert"],
         ["plot", "redundancy"], ["plot", "pairs"], ["plot", "allocation"],
         ["plot", "routing"], ["plot", "routing-weights"], ["plot", "routing-redundancy"], ["plot", "spectrum"], ["plot", "diff"],
     ]

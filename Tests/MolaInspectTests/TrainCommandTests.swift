@@ -66,7 +66,7 @@ import Testing
         #expect(noData.standardError.contains("the data file holds no examples"))
         let notLlama = try runMolaInspect(["train", "--base", scratch.path("nowhere"), "--allocation", "2", "--out", scratch.path("a")] + Self.small)
         #expect(notLlama.status == 1)
-        #expect(notLlama.standardError.contains("is not a Hugging Face model directory"))
+        #expect(notLlama.standardError.contains("is neither a Hugging Face model directory nor a .gguf file"))
         let diverging = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", scratch.path("a"),
                                             "--tasks", "4", "--cutoff", "96", "--batch", "2", "--micro-batch", "2", "--steps", "30",
                                             "--lr", "1e30", "--warmup", "0"])

@@ -82,7 +82,9 @@ public enum LinearAlgebra {
     /// ```
     /// `transposeA` means A is stored as `[k, m]`; leading dimensions default to the stored
     /// row lengths and may be larger (views into wider matrices).
-    /// The corresponding C function is `cblas_sgemm`.
+    /// The corresponding C function is `cblas_sgemm`; a single row (`m` 1, the key/value-cache
+    /// generator's products) goes to `cblas_sgemv`, which reads B once where sgemm first copies
+    /// (packs) all of it.
     public static func multiply(_ a: UnsafePointer<Float>, transposeA: Bool = false, leadingA: Int? = nil,
                                 _ b: UnsafePointer<Float>, transposeB: Bool = false, leadingB: Int? = nil,
                                 into c: UnsafeMutablePointer<Float>, leadingC: Int? = nil,
@@ -95,6 +97,13 @@ public enum LinearAlgebra {
         precondition(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n, "multiply: leading dimension too small")
         if k == 0 {
             for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
+            return
+        }
+        if m == 1 {
+            // c = alpha op(B)^T a + beta c: B [n, k] (transposeB) is y = B x, else B [k, n] is y = B^T x.
+            // a's k values lie at stride 1, or at stride lda when A is stored transposed ([k, 1]).
+            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(transposeB ? n : k), Int32(transposeB ? k : n),
+                        alpha, b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
             return
         }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

@@ -3,7 +3,7 @@ import MoLACommandLine
 /// The base, the data and how to run them: `routing` and the `plot routing` figures alike.
 /// `--base` and the data are checked when the routing runs (a figure may read saved JSON instead).
 struct RoutingRunOptions: ParsableArguments {
-    @Option(name: "--base", valueName: "DIR", help: "the Hugging Face LLaMA directory the adapter was trained on (required to run it)") var base: FilePath?
+    @Option(name: "--base", valueName: "BASE", help: "the base the adapter was trained on, a GGUF file or a Hugging Face LLaMA directory (required to run it)") var base: FilePath?
     @Option(name: "--data", valueName: "FILE", help: "text (one example a line), or JSON/JSONL in the reference layout") var data: FilePath?
     @Option(name: "--tokens", valueName: "FILE", help: "pre-tokenised ids instead: a JSON array of arrays of integers") var tokens: FilePath?
     @OptionGroup var topK: TopKOptions
