@@ -37,7 +37,8 @@ final class Lane {
         random = SplitMix(seed: seed)
         let tokens = capacity * time
         projections = layouts.map { $0.map { MoLALinear($0, capacity: tokens, base: base, adapter: adapter) } }
-        activations = (0..<config.layerCount).map { _ in LayerActivations(config: config, batch: capacity, time: time) }
+        let shared = SharedActivations(config: config, count: tokens)
+        activations = (0..<config.layerCount).map { _ in LayerActivations(config: config, batch: capacity, time: time, shared: shared) }
         final = FinalActivations(config: config, count: tokens)
     }
 
@@ -94,8 +95,9 @@ final class Lane {
         let c = config.hiddenSize, f = config.intermediateSize
         let shape = AttentionShape(batch: batch, time: time, heads: config.headCount,
                                    keyValueHeads: config.keyValueHeadCount, dimension: config.headDimension)
-        let weights = stack.weights
-        let dLogits = scratch.buffer(.dLogits, count * config.vocabularySize)
+        let weights = stack.weights, epsilon = Float(config.rmsNormEpsilon)
+        // In place: the logits are not read again, and [N, V] is the largest buffer of a step.
+        let dLogits = final.logits.pointer
         _ = CrossEntropy.forwardBackward(logits: final.logits.pointer, targets: targets, vocabulary: config.vocabularySize,
                                          dLogits: dLogits, normaliser: normaliser)
         let dNorm = scratch.buffer(.dNorm, count * c)
@@ -115,9 +117,13 @@ final class Lane {
             let a = activations[layer], layerWeights = weights.layers[layer]
             let gradient = balanceGradients.indices.contains(layer) ? balanceGradients[layer] : nil
             // MLP: out = middle + down(silu(gate(h)) * up(h)), h = rmsnorm(middle)
+            // Recomputed: every layer's forward wrote its SwiGLU output and norms into the same buffers.
+            SwiGLU.forward(gate: a.gate.pointer, up: a.up.pointer, out: a.activated.pointer, count: count * f)
             dActivated.update(repeating: 0, count: count * f)
             back(layer, .down, dResidual, a.activated, dActivated, gradient, trainBase)
             SwiGLU.backward(dActivated, gate: a.gate.pointer, up: a.up.pointer, dGate: dGate, dUp: dUp, count: count * f)
+            RMSNorm.forward(a.middle.pointer, weight: base.values(layerWeights.postAttentionNorm), out: a.norm2.pointer,
+                            rstd: a.rstd2.pointer, count: count, channels: c, epsilon: epsilon)
             dNorm.update(repeating: 0, count: count * c)
             back(layer, .gate, dGate, a.norm2, dNorm, gradient, trainBase)
             back(layer, .up, dUp, a.norm2, dNorm, gradient, trainBase)
@@ -135,6 +141,8 @@ final class Lane {
                                probabilities: a.probabilities.pointer, dq: dQuery, dk: dKey, dv: dValue, shape: shape, threads: threads)
             rotary.apply(dQuery, batch: batch, time: time, heads: config.headCount, inverse: true)
             rotary.apply(dKey, batch: batch, time: time, heads: config.keyValueHeadCount, inverse: true)
+            RMSNorm.forward(a.input.pointer, weight: base.values(layerWeights.inputNorm), out: a.norm1.pointer,
+                            rstd: a.rstd1.pointer, count: count, channels: c, epsilon: epsilon)
             dNorm.update(repeating: 0, count: count * c)
             back(layer, .query, dQuery, a.norm1, dNorm, gradient, trainBase)
             back(layer, .key, dKey, a.norm1, dNorm, gradient, trainBase)

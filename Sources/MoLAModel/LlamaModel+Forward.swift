@@ -37,6 +37,7 @@ extension LlamaModel {
         let active = min(lanes.count, sequences)
         let ranges = (0..<active).map { lane in (lane * sequences / active * time)..<((lane + 1) * sequences / active * time) }
         hasTargets = targets != nil
+        logitsHoldGradients = false
         lastActiveLanes = active
         lastCounted = targets?.filter { $0 >= 0 }.count ?? 0
         let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: active)
@@ -54,9 +55,11 @@ extension LlamaModel {
         return ForwardResult(loss: crossEntropy + coefficient * balance, crossEntropy: crossEntropy, balance: balance)
     }
 
-    /// The logits of the last forward, [tokens, vocabulary].
+    /// The logits of the last forward, [tokens, vocabulary]; a `backward()` overwrites them with
+    /// their gradient (in place, the largest buffer of a training step), so read them before it.
     public var logits: [Float] {
-        lanes.prefix(lastActiveLanes).flatMap { Array(UnsafeBufferPointer(start: $0.final.logits.pointer, count: $0.count * config.vocabularySize)) }
+        precondition(!logitsHoldGradients, "logits: backward() has overwritten them with their gradient")
+        return         lanes.prefix(lastActiveLanes).flatMap { Array(UnsafeBufferPointer(start: $0.final.logits.pointer, count: $0.count * config.vocabularySize)) }
     }
 
     /// Each layer's balance term `E * sum_i f_i * Pbar_i`, pooled over its routed projections and

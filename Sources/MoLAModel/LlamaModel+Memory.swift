@@ -2,52 +2,52 @@ import MoLACheckpoint
 import MoLAFiles
 
 extension ModelConfig {
-    /// The base's weights and their gradients (which every model allocates), before anything
-    /// else: what a `config.json` alone commits to.
+    /// The base's weights (one float32 buffer; gradients come on top only when the base is
+    /// trained, see `LlamaModel.memoryRequirement`): what a `config.json` alone commits to.
     ///
     /// ```
     /// weights = V C (embedding) + V C (head, unless tied) + C (final norm)
     ///         + L (2 C + 2 C C + 2 C Ckv + 3 C F)        per layer: norms, q o, k v, gate up down
-    /// bytes   = 2 * 4 * weights                          values and gradients, float32
+    /// bytes   = 4 * weights                              float32
     /// ```
     public var weightMemory: MemoryEstimate {
         var estimate = MemoryEstimate()
-        for _ in 0..<2 {  // values, gradients
-            estimate.add(vocabularySize, hiddenSize)
-            if !tiedEmbeddings { estimate.add(vocabularySize, hiddenSize) }
-            estimate.add(hiddenSize)
-            var layer = MemoryEstimate()
-            layer.add(2, hiddenSize)
-            layer.add(2, hiddenSize, hiddenSize)
-            layer.add(2, hiddenSize, keyValueHeadCount, headCount > 0 ? hiddenSize / headCount : 0)
-            layer.add(3, hiddenSize, intermediateSize)
-            estimate.add(layer.repeated(layerCount))
-        }
+        estimate.add(vocabularySize, hiddenSize)
+        if !tiedEmbeddings { estimate.add(vocabularySize, hiddenSize) }
+        estimate.add(hiddenSize)
+        var layer = MemoryEstimate()
+        layer.add(2, hiddenSize)
+        layer.add(2, hiddenSize, hiddenSize)
+        layer.add(2, hiddenSize, keyValueHeadCount, headCount > 0 ? hiddenSize / headCount : 0)
+        layer.add(3, hiddenSize, intermediateSize)
+        estimate.add(layer.repeated(layerCount))
         return estimate
     }
 }
 
 extension LlamaModel {
     /// What `init(config:adapter:batch:time:threadCount:)` allocates, and what a training step
-    /// adds in scratch, for `batch` sequences of `time` tokens on `threadCount` lanes.
+    /// adds in scratch, for `batch` sequences of `time` tokens on `threadCount` lanes; with
+    /// `trainBase`, the base's gradients too (one buffer per lane, allocated by the first backward).
     ///
     /// ```
-    /// parameters   base and adapter: values, gradients, and one more gradient buffer per extra lane
+    /// parameters   base values (+ lanes gradient buffers when trainBase);
+    ///              adapter values, gradients, and one more gradient buffer per extra lane
     /// per lane     n = ceil(B / lanes) * T tokens
-    ///   per layer  n (7 C + 2 Ckv + 3 F + 2) activations + (B / lanes) H T T attention probabilities
+    ///   per layer  n (4 C + 2 Ckv + 2 F + 2) activations + (B / lanes) H T T attention probabilities
     ///              + each adapted projection's caches: n (E + 2 K + 2 E R (+ 2 Cin with dropout))
-    ///   final      n (2 C + V + 1);  backward scratch n (V + 5 C + 3 F + 2 Ckv + 2 E R)
+    ///   shared     n (C + F), the norms' and SwiGLU's outputs every layer recomputes into
+    ///   final      n (2 C + V + 1);  backward scratch n (5 C + 3 F + 2 Ckv + 2 E R) (dlogits overwrite the logits)
     /// ```
     public static func memoryRequirement(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int,
-                                         threadCount: Int) -> MemoryEstimate {
+                                         threadCount: Int, trainBase: Bool = false) -> MemoryEstimate {
         let lanes = max(1, min(threadCount, batch))
         let perLane = (batch + lanes - 1) / lanes
         let c = config.hiddenSize, f = config.intermediateSize, v = config.vocabularySize
         let headDimension = config.headCount > 0 ? c / config.headCount : 0
         var estimate = MemoryEstimate()
-        // Base: values and lane 0's gradients, then every other lane's gradients.
-        estimate.add(config.weightMemory)
-        estimate.add(halved(config.weightMemory).repeated(lanes - 1))
+        // Base: values, and each lane's gradients when it is trained.
+        estimate.add(config.weightMemory.repeated(trainBase ? 1 + lanes : 1))
         // Adapter: its weights (values, lane 0's gradients, the other lanes' gradients); per token,
         // each projection's caches; the widest E R for the backward's scratch.
         var adapterWeights = MemoryEstimate(), caches = MemoryEstimate(), widest = MemoryEstimate()
@@ -74,15 +74,16 @@ extension LlamaModel {
         let (n, overflow) = perLane.multipliedReportingOverflow(by: time)
         guard !overflow else { estimate.add(Int.max, 2); return estimate }
         var layer = MemoryEstimate()
-        layer.add(n, 7, c)
+        layer.add(n, 4, c)
         layer.add(n, 2, config.keyValueHeadCount, headDimension)
-        layer.add(n, 3, f)
+        layer.add(n, 2, f)
         layer.add(n, 2)
         layer.add(perLane, config.headCount, time, time)
         var lane = layer.repeated(config.layerCount)
         lane.add(caches.repeated(n))
+        lane.add(n, c + f)
         lane.add(n, 2, c)
-        lane.add(n, 2, v)
+        lane.add(n, v)
         lane.add(n)
         lane.add(n, 5, c)
         lane.add(n, 3, f)
@@ -90,12 +91,5 @@ extension LlamaModel {
         lane.add(widest.repeated(n))
         estimate.add(lane.repeated(lanes))
         return estimate
-    }
-
-    /// Half of an estimate counted in pairs (values and gradients): one buffer's worth.
-    private static func halved(_ estimate: MemoryEstimate) -> MemoryEstimate {
-        var result = MemoryEstimate()
-        if estimate.overflowed { result.add(Int.max, 2) } else { result.add(estimate.bytes / 2, elementBytes: 1) }
-        return result
     }
 }

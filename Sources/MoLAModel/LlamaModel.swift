@@ -14,7 +14,9 @@ import MoLATensor
 /// ```
 /// Base weights (Hugging Face names, e.g. `model.layers.0.self_attn.q_proj.weight`) and adapter
 /// weights (`layers.0.q_proj.lora_A`, stacked over experts) live in two `ParameterSet`s; the
-/// base gets gradients only when `trainBase` is set. Buffers are sized for `batch x time` tokens.
+/// base gets gradients only when `trainBase` is set (its gradient buffers, the model's and each
+/// lane's, are allocated by the first backward that writes them, so a fine-tune has none).
+/// Buffers are sized for `batch x time` tokens.
 public final class LlamaModel {
     public let config: ModelConfig
     public let adapterSpec: AdapterSpec?
@@ -34,6 +36,8 @@ public final class LlamaModel {
     var lastCounted = 0
     var lastActiveLanes = 0
     var hasTargets = false
+    /// Whether a backward has overwritten the last forward's logits with their gradient.
+    var logitsHoldGradients = false
 
     /// A model with zero weights; call `initialise...` or load weights.
     ///
@@ -76,8 +80,8 @@ public final class LlamaModel {
 
     public func zeroGradients() {
         for lane in lanes {
-            lane.base.gradients.zero()
-            lane.adapter.gradients.zero()
+            lane.base.zeroGradients()
+            lane.adapter.zeroGradients()
         }
     }
 
@@ -95,20 +99,29 @@ public final class LlamaModel {
 }
 
 /// What one layer's forward keeps for its backward. Sizes in the legend of `LlamaModel`.
+///
+/// The norms' outputs and SwiGLU's are cheap to recompute from what is kept (`input`, `middle`
+/// and their `rstd`; `gate` and `up`), so every layer of a lane writes them into the same two
+/// buffers (`SharedActivations`) and the backward recomputes them: 2 C + F fewer floats per token
+/// and layer (on SmolLM2-135M's shape 30% of the activations).
 final class LayerActivations {
-    let input, norm1, query, key, value, attention, middle, norm2, gate, up, activated: FloatBuffer
+    let input, query, key, value, attention, middle, gate, up: FloatBuffer
     let rstd1, rstd2: FloatBuffer
     let probabilities: FloatBuffer
+    /// Shared by every layer of the lane: valid only right after this layer's forward, or once
+    /// the backward has recomputed them.
+    let norm1, norm2, activated: FloatBuffer
 
-    init(config: ModelConfig, batch: Int, time: Int) {
+    init(config: ModelConfig, batch: Int, time: Int, shared: SharedActivations) {
         let n = batch * time, c = config.hiddenSize, f = config.intermediateSize
-        input = FloatBuffer(count: n * c); norm1 = FloatBuffer(count: n * c)
+        input = FloatBuffer(count: n * c)
         query = FloatBuffer(count: n * c); key = FloatBuffer(count: n * config.keyValueWidth)
         value = FloatBuffer(count: n * config.keyValueWidth); attention = FloatBuffer(count: n * c)
-        middle = FloatBuffer(count: n * c); norm2 = FloatBuffer(count: n * c)
-        gate = FloatBuffer(count: n * f); up = FloatBuffer(count: n * f); activated = FloatBuffer(count: n * f)
+        middle = FloatBuffer(count: n * c)
+        gate = FloatBuffer(count: n * f); up = FloatBuffer(count: n * f)
         rstd1 = FloatBuffer(count: n); rstd2 = FloatBuffer(count: n)
         probabilities = FloatBuffer(count: batch * config.headCount * time * time)
+        norm1 = shared.norm; norm2 = shared.norm; activated = shared.activated
     }
 
     /// This layer's buffers for `DecoderLayer.forward`, writing into `output` (the next layer's input).
@@ -117,6 +130,17 @@ final class LayerActivations {
                      attention: attention.pointer, middle: middle.pointer, norm2: norm2.pointer, gate: gate.pointer,
                      up: up.pointer, activated: activated.pointer, output: output.pointer,
                      rstd1: rstd1.pointer, rstd2: rstd2.pointer)
+    }
+}
+
+/// The buffers every layer of a lane shares for what its backward recomputes: a norm's output
+/// [N, C] (the forward is done with norm1 before it writes norm2) and SwiGLU's output [N, F].
+final class SharedActivations {
+    let norm, activated: FloatBuffer
+
+    init(config: ModelConfig, count: Int) {
+        norm = FloatBuffer(count: count * config.hiddenSize)
+        activated = FloatBuffer(count: count * config.intermediateSize)
     }
 }
 

@@ -1,6 +1,9 @@
 /// Named views into one contiguous buffer of parameters, with gradients (and optimizer
 /// moments, for the trainer) mirroring it element for element.
 ///
+/// The gradient buffer is allocated on first use: a set nobody differentiates (the frozen base
+/// of a MoLA fine-tune, 540 MB of gradients per lane on SmolLM2-135M) never holds one.
+///
 /// A view is a matrix of `rows x columns` starting at `offset` with `rowStride` between rows,
 /// so one expert's `B_i` can be a column block of the side-by-side `[d_out, E r]` matrix the
 /// fast path multiplies with.
@@ -15,7 +18,16 @@ public final class ParameterSet: @unchecked Sendable {
     }
 
     public let values: FloatBuffer
-    public let gradients: FloatBuffer
+    /// Gradients, allocated (zero) by the first access; see `hasGradients`.
+    public var gradients: FloatBuffer {
+        if let gradientStorage { return gradientStorage }
+        let buffer = FloatBuffer(count: values.count)
+        gradientStorage = buffer
+        return buffer
+    }
+    /// Whether the gradient buffer exists yet (nothing has been accumulated into a set without one).
+    public var hasGradients: Bool { gradientStorage != nil }
+    private var gradientStorage: FloatBuffer?
     /// Views in the order they were declared.
     public private(set) var names: [String] = []
     public private(set) var views: [String: View] = [:]
@@ -37,14 +49,12 @@ public final class ParameterSet: @unchecked Sendable {
         self.views = views
         self.names = names
         values = FloatBuffer(count: offset)
-        gradients = FloatBuffer(count: offset)
     }
 
     /// A set that shares `other`'s values and views but has gradients of its own (for a worker
     /// whose gradients are summed into `other`'s afterwards).
     init(sharingValuesOf other: ParameterSet) {
         values = other.values
-        gradients = FloatBuffer(count: other.count)
         names = other.names
         views = other.views
     }
@@ -65,6 +75,9 @@ public final class ParameterSet: @unchecked Sendable {
     public func values(_ view: View) -> UnsafeMutablePointer<Float> { values.pointer + view.offset }
     @inline(__always)
     public func gradients(_ view: View) -> UnsafeMutablePointer<Float> { gradients.pointer + view.offset }
+
+    /// Zeroes the gradients, if there are any (a set without them allocates nothing).
+    public func zeroGradients() { gradientStorage?.zero() }
 
     /// A view's values, row-major.
     public func read(_ name: String, from buffer: FloatBuffer? = nil) -> [Float] {

@@ -7,9 +7,7 @@ final class Scratch {
     /// What a scratch buffer holds. Legend: N tokens, C hidden, F intermediate, V vocabulary,
     /// Ckv key/value width, Cin and Cout a projection's widths, E experts, R rank, K top-K.
     enum Role: Int, CaseIterable {
-        // A decoder's backward (`Lane.backward`).
-        /// dLoss/dlogits, [N, V].
-        case dLogits
+        // A decoder's backward (`Lane.backward`; dLoss/dlogits overwrite the logits).
         /// Into a norm's output, [N, C].
         case dNorm
         /// Into the residual stream, [N, C].

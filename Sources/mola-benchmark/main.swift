@@ -5,7 +5,9 @@
 // It also times the routing analysis (`RoutingRun`: forward without the LM head, statistics
 // gathered). `--shape smollm2` runs SmolLM2-135M's shape instead (30 layers, hidden 576, 9 heads
 // with 3 key/value heads, MLP 1536, vocab 49152, tied embeddings, rope base 1e5, experts 2468
-// over contiguous groups), as `SHAPE=smollm2` does for PyTorch.
+// over contiguous groups), as `SHAPE=smollm2` does for PyTorch. Besides tokens/s it reports the
+// CPU seconds (all threads) of a training step and of a routing forward, which a machine shared
+// with other work does not inflate as it does the wall clock.
 // Usage: mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only]
 // With --gguf FILE it times reading a GGUF base instead (GGUFLoadBenchmark).
 import Foundation
@@ -79,6 +81,16 @@ let tokens = (0..<(batch * time)).map { _ in 3 + Int(generator.next() % UInt64(c
 let targets = (0..<(batch * time)).map { $0 % time == time - 1 ? -1 : tokens[$0 + 1] }
 let optimizer = AdamW(parameters: model.adapter)
 
+func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+/// CPU seconds of the whole process (every thread): on a machine shared with other work the
+/// wall clock also counts waiting for a core, this only the work done.
+func processorSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 @MainActor func step() throws {
     model.zeroGradients()
     try model.forward(tokens: tokens, targets: targets, training: true)
@@ -86,12 +98,15 @@ let optimizer = AdamW(parameters: model.adapter)
     optimizer.update()
 }
 var start = Date()
-var training = 0.0
+var processorStart = processorSeconds()
+var training = 0.0, trainingProcessor = 0.0
 if !routingOnly {
     for _ in 0..<3 { try step() }
     start = Date()
+    processorStart = processorSeconds()
     for _ in 0..<steps { try step() }
     training = Double(steps * batch * time) / Date().timeIntervalSince(start)
+    trainingProcessor = (processorSeconds() - processorStart) / Double(steps)
 }
 
 let tap = RoutingTap()
@@ -99,11 +114,13 @@ model.routingTap = tap
 var selections = 0
 for _ in 0..<3 { try model.forward(tokens: tokens) }
 start = Date()
+processorStart = processorSeconds()
 for _ in 0..<steps {
     try model.forward(tokens: tokens)
     selections += tap.records.reduce(0) { $0 + $1.chosen.count }
 }
 let routing = Double(steps * batch * time) / Date().timeIntervalSince(start)
+let routingProcessor = (processorSeconds() - processorStart) / Double(steps)
 
 // What `mola-inspect routing` does: forward without the LM head, every statistic gathered.
 model.routingTap = nil
@@ -115,4 +132,4 @@ for _ in 0..<steps {
     counted += try RoutingRun.run(model: model, sequences: windows, padding: 0, includePadding: false, maxTokens: nil).tokens
 }
 let statistics = Double(counted) / Date().timeIntervalSince(start)
-printResult("{\"shape\": \"\(options.shape.rawValue)\", \"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections)}")
+printResult("{\"shape\": \"\(options.shape.rawValue)\", \"threads\": \(threads), \"blas_kernel\": \"\(LinearAlgebra.blasKernelName)\", \"train_tokens_per_second\": \(Int(training)), \"routing_tokens_per_second\": \(Int(routing)), \"routing_statistics_tokens_per_second\": \(Int(statistics)), \"selections\": \(selections), \"train_cpu_seconds_per_step\": \(rounded(trainingProcessor)), \"routing_cpu_seconds_per_forward\": \(rounded(routingProcessor))}")

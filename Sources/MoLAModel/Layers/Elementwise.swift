@@ -144,9 +144,9 @@ enum SwiGLU {
 
 /// Cross-entropy over logits with ignored positions (target < 0), mean over the rest.
 enum CrossEntropy {
-    /// logits are [N, V]; writes dlogits = (softmax - onehot) / normaliser and returns the summed
-    /// loss over counted targets divided by `normaliser` (pass the counted targets of the whole
-    /// batch for a mean; 1 for the sum).
+    /// logits are [N, V]; writes dlogits = (softmax - onehot) / normaliser (which may be the
+    /// logits themselves) and returns the summed loss over counted targets divided by
+    /// `normaliser` (pass the counted targets of the whole batch for a mean; 1 for the sum).
     static func forwardBackward(logits: UnsafePointer<Float>, targets: [Int], vocabulary: Int,
                                 dLogits: UnsafeMutablePointer<Float>?, normaliser: Int) -> Double {
         let counted = normaliser
@@ -165,8 +165,9 @@ enum CrossEntropy {
                 continue
             }
             let probabilities = dLogits.map { $0 + n * vocabulary } ?? spare!
-            // -log softmax(row)_target
-            total += VectorMath.softmax(row, into: probabilities, count: vocabulary) - Double(row[target])
+            // -log softmax(row)_target; the target's logit read first, as the softmax may overwrite the row.
+            let targetLogit = Double(row[target])
+            total += VectorMath.softmax(row, into: probabilities, count: vocabulary) - targetLogit
             if dLogits != nil {
                 VectorMath.scale(probabilities, count: vocabulary, by: 1 / Float(counted))
                 probabilities[target] -= 1 / Float(counted)
