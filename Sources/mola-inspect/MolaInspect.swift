@@ -46,6 +46,9 @@ struct MolaInspect: ParsableCommand {
             return "torch.save never compresses; a tool repacked this archive (e.g. `zip`), re-save it with torch.save"
         case TensorFileError.legacyTorchFormat:
             return "load and re-save it with PyTorch 1.6 or later: torch.save(torch.load(path), path)"
+        case AnalysisError.zeroExperts:
+            return "these experts never moved from their initialisation (check reports them as untrained_expert): "
+                + "--metric delta measures their distances, and spectrum --allow-untrained gives them null measures"
         case AnalysisError.nonFiniteValues:
             return "pass --allow-nonfinite to report the other distances and mark these as null"
         case PlotError.unknownFormat:

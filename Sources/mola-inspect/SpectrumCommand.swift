@@ -19,6 +19,7 @@ struct SpectrumCommand: ParsableCommand {
     @OptionGroup var input: CheckpointArgument
     @Option(name: "--projections", valueName: "SET", help: "attention (q,k,v,o), mlp, all (default), or a list like q_proj,v_proj")
     var projections = ProjectionSelection.all
+    @Flag(name: "--allow-untrained", help: "give experts whose dW is zero (never trained) null measures instead of refusing") var allowUntrained: Bool
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var threads: ThreadOptions
 
@@ -31,7 +32,8 @@ struct SpectrumCommand: ParsableCommand {
             throw CommandError.failed("the checkpoint has no experts on \(projections.name) (\(path))")
         }
         let progress = ProgressBar(label: "spectrum")
-        let report = try SpectrumAnalyzer.analyze(checkpoint.adapter, projections: Set(projections.kinds), threadCount: threads.count) {
+        let report = try SpectrumAnalyzer.analyze(checkpoint.adapter, projections: Set(projections.kinds), threadCount: threads.count,
+                                                      allowingZeroExperts: allowUntrained) {
             progress.update(done: $0, total: $1)
         }
         progress.finish()

@@ -15,6 +15,7 @@ struct PlotSpectrum: ParsableCommand {
     @Argument(valueName: "input", help: "a checkpoint, or saved `spectrum --json` output") var input: FilePath
     @Option(name: "--projections", valueName: "SET", help: "attention, mlp, all (default), or a list like q_proj,v_proj")
     var projections = ProjectionSelection.all
+    @Flag(name: "--allow-untrained", help: "give experts whose dW is zero (never trained) null measures instead of refusing") var allowUntrained: Bool
     @OptionGroup var figure: FigureOptions
     @OptionGroup var threads: ThreadOptions
 
@@ -31,7 +32,8 @@ struct PlotSpectrum: ParsableCommand {
             }
         } else {
             let checkpoint = try Checkpoint(path: path)
-            let report = try SpectrumAnalyzer.analyze(checkpoint.adapter, projections: Set(projections.kinds), threadCount: threads.count)
+            let report = try SpectrumAnalyzer.analyze(checkpoint.adapter, projections: Set(projections.kinds), threadCount: threads.count,
+                                                      allowingZeroExperts: allowUntrained)
             document = SpectrumDocument(checkpoint: checkpoint, report: report, projectionSet: projections.name)
         }
         let kinds = Array(Set(document.layers.flatMap(\.projections.kinds)).intersection(projections.kinds)).sorted()
