@@ -183,6 +183,32 @@ public enum VectorMath {
         partialStore(g / (1 + exp(-g)) * partialLoad(up + index, count: rest, filling: 0), out + index, count: rest)
     }
 
+    /// SwiGLU's backward, `h = silu(g) * u`: overwrites `dGate` and `dUp`.
+    ///
+    /// ```
+    /// sigma = 1 / (1 + e^-g);  dg = dh * u * sigma * (1 + g (1 - sigma));  du = dh * g * sigma
+    /// ```
+    public static func siluProductBackward(_ dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                                           dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
+        @inline(__always) func step(_ d: Vector, _ g: Vector, _ u: Vector) -> (Vector, Vector) {
+            let sigma = 1 / (1 + exp(-g))
+            return (d * u * sigma * (1 + g * (1 - sigma)), d * g * sigma)
+        }
+        var index = 0
+        while index + 8 <= count {
+            let (gradientGate, gradientUp) = step(load(dout + index), load(gate + index), load(up + index))
+            store(gradientGate, dGate + index)
+            store(gradientUp, dUp + index)
+            index += 8
+        }
+        let rest = count - index
+        let (gradientGate, gradientUp) = step(partialLoad(dout + index, count: rest, filling: 0),
+                                              partialLoad(gate + index, count: rest, filling: 0),
+                                              partialLoad(up + index, count: rest, filling: 0))
+        partialStore(gradientGate, dGate + index, count: rest)
+        partialStore(gradientUp, dUp + index, count: rest)
+    }
+
     /// The first `count` (0 to 7) values, the other lanes `filling`: vector loops' tails.
     @inline(__always)
     static func partialLoad(_ pointer: UnsafePointer<Float>, count: Int, filling: Float) -> Vector {

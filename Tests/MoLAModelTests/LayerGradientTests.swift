@@ -59,6 +59,20 @@ import Testing
         })
     }
 
+    @Test func swiGLUBackwardMatchesTheNaiveReference() {
+        // 45 values: five vectors of eight and a tail of five.
+        let n = 45
+        var random = SplitMix(seed: 4)
+        let dout = (0..<n).map { _ in random.uniform(1) }, gate = (0..<n).map { _ in random.uniform(8) }
+        let up = (0..<n).map { _ in random.uniform(1) }
+        var fast = [Float](repeating: 0, count: 2 * n), naive = fast
+        fast.withUnsafeMutableBufferPointer { SwiGLU.backward(dout, gate: gate, up: up, dGate: $0.baseAddress!, dUp: $0.baseAddress! + n, count: n) }
+        naive.withUnsafeMutableBufferPointer {
+            SwiGLU.backwardReference(dout, gate: gate, up: up, dGate: $0.baseAddress!, dUp: $0.baseAddress! + n, count: n)
+        }
+        assertClose(fast.map(Double.init), naive.map(Double.init), rtol: 1e-5, atol: 1e-6, "SwiGLU backward")
+    }
+
     @Test func rotaryIsInvertedByItsBackward() {
         let table = RotaryTable(length: 4, dimension: 8, theta: 10_000)
         Self.check(inputCount: 2 * 4 * 16, outputCount: 2 * 4 * 16, seed: 3, "RoPE", forward: { x, out in

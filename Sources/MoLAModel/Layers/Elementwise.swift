@@ -133,6 +133,12 @@ enum SwiGLU {
     /// dg = dh * u * sigmoid(g) * (1 + g * (1 - sigmoid(g)));  du = dh * silu(g). Overwrites dGate, dUp.
     static func backward(_ dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
                          dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.siluProductBackward(dout, gate: gate, up: up, dGate: dGate, dUp: dUp, count: count)
+    }
+
+    /// The naive reference of `backward`: a scalar loop with the library's `exp`.
+    static func backwardReference(_ dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                                  dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             let sigmoid = 1 / (1 + exp(-g))
