@@ -74,6 +74,27 @@ struct AddedTokenMatcher: Sendable {
 
     var isEmpty: Bool { maximumLength == 0 }
 
+    /// Appends the ids of `scalars` to `ids` until there are `limit`: each added token matched as
+    /// its id, and every stretch between matches through `encodeSegment` (a range of `scalars`
+    /// and where its ids go). One owner of the rule "added tokens first, the model between them"
+    /// for every tokenizer kind.
+    func encode(_ scalars: [Unicode.Scalar], into ids: inout [Int], limit: Int,
+                encodeSegment: (Range<Int>, inout [Int]) -> Void) {
+        var segmentStart = 0
+        func flush(until end: Int) {
+            guard end > segmentStart, ids.count < limit else { return }
+            encodeSegment(segmentStart..<end, &ids)
+        }
+        forEachMatch(in: scalars) { start, length, id in
+            flush(until: start)
+            guard ids.count < limit else { return false }
+            ids.append(id)
+            segmentStart = start + length
+            return ids.count < limit
+        }
+        flush(until: scalars.count)
+    }
+
     /// The matches in `scalars`, in order, without overlaps: `body` gets each one's start, length
     /// and id, and returns false to stop the scan.
     func forEachMatch(in scalars: [Unicode.Scalar], _ body: (_ start: Int, _ length: Int, _ id: Int) -> Bool) {

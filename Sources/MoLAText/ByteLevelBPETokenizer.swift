@@ -58,19 +58,9 @@ public struct ByteLevelBPETokenizer: Sendable {
         let limit = max(0, maxTokens ?? Int.max)
         var ids: [Int] = addSpecialTokens ? Array(prefixIds.prefix(limit)) : []
         let scalars = Array(text.unicodeScalars)
-        var segmentStart = 0
-        func flush(until end: Int) {
-            guard end > segmentStart, ids.count < limit else { return }
-            encodeSegment(Array(scalars[segmentStart..<end]), into: &ids, limit: limit)
+        addedTokenMatcher.encode(scalars, into: &ids, limit: limit) { range, ids in
+            encodeSegment(Array(scalars[range]), into: &ids, limit: limit)
         }
-        addedTokenMatcher.forEachMatch(in: scalars) { start, length, id in
-            flush(until: start)
-            guard ids.count < limit else { return false }
-            ids.append(id)
-            segmentStart = start + length
-            return ids.count < limit
-        }
-        flush(until: scalars.count)
         if addSpecialTokens && ids.count < limit { ids += suffixIds }
         return ids.count > limit ? Array(ids.prefix(limit)) : ids
     }

@@ -50,24 +50,11 @@ public struct SentencePieceScoreTokenizer: Sendable {
         let limit = max(0, maxTokens ?? Int.max)
         var ids: [Int] = []
         let scalars = Array(text.unicodeScalars)
-        var segmentStart = 0
-        var previousWasSpecial = true
-        func flush(until end: Int) {
-            guard end > segmentStart, ids.count < limit else { return }
-            var segment = addSpacePrefix && previousWasSpecial ? ["▁"] : [Unicode.Scalar]()
-            segment += scalars[segmentStart..<end].map { $0 == " " ? "▁" : $0 }
+        // Every stretch starts the text or follows a special token, so each gets the space prefix.
+        specialTokenMatcher.encode(scalars, into: &ids, limit: limit) { range, ids in
+            let segment = (addSpacePrefix ? ["▁"] : [Unicode.Scalar]()) + scalars[range].map { $0 == " " ? "▁" : $0 }
             ids += pieceIds(segment)
-            previousWasSpecial = false
         }
-        specialTokenMatcher.forEachMatch(in: scalars) { start, length, id in
-            flush(until: start)
-            guard ids.count < limit else { return false }
-            ids.append(id)
-            previousWasSpecial = true
-            segmentStart = start + length
-            return ids.count < limit
-        }
-        flush(until: scalars.count)
         return ids.count > limit ? Array(ids.prefix(limit)) : ids
     }
 
