@@ -4,13 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/setup.sh
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! swift build -c release --product mola-inspect >"$log" 2>&1; then
-  cat "$log" >&2
-  exit 1
-fi
-mola="$(swift build -c release --show-bin-path)/mola-inspect"
+build_mola_inspect
 mkdir -p plots
 "$mola" plot redundancy examples/mola-tiny-8888 examples/mola-tiny-5555 -o plots/figure3-8888-vs-5555.png
 "$mola" plot redundancy examples/mola-tiny-2468 --projections all -o plots/redundancy-2468-all.png

@@ -7,14 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/setup.sh
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-echo "building mola-inspect (release)..." >&2
-if ! swift build -c release --product mola-inspect >"$log" 2>&1; then
-  cat "$log" >&2
-  exit 1
-fi
-mola="$(swift build -c release --show-bin-path)/mola-inspect"
+build_mola_inspect
 base="$(bash notebooks-cli/fetch-smollm2.sh)"
 runs="${1:-runs/smollm2}"
 mkdir -p "$runs" plots

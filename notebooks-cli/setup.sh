@@ -20,3 +20,18 @@ if ! command -v swift >/dev/null 2>&1; then
   [ -x /opt/swift/bin/swift ] && export PATH="/opt/swift/bin:$PATH"
 fi
 command -v swift >/dev/null 2>&1 || { echo "error: the Swift toolchain is not on PATH" >&2; exit 1; }
+
+# Builds mola-inspect in release (its log shown only on failure) and sets $mola to the binary:
+# the notebooks' one way to get it.
+build_mola_inspect() {
+  local log
+  log="$(mktemp)"
+  echo "building mola-inspect (release)..." >&2
+  if ! swift build -c release --product mola-inspect >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
+  mola="$(swift build -c release --show-bin-path)/mola-inspect"
+}
