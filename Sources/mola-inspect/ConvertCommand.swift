@@ -40,11 +40,10 @@ struct ConvertCommand: ParsableCommand {
             throw CommandError.failed("\(output) already holds a model (\(existing.joined(separator: ", "))); pass --overwrite to replace it")
         }
         let opened = try OpenedBase(path: base.path)
-        guard case let .gguf(path) = opened.source else {
+        guard case let .gguf(path) = opened.source, let file = opened.gguf else {
             throw UsageError("\(base.path) is a directory: convert reads a .gguf file")
         }
         // Everything that can fail before anything is written: the tokenizer files, then the weights.
-        let file = try GGUFFile(path: path)
         let vocabulary = try BaseTokenizer.vocabulary(gguf: file)
         let (tokenizerFile, tokenizerConfig) = try vocabulary.huggingFaceFiles(source: path, contextLength: opened.contextLength)
         let model = try opened.model(adapter: nil, topK: nil, batch: 1, length: 1, threads: ProcessInfo.processInfo.activeProcessorCount)

@@ -14,6 +14,8 @@ struct OpenedBase {
     /// The most positions the base was trained for, when its files say
     /// (`max_position_embeddings`, `llama.context_length`).
     let contextLength: Int?
+    /// The GGUF file, mapped and its header read once, when the base is one.
+    let gguf: GGUFFile?
 
     /// - Throws: `ModelError` for a base that is not LLaMA, and the readers' errors.
     init(path: String) throws {
@@ -27,19 +29,20 @@ struct OpenedBase {
             }
             config = try ModelConfig(huggingFaceConfig: configPath)
             contextLength = try JSONDocument.read(HuggingFaceConfig.self, from: configPath).maxPositionEmbeddings
+            gguf = nil
         case let .gguf(file):
             let gguf = try GGUFFile(path: file)
             config = try ModelConfig(gguf: gguf)
             contextLength = try gguf.metadata.optional("llama.context_length", gguf.metadata.integer)
+            self.gguf = gguf
         }
     }
 
     /// The base's tokenizer: its directory's files, or the GGUF's `tokenizer.ggml.*` metadata.
     func tokenizer() throws -> BaseTokenizer {
-        switch source {
-        case let .huggingFace(directory): try BaseTokenizer(baseDirectory: directory)
-        case let .gguf(file): try BaseTokenizer(gguf: GGUFFile(path: file))
-        }
+        if let gguf { return try BaseTokenizer(gguf: gguf) }
+        guard case let .huggingFace(directory) = source else { preconditionFailure("a GGUF base keeps its file") }
+        return try BaseTokenizer(baseDirectory: directory)
     }
 
     /// The model with `adapter` on it, for `batch` sequences of `length` tokens.
@@ -50,11 +53,10 @@ struct OpenedBase {
     /// The model with new adapters of `spec` (to be initialised or loaded), for training.
     func model(adapter spec: AdapterSpec, batch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
         let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: length, threadCount: threads, seed: seed)
-        switch source {
-        case let .huggingFace(directory):
+        if let gguf {
+            try model.loadBase(gguf: gguf)
+        } else if case let .huggingFace(directory) = source {
             try model.loadBase(safetensors: URL(fileURLWithPath: directory).appendingPathComponent("model.safetensors").path)
-        case let .gguf(file):
-            try model.loadBase(gguf: file)
         }
         return model
     }
