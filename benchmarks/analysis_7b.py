@@ -1,10 +1,8 @@
 """Benchmark: every redundancy metric and the spectrum on the LLaMA-2-7B-shaped 2468 adapter.
 
-The adapter is the one benchmarks/redundancy_7b.py generates (32 layers, d 4096, MLP 11008,
-r 8, alpha 16, all seven projections, F32 safetensors, about 423 MB, 2,464 tensors, seed 0),
-under benchmarks/work/llama2-7b-2468/. When it is absent this script writes the same tensors
-itself with numpy alone (a safetensors file is an 8-byte header length, a JSON header and the
-raw bytes), so only numpy is needed.
+The adapter is benchmarks/adapter_7b.py's (32 layers, d 4096, MLP 11008, r 8, alpha 16, all
+seven projections, F32 safetensors, about 423 MB, 2,464 tensors, seed 0), shared with
+redundancy_7b.py and written once with numpy alone, so only numpy is needed.
 
 It times, whole process, best of N, each of
 
@@ -19,10 +17,8 @@ their sums (the issue's budget: at most 2 s on 2 cores) and the BLAS kernels `mo
 Usage: python3 benchmarks/analysis_7b.py [--threads 2] [--repeats 3] [--binary PATH]
 Build first: swift build -c release --product mola-inspect
 """
-import argparse, json, resource, struct, subprocess, sys, time
+import argparse, resource, subprocess, sys, time
 from pathlib import Path
-
-import numpy as np
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -31,51 +27,8 @@ parser.add_argument("--binary", help="the mola-inspect to time (default: .build/
 args = parser.parse_args()
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work" / "llama2-7b-2468"
 BINARY = Path(args.binary) if args.binary else ROOT / ".build" / "release" / "mola-inspect"
-LAYERS, D, MLP, R, ALPHA = 32, 4096, 11008, 8, 16
-EXPERTS = [2] * 8 + [4] * 8 + [6] * 8 + [8] * 8
-PROJECTIONS = [("self_attn", "q_proj", D, D), ("self_attn", "k_proj", D, D), ("self_attn", "v_proj", D, D),
-               ("self_attn", "o_proj", D, D), ("mlp", "gate_proj", D, MLP), ("mlp", "up_proj", D, MLP),
-               ("mlp", "down_proj", MLP, D)]
-
-
-def name(layer, block, projection, suffix):
-    return f"base_model.model.model.layers.{layer}.{block}.{projection}.{suffix}"
-
-
-def write_safetensors(tensors, path):
-    header, offset = {}, 0
-    for key, value in tensors.items():
-        header[key] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + value.nbytes]}
-        offset += value.nbytes
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as file:
-        file.write(struct.pack("<Q", len(text)) + text)
-        for value in tensors.values():
-            file.write(np.ascontiguousarray(value, dtype="<f4").tobytes())
-
-
-def generate():
-    path = WORK / "adapter_model.safetensors"
-    if path.exists():
-        return
-    WORK.mkdir(parents=True, exist_ok=True)
-    print("generating the 7B-shaped adapter once (about 423 MB)...", file=sys.stderr)
-    rng = np.random.default_rng(0)   # the same draws, in the same order, as redundancy_7b.py
-    tensors = {}
-    for layer, experts in enumerate(EXPERTS):
-        for block, projection, d_in, d_out in PROJECTIONS:
-            bound = 1 / np.sqrt(d_in)
-            for e in range(experts):
-                tensors[name(layer, block, projection, f"lora_A_{e}.weight")] = rng.uniform(-bound, bound, (R, d_in)).astype(np.float32)
-                tensors[name(layer, block, projection, f"lora_B_{e}.weight")] = (rng.standard_normal((d_out, R)) * 0.01).astype(np.float32)
-            tensors[name(layer, block, projection, "router.router.weight")] = rng.uniform(-bound, bound, (experts, d_in)).astype(np.float32)
-    write_safetensors(tensors, path)
-    (WORK / "adapter_config.json").write_text(json.dumps({
-        "peft_type": "LORA", "r": [R] * LAYERS, "lora_alpha": ALPHA, "lora_dropout": 0.05,
-        "target_modules": [p for _, p, _, _ in PROJECTIONS], "base_model_name_or_path": "synthetic-llama-2-7b-shape"}))
+from adapter_7b import WORK, generate  # noqa: E402
 
 
 def best(command):

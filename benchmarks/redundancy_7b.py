@@ -30,42 +30,11 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = str(args.threads)
 
 import numpy as np  # noqa: E402  (after the thread settings)
-from safetensors.numpy import save_file, load_file  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work" / "llama2-7b-2468"
 BINARY = Path(args.binary) if args.binary else ROOT / ".build" / "release" / "mola-inspect"
-LAYERS, D, MLP, R, ALPHA = 32, 4096, 11008, 8, 16
-EXPERTS = [2] * 8 + [4] * 8 + [6] * 8 + [8] * 8
-PROJECTIONS = [("self_attn", "q_proj", D, D), ("self_attn", "k_proj", D, D), ("self_attn", "v_proj", D, D),
-               ("self_attn", "o_proj", D, D), ("mlp", "gate_proj", D, MLP), ("mlp", "up_proj", D, MLP),
-               ("mlp", "down_proj", MLP, D)]
-
-
-def name(layer, block, projection, suffix):
-    return f"base_model.model.model.layers.{layer}.{block}.{projection}.{suffix}"
-
-
-def generate():
-    path = WORK / "adapter_model.safetensors"
-    if path.exists():
-        return path
-    WORK.mkdir(parents=True, exist_ok=True)
-    print("generating the 7B-shaped adapter once (about 423 MB)...", file=sys.stderr)
-    rng = np.random.default_rng(0)
-    tensors = {}
-    for layer, experts in enumerate(EXPERTS):
-        for block, projection, d_in, d_out in PROJECTIONS:
-            bound = 1 / np.sqrt(d_in)
-            for e in range(experts):
-                tensors[name(layer, block, projection, f"lora_A_{e}.weight")] = rng.uniform(-bound, bound, (R, d_in)).astype(np.float32)
-                tensors[name(layer, block, projection, f"lora_B_{e}.weight")] = (rng.standard_normal((d_out, R)) * 0.01).astype(np.float32)
-            tensors[name(layer, block, projection, "router.router.weight")] = rng.uniform(-bound, bound, (experts, d_in)).astype(np.float32)
-    save_file(tensors, str(path))
-    (WORK / "adapter_config.json").write_text(json.dumps({
-        "peft_type": "LORA", "r": [R] * LAYERS, "lora_alpha": ALPHA, "lora_dropout": 0.05,
-        "target_modules": [p for _, p, _, _ in PROJECTIONS], "base_model_name_or_path": "synthetic-llama-2-7b-shape"}))
-    return path
+from adapter_7b import WORK, R, ALPHA, EXPERTS, PROJECTIONS, name, generate  # noqa: E402
 
 
 def run_mola_inspect():
