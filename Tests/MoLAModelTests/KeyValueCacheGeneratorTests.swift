@@ -8,13 +8,19 @@ import Testing
 @Suite struct KeyValueCacheGeneratorTests {
     static let directory = Fixtures.path("tiny-model")
 
-    @Test func cachedStepsMatchTheFullForward() throws {
-        let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
+    /// The tiny golden model (16 positions), its first golden sequence and the full forward's
+    /// logits for it, [16, vocabulary].
+    static func fullForward() throws -> (model: LlamaModel, tokens: [Int], logits: [Float]) {
+        let model = try LlamaModel.load(baseDirectory: "\(directory)/base", adapter: Checkpoint(path: "\(directory)/adapter"),
                                         topK: [2, 2, 2], batch: 1, time: 16)
-        let golden = try SafetensorsFile(path: "\(Self.directory)/golden.safetensors")
+        let golden = try SafetensorsFile(path: "\(directory)/golden.safetensors")
         let tokens = Array(try golden.record(named: "tokens").doubles().map { Int($0) }.prefix(16))
         try model.forward(tokens: tokens)
-        let full = model.logits
+        return (model, tokens, model.logits)
+    }
+
+    @Test func cachedStepsMatchTheFullForward() throws {
+        let (model, tokens, full) = try Self.fullForward()
         let generator = try KeyValueCacheGenerator(model: model)
         let vocabulary = model.config.vocabularySize
         for (position, token) in tokens.enumerated() {
@@ -30,12 +36,7 @@ import Testing
     /// A prompt fed in chunks (of 5, then the rest in chunks of 3 and one token) leaves the same
     /// cache: the logits after each chunk are the full forward's at its last position.
     @Test func chunksMatchTheFullForward() throws {
-        let model = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: Checkpoint(path: "\(Self.directory)/adapter"),
-                                        topK: [2, 2, 2], batch: 1, time: 16)
-        let golden = try SafetensorsFile(path: "\(Self.directory)/golden.safetensors")
-        let tokens = Array(try golden.record(named: "tokens").doubles().map { Int($0) }.prefix(16))
-        try model.forward(tokens: tokens)
-        let full = model.logits
+        let (model, tokens, full) = try Self.fullForward()
         let vocabulary = model.config.vocabularySize
         func expectFull(_ logits: UnsafeBufferPointer<Float>, at position: Int) {
             assertClose(Array(logits).map(Double.init), full[(position * vocabulary)..<((position + 1) * vocabulary)].map(Double.init),

@@ -29,6 +29,28 @@ import Testing
         #expect(!tokenizer.addsBegin && tokenizer.beginId == 4 && tokenizer.paddingId == 4)
     }
 
+    /// The tokenizer.json `convert` writes from a vocabulary reads back, through the
+    /// tokenizer.json reader, as the same tokenizer (control tokens special, user-defined ones not,
+    /// the pre-tokenizer as Split regexes before ByteLevel); SentencePiece vocabularies are refused.
+    @Test func huggingFaceFilesReadBackAsTheSameTokenizer() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vocabulary-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var vocabulary = Self.small
+        vocabulary.chatTemplate = "{{ messages }}"
+        let (file, config) = try vocabulary.huggingFaceFiles(source: Self.source, contextLength: 64)
+        try Data(file.rendered().utf8).write(to: directory.appendingPathComponent("tokenizer.json"))
+        try config.write(directory: directory.path)
+        #expect(config.modelMaxLength == 64 && config.endToken?.content == "<|c|>" && config.chatTemplate == "{{ messages }}")
+        let written = try BaseTokenizer(baseDirectory: directory.path), original = try BaseTokenizer(vocabulary: vocabulary, source: Self.source)
+        for text in ["ab<tool>a a<|c|>", "b a  ab", ""] {
+            #expect(written.encode(text, appendEnd: true) == original.encode(text, appendEnd: true), "\(text)")
+        }
+        #expect(throws: TokenizerError.self) {
+            try TokenizerVocabulary(model: "llama", tokens: ["<unk>", "a"], scores: [0, -1]).huggingFaceFiles(source: Self.source, contextLength: nil)
+        }
+    }
+
     @Test func defaultPreTokenizerOfLlamaCpp() throws {
         let steps = try ByteLevelBPETokenizer.steps(ofPre: nil, source: Self.source)
         let words = ByteLevelPreTokenizer(steps: steps).split(Array("x=1234567 $5+6, ok".unicodeScalars))
