@@ -94,11 +94,17 @@ struct DecoderStack {
     }
 
     /// `norm = rmsnorm(x) * w` ([N, C], 1/rms in `rstd`), then `logits = norm W_head^T`, [N, V].
+    ///
+    /// - Parameter oneToken: the head quantized, read when `count` is 1.
     func logits(_ x: UnsafeMutablePointer<Float>, count: Int, base: ParameterSet, norm: UnsafeMutablePointer<Float>,
-                rstd: UnsafeMutablePointer<Float>, into logits: UnsafeMutablePointer<Float>) {
+                rstd: UnsafeMutablePointer<Float>, into logits: UnsafeMutablePointer<Float>, oneToken: OneTokenProduct? = nil) {
         RMSNorm.forward(x, weight: base.values(weights.finalNorm), out: norm, rstd: rstd, count: count,
                         channels: config.hiddenSize, epsilon: Float(config.rmsNormEpsilon))
-        LinearAlgebra.multiply(norm, base.values(weights.head), transposeB: true, into: logits,
-                               m: count, n: config.vocabularySize, k: config.hiddenSize)
+        if count == 1, let oneToken {
+            oneToken.weights.multiply(norm, into: logits, threads: oneToken.threads)
+        } else {
+            LinearAlgebra.multiply(norm, base.values(weights.head), transposeB: true, into: logits,
+                                   m: count, n: config.vocabularySize, k: config.hiddenSize)
+        }
     }
 }

@@ -114,14 +114,22 @@ public final class KeyValueCacheGenerator {
             decoderLayer.forward(buffers, count: count, base: model.base, steps: CachedSteps(generator: self, layer: layer, count: count))
         }
         stack.logits(x.pointer + (count - 1) * c, count: 1, base: model.base, norm: norm.pointer, rstd: rstd.pointer,
-                     into: logitsBuffer.pointer)
+                     into: logitsBuffer.pointer, oneToken: oneToken(model.quantizedBase?.head))
         length += count
     }
 
     fileprivate func project(_ layer: Int, _ kind: ProjectionKind, _ input: UnsafeMutablePointer<Float>,
                              _ output: UnsafeMutablePointer<Float>, count: Int) {
         model.projection(layer, kind).forwardWithoutBackward(input, count: count, base: model.base, adapter: model.adapter,
-                                                             out: output, scratch: scratch)
+                                                             out: output, scratch: scratch,
+                                                             oneToken: oneToken(model.quantizedBase?.projections[layer][kind.rawValue]))
+    }
+
+    /// A quantized base matrix for one-token products, unless the base is trained (its Float32
+    /// copy would then have moved away from the file's values).
+    private func oneToken(_ weights: QuantizedMatrix??) -> OneTokenProduct? {
+        guard !model.trainBase, let weights = weights ?? nil else { return nil }
+        return OneTokenProduct(weights: weights, threads: model.threadCount)
     }
 
     /// Greedy continuation of `prompt`: up to `maxNewTokens` tokens, stopping after `stop`.

@@ -3,12 +3,15 @@ import MoLACheckpoint
 
 extension LlamaModel {
     /// Copies a GGUF base's weights (any type `GGUFFile` dequantizes) into this model, with the
-    /// rows of `attn_q` and `attn_k` put back in Hugging Face's order (`unpermuteRotaryRows`).
+    /// rows of `attn_q` and `attn_k` put back in Hugging Face's order (`rotaryRowOrder`), and
+    /// keeps the matrices stored as Q4_0, Q4_1 or Q8_0 in that form too (`quantizedBase`), for
+    /// one-token products.
     ///
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor, `GGUFError` for a
     ///   tensor whose type cannot be dequantized.
     public func loadBase(gguf file: GGUFFile) throws {
         let names = GGUFBaseTensorName.map(config)
+        var quantized = QuantizedBaseWeights(layerCount: config.layerCount)
         for name in base.names {
             guard let ggufName = names[name] else { preconditionFailure("no GGUF name for \(name)") }
             let view = base.view(name)
@@ -20,16 +23,23 @@ extension LlamaModel {
                 throw ModelError.tensorShape(file: file.path, tensor: ggufName, expected: expected, found: tensor.shape)
             }
             let layer = name.hasPrefix("model.layers.") ? Int(name.split(separator: ".")[2]) : nil
-            if let layer, name == BaseTensorName.projection(layer: layer, .query) {
-                base.write(name, Self.unpermuteRotaryRows(try file.floats(of: tensor), headCount: config.headCount, columns: view.columns))
-            } else if let layer, name == BaseTensorName.projection(layer: layer, .key) {
-                base.write(name, Self.unpermuteRotaryRows(try file.floats(of: tensor), headCount: config.keyValueHeadCount,
-                                                          columns: view.columns))
+            var rotaryHeads: Int?
+            if let layer, name == BaseTensorName.projection(layer: layer, .query) { rotaryHeads = config.headCount }
+            if let layer, name == BaseTensorName.projection(layer: layer, .key) { rotaryHeads = config.keyValueHeadCount }
+            if let rotaryHeads {
+                base.write(name, Self.unpermuteRotaryRows(try file.floats(of: tensor), headCount: rotaryHeads, columns: view.columns))
             } else {
                 precondition(view.rowStride == view.columns, "base views are contiguous")
                 try file.dequantize(tensor, into: UnsafeMutableBufferPointer(start: base.values(view), count: view.count))
             }
+            let rowOrder = rotaryHeads.map { Self.rotaryRowOrder(rowCount: view.rows, headCount: $0) }
+            if let layer, let kind = ProjectionKind.allCases.first(where: { name == BaseTensorName.projection(layer: layer, $0) }) {
+                quantized.projections[layer][kind.rawValue] = try file.quantizedMatrix(of: tensor, rowOrder: rowOrder)
+            } else if name == (config.tiedEmbeddings ? BaseTensorName.embedding : BaseTensorName.head) {
+                quantized.head = try file.quantizedMatrix(of: tensor)
+            }
         }
+        quantizedBase = quantized
     }
 
     /// Opens `path` and copies its weights (see `loadBase(gguf:)` for a file already open).
@@ -39,6 +49,22 @@ extension LlamaModel {
 
     /// Undoes `convert_hf_to_gguf.py`'s `LlamaModel.permute` on the rows of a q or k matrix.
     ///
+    /// - Parameters:
+    ///   - rows: the matrix as stored, `[headCount D, columns]`, row-major.
+    /// - Returns: the matrix in Hugging Face's row order (`rotaryRowOrder`).
+    static func unpermuteRotaryRows(_ rows: [Float], headCount: Int, columns: Int) -> [Float] {
+        let order = rotaryRowOrder(rowCount: rows.count / columns, headCount: headCount)
+        precondition(rows.count == order.count * columns, "unpermuteRotaryRows: \(rows.count) values are not rows of \(columns)")
+        var result = [Float](repeating: 0, count: rows.count)
+        for (target, source) in order.enumerated() {
+            result[(target * columns)..<((target + 1) * columns)] = rows[(source * columns)..<((source + 1) * columns)]
+        }
+        return result
+    }
+
+    /// For each row of a q or k matrix in Hugging Face's order, the row of the GGUF file that
+    /// holds it.
+    ///
     /// The converter reorders each head's rows so that llama.cpp's rotary embedding, which
     /// rotates neighbouring pairs (2j, 2j + 1), computes what Hugging Face's rotate-half computes
     /// on the pairs (j, j + D/2). Within a head of D rows:
@@ -46,25 +72,17 @@ extension LlamaModel {
     /// gguf row 2 j + i  =  hf row i D/2 + j        i in {0, 1}, j in 0..<D/2
     /// ```
     /// For k the converter uses the key/value head count, so `headCount` is that for k.
-    ///
-    /// - Parameters:
-    ///   - rows: the matrix as stored, `[headCount D, columns]`, row-major.
-    /// - Returns: the matrix in Hugging Face's row order.
-    static func unpermuteRotaryRows(_ rows: [Float], headCount: Int, columns: Int) -> [Float] {
-        let rowCount = rows.count / columns
+    static func rotaryRowOrder(rowCount: Int, headCount: Int) -> [Int] {
         let headSize = rowCount / headCount, half = headSize / 2
-        precondition(rows.count == rowCount * columns && headSize * headCount == rowCount && headSize % 2 == 0,
-                     "unpermuteRotaryRows: \(rowCount) rows do not split into \(headCount) heads of even size")
-        var result = [Float](repeating: 0, count: rows.count)
+        precondition(headSize * headCount == rowCount && headSize % 2 == 0,
+                     "rotaryRowOrder: \(rowCount) rows do not split into \(headCount) heads of even size")
+        var order = [Int](repeating: 0, count: rowCount)
         for head in 0..<headCount {
             for i in 0..<2 {
-                for j in 0..<half {
-                    let target = (head * headSize + i * half + j) * columns, source = (head * headSize + 2 * j + i) * columns
-                    result[target..<(target + columns)] = rows[source..<(source + columns)]
-                }
+                for j in 0..<half { order[head * headSize + i * half + j] = head * headSize + 2 * j + i }
             }
         }
-        return result
+        return order
     }
 }
 

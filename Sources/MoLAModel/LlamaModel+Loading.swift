@@ -27,6 +27,7 @@ extension LlamaModel {
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor.
     public func loadBase(safetensors path: String) throws {
         let file = try SafetensorsFile(path: path)
+        quantizedBase = nil
         let available = Set(file.records.map(\.name))
         for name in base.names {
             let view = base.view(name)

@@ -30,6 +30,9 @@ public final class LlamaModel {
     public let threadCount: Int
     /// When set, each forward records every layer's routing decisions here.
     public var routingTap: RoutingTap?
+    /// A GGUF base's quantized matrices (see `QuantizedBaseWeights`), read by one-token products
+    /// while the base is not trained.
+    public internal(set) var quantizedBase: QuantizedBaseWeights?
 
     /// The workers; lane 0 shares the model's gradient buffers, the others sum into them.
     let lanes: [Lane]

@@ -3,13 +3,16 @@ import MoLATensor
 extension MoLALinear {
     /// The forward of a pass no backward follows (routing, evaluation, generation), without
     /// dropout: the chosen experts only when some go unchosen (E > K), else the dense forward.
+    ///
+    /// - Parameter oneToken: W0 quantized, for the product of a single row (see `baseProductAndRoute`).
     func forwardWithoutBackward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                                out: UnsafeMutablePointer<Float>, scratch: Scratch) {
+                                out: UnsafeMutablePointer<Float>, scratch: Scratch, oneToken: OneTokenProduct? = nil) {
         guard experts > topK else {
             var unused = SplitMix(seed: 0)  // no dropout outside training: nothing draws from it
-            return forward(x, count: count, base: base, adapter: adapter, out: out, training: false, random: &unused)
+            return forward(x, count: count, base: base, adapter: adapter, out: out, training: false, random: &unused,
+                           oneToken: oneToken)
         }
-        forwardChosenExperts(x, count: count, base: base, adapter: adapter, out: out, scratch: scratch)
+        forwardChosenExperts(x, count: count, base: base, adapter: adapter, out: out, scratch: scratch, oneToken: oneToken)
     }
 
     /// y = x W0^T + sum over chosen experts, computed for the tokens that chose each expert only.
@@ -23,8 +26,8 @@ extension MoLALinear {
     /// The dense `forward` multiplies every expert for every token and zeroes the unchosen ones;
     /// this does `K / E` of that work, in products of `n_i` rows. It keeps no caches for a backward.
     private func forwardChosenExperts(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                                      out: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
+                                      out: UnsafeMutablePointer<Float>, scratch: Scratch, oneToken: OneTokenProduct?) {
+        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken) else { return }
         droppedInLastForward = false
         // Tokens grouped by expert (counting sort over the chosen slots), with their weights.
         var starts = [Int](repeating: 0, count: experts + 1)

@@ -77,10 +77,12 @@ final class MoLALinear {
     var routerName: String { AdapterViewName.router(layer: layer, kind) }
 
     /// y = x W0^T + G B^T; fills the caches.
+    ///
+    /// - Parameter oneToken: W0 quantized, for the product of a single row (see `baseProductAndRoute`).
     func forward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                 out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix) {
+                 out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix, oneToken: OneTokenProduct? = nil) {
         let width = experts * rank
-        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out) else { return }
+        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken) else { return }
         var input = x
         if training, let mask = dropoutMask, let dropped = droppedInput {
             let keep = 1 / (1 - dropout)
@@ -111,9 +113,15 @@ final class MoLALinear {
 
     /// `out = x W0^T`, then the router's decisions; the adapter's views, nil when the projection
     /// is not adapted.
+    ///
+    /// - Parameter oneToken: when given and `count` is 1, W0 is read in its quantized form.
     func baseProductAndRoute(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                             out: UnsafeMutablePointer<Float>) -> ProjectionWeights.Adapter? {
-        LinearAlgebra.multiply(x, base.values(parameters.base), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
+                             out: UnsafeMutablePointer<Float>, oneToken: OneTokenProduct? = nil) -> ProjectionWeights.Adapter? {
+        if count == 1, let oneToken {
+            oneToken.weights.multiply(x, into: out, threads: oneToken.threads)
+        } else {
+            LinearAlgebra.multiply(x, base.values(parameters.base), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
+        }
         guard let views = parameters.adapter else { return nil }  // not adapted: the base projection alone
         precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
         route(x, count: count, adapter: adapter)
