@@ -15,7 +15,7 @@ their sums (the issue's budget: at most 2 s on 2 cores) and the BLAS kernels `mo
 --version` reports.
 
 Usage: python3 benchmarks/analysis_7b.py [--threads 2] [--repeats 3] [--binary PATH]
-Build first: swift build -c release --product mola-inspect
+Build first: bash notebooks-cli/build-release.sh mola-inspect
 """
 import argparse, resource, subprocess, sys, time
 from pathlib import Path

@@ -16,7 +16,7 @@ mola-benchmark also reports the CPU seconds (all threads) of a step and of a rou
 on a machine shared with other work they say what the work costs where tokens/s also count
 the waiting for a core.
 
-Usage (needs torch from PyPI; build first: swift build -c release --product mola-benchmark):
+Usage (needs torch from PyPI; build first: bash notebooks-cli/build-release.sh mola-benchmark):
     python3 benchmarks/model_step.py [--threads 2] [--rounds 3] [--shape benchmark|smollm2] [--steps 10] [--binary PATH]
 """
 import argparse, json, os, re, subprocess, sys, threading, time
@@ -62,7 +62,7 @@ def main():
     args = parser.parse_args()
     binary = Path(args.binary) if args.binary else BINARY
     if not binary.exists():
-        sys.exit("build first: swift build -c release --product mola-benchmark")
+        sys.exit("build first: bash notebooks-cli/build-release.sh mola-benchmark")
     environment = dict(os.environ, THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads), SHAPE=args.shape)
     ours, theirs = [], []
     for _ in range(args.rounds):

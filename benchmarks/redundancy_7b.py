@@ -15,7 +15,7 @@ the same number of threads for everyone and a warm page cache, it times:
 and checks that 1 and 2 agree. Needs numpy and safetensors (pip install numpy safetensors).
 
 Usage: python3 benchmarks/redundancy_7b.py [--threads 2] [--repeats 3] [--skip-dense] [--binary PATH]
-Build first: swift build -c release --product mola-inspect
+Build first: bash notebooks-cli/build-release.sh mola-inspect
 """
 import argparse, itertools, json, os, subprocess, sys, threading, time
 from pathlib import Path
@@ -90,7 +90,7 @@ def numpy_dense_layer(tensors, layer):
 
 def main():
     if not BINARY.exists():
-        sys.exit("build first: swift build -c release --product mola-inspect")
+        sys.exit("build first: bash notebooks-cli/build-release.sh mola-inspect")
     path = generate()
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
     size_mb = path.stat().st_size / 1e6

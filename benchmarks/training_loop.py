@@ -7,7 +7,7 @@ loading the base, the steps with logging, writing the checkpoint at the end) and
 tokens/s with the training loop of ../shared/bench/torch_mola_speed.py (steps only), both with
 the same thread count, alternating `--rounds` times; reports the best of each.
 
-Usage (needs torch from PyPI; build first: swift build -c release --product mola-inspect):
+Usage (needs torch from PyPI; build first: bash notebooks-cli/build-release.sh mola-inspect):
     python3 benchmarks/training_loop.py [--threads 2] [--rounds 3] [--steps 50]
 """
 import argparse, os, re, subprocess, sys, time
@@ -26,7 +26,7 @@ def main():
     parser.add_argument("--steps", type=int, default=50)
     args = parser.parse_args()
     if not BINARY.exists():
-        sys.exit("build first: swift build -c release --product mola-inspect")
+        sys.exit("build first: bash notebooks-cli/build-release.sh mola-inspect")
     environment = dict(os.environ, THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     base = WORK / "training-loop-base"
     subprocess.run([str(BINARY), "train", "--pretrain", "--layers", "4", "--hidden", "256", "--heads", "4", "--mlp", "688",

@@ -19,6 +19,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: "--data", valueName: "FILE", help: "questions: JSON/JSONL records with instruction, input and answer") var data: FilePath?
     @Option(name: "--tasks", help: "N generated questions per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?
     @Option(name: "--seed", help: "with --tasks: the seed of the generated questions (training's is 42)", in: 0...) var seed = 7
+    @OptionGroup var taskOptions: SyntheticTaskOptions
     @OptionGroup var topK: TopKOptions
     @Option(name: "--max-new-tokens", help: "tokens generated per question, fewer than --length", in: 1...65_535) var maxNewTokens = 24
     @Option(name: "--length", help: "the longest prompt plus answer, in tokens", in: 8...65_536) var length = 512
@@ -27,6 +28,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
+        try taskOptions.validate(tasks: tasks)
         guard maxNewTokens < length else {
             throw UsageError("--max-new-tokens \(maxNewTokens) leaves no room for the prompt in --length \(length)")
         }
@@ -41,7 +43,7 @@ struct EvalCommand: ParsableCommand {
         let tokenizer = try base.tokenizer()
         let items: [Evaluation.Item]
         if let count = tasks {
-            let generated = SyntheticTasks.generate(count: count, seed: UInt64(seed))
+            let generated = taskOptions.generate(count: count, seed: UInt64(seed))
             items = generated.map { Evaluation.Item(group: $0.domain.rawValue, prompt: PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), answer: $0.answer) }
         } else {
             items = try TextDataset.loadQuestions(path: data!.path).map {

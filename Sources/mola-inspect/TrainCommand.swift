@@ -37,6 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: "--dropout", valueName: "P", help: "dropout on the adapter input", in: 0..<1) var dropout = 0.05
     @Option(name: "--data", valueName: "FILE", help: "text, or JSON/JSONL in the reference layout") var data: FilePath?
     @Option(name: "--tasks", help: "train on N generated examples per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?
+    @OptionGroup var taskOptions: SyntheticTaskOptions
     @Flag(name: "--train-on-outputs-only", help: "compute the loss on the outputs only (default: whole sequence)") var outputsOnly: Bool
     @Option(name: "--epochs", help: "passes over the data", in: 1...100_000) var epochs = 1
     @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...10_000_000) var steps: Int?
@@ -59,6 +60,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard pretrain != (base != nil) else { throw UsageError("give one of --pretrain and --base BASE") }
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
+        try taskOptions.validate(tasks: tasks)
         guard batch % microBatchSize == 0 else { throw UsageError("--batch \(batch) is not a multiple of --micro-batch \(microBatchSize)") }
         if base != nil, allocation == nil { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }
         if pretrain {
@@ -246,9 +248,9 @@ struct TrainCommand: ParsableCommand {
     private func trainingSequences(cutoff: Int, seed: UInt64, tokenizer: BaseTokenizer) throws -> ([TrainingSequence], Int) {
         var examples: [(prompt: String, output: String)] = []
         if let count = tasks {
-            try TrainingData.memoryRequirement(count: count * SyntheticTasks.Domain.allCases.count, cutoff: cutoff)
+            try TrainingData.memoryRequirement(count: count * taskOptions.chosenDomains.count, cutoff: cutoff)
                 .require(for: "the training sequences", source: "--tasks \(count) --cutoff \(cutoff)")
-            examples = SyntheticTasks.generate(count: count, seed: seed).map {
+            examples = taskOptions.generate(count: count, seed: seed).map {
                 (PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), $0.output)
             }
         } else {

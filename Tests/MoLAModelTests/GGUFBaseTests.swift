@@ -30,6 +30,24 @@ import Testing
         }
     }
 
+    /// Steps of one token read the Q8_0 file's matrices in their quantized form (F16 has none),
+    /// and give the full forward's logits, which reads the Float32 copy.
+    @Test func oneTokenStepsOnQuantizedMatricesMatchTheFullForward() throws {
+        let model = try LlamaModel.load(base: "\(Self.directory)/tiny-llama-q8_0.gguf", adapter: nil, batch: 1, time: Self.tokens.count)
+        let quantized = try #require(model.quantizedBase)
+        #expect(quantized.head != nil && quantized.projections.joined().allSatisfy { $0 != nil })
+        _ = try model.forward(tokens: Self.tokens)
+        let full = model.logits.map(Double.init), vocabulary = model.config.vocabularySize
+        let generator = try KeyValueCacheGenerator(model: model)
+        for (position, token) in Self.tokens.enumerated() {
+            let expected = Array(full[(position * vocabulary)..<((position + 1) * vocabulary)])
+            let scale = expected.map(abs).max() ?? 1
+            assertClose(Array(try generator.step(token)).map(Double.init), expected, rtol: 1e-5, atol: 1e-5 * scale, "position \(position)")
+        }
+        let f16 = try LlamaModel.load(base: "\(Self.directory)/tiny-llama-f16.gguf", adapter: nil, batch: 1, time: 4)
+        #expect(f16.quantizedBase?.head == nil && f16.quantizedBase?.projections.joined().allSatisfy { $0 == nil } == true)
+    }
+
     @Test func configurationFromMetadata() throws {
         let f16 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-f16.gguf")
         let expected = ModelConfig(vocabularySize: 559, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4,

@@ -1,8 +1,10 @@
 import Foundation
 
-/// The products of `QuantizedMatrix` over raw blocks: codes widened to Float eight lanes at a
-/// time, multiplied and added without fused multiply-adds (which compile to a library call per
-/// lane on processors the baseline x86-64 target cannot assume have them).
+/// The products of `QuantizedMatrix` over raw blocks: each block's codes widened to Float in a
+/// 32-value scratch (a plain loop, which the compiler turns into widening vector instructions;
+/// element-wise SIMD construction and the standard library's generic vector conversions do not),
+/// then multiplied eight lanes at a time and added without fused multiply-adds (which compile to
+/// a library call per lane on processors the baseline x86-64 target cannot assume have them).
 enum QuantizedKernels {
     typealias Lanes = SIMD8<Float>
 
@@ -22,13 +24,16 @@ enum QuantizedKernels {
         let blocks = matrix.blocksPerRow, codes = matrix.codes
         let shared = SharedPointers(storage: storage, x: x, blockSums: blockSums, y: y)
         let run = { @Sendable (first: Int, last: Int) in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: QuantizedMatrix.blockSize)
+            defer { scratch.deallocate() }
             for row in first..<last {
                 let source = shared.storage + row * rowBytes
                 switch codes {
                 case .fourBit(let bias):
-                    shared.y[row] = fourBitRow(source, blocks: blocks, bias: Float(bias), x: shared.x, blockSums: shared.blockSums)
+                    shared.y[row] = fourBitRow(source, blocks: blocks, bias: Float(bias), x: shared.x, blockSums: shared.blockSums,
+                                               scratch: scratch)
                 case .eightBit:
-                    shared.y[row] = eightBitRow(source, blocks: blocks, x: shared.x, blockSums: shared.blockSums)
+                    shared.y[row] = eightBitRow(source, blocks: blocks, x: shared.x, blockSums: shared.blockSums, scratch: scratch)
                 }
             }
         }
@@ -49,27 +54,18 @@ enum QuantizedKernels {
     /// One row of 4-bit blocks: `sum_b scale_b (sum_j nibble_j x_j) + (offset_b - scale_b bias) S_b`.
     @inline(__always)
     static func fourBitRow(_ row: UnsafeRawPointer, blocks: Int, bias: Float, x: UnsafePointer<Float>,
-                           blockSums: UnsafePointer<Float>) -> Float {
+                           blockSums: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
         var accumulator0 = Lanes(), accumulator1 = Lanes()
         var corrections: Float = 0
         for block in 0..<blocks {
             let source = row + block * (QuantizedMatrix.headerBytes + 16)
             let scale = source.loadUnaligned(as: Float.self), offset = source.loadUnaligned(fromByteOffset: 4, as: Float.self)
-            let codes = source.loadUnaligned(fromByteOffset: QuantizedMatrix.headerBytes, as: SIMD16<UInt8>.self)
-            // Element-wise conversions: the standard library's vector conversions are generic
-            // calls that do not inline; these loops become widening vector instructions.
-            var low0 = Lanes(), low1 = Lanes(), high0 = Lanes(), high1 = Lanes()
-            for i in 0..<8 {
-                low0[i] = Float(codes[i] & 0x0F)
-                low1[i] = Float(codes[i + 8] & 0x0F)
-                high0[i] = Float(codes[i] &>> 4)
-                high1[i] = Float(codes[i + 8] &>> 4)
+            let codes = (source + QuantizedMatrix.headerBytes).assumingMemoryBound(to: UInt8.self)
+            for i in 0..<16 {
+                scratch[i] = Float(codes[i] & 0x0F)
+                scratch[i + 16] = Float(codes[i] &>> 4)
             }
-            let values = UnsafeRawPointer(x + block * QuantizedMatrix.blockSize)
-            var sum0 = low0 * values.loadUnaligned(as: Lanes.self)
-            var sum1 = low1 * values.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
-            sum0 += high0 * values.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
-            sum1 += high1 * values.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+            let (sum0, sum1) = products(scratch, x + block * QuantizedMatrix.blockSize)
             accumulator0 += sum0 * scale
             accumulator1 += sum1 * scale
             corrections += (offset - scale * bias) * blockSums[block]
@@ -80,29 +76,30 @@ enum QuantizedKernels {
     /// One row of 8-bit blocks: `sum_b scale_b (sum_j code_j x_j) + offset_b S_b`.
     @inline(__always)
     static func eightBitRow(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>,
-                            blockSums: UnsafePointer<Float>) -> Float {
+                            blockSums: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
         var accumulator0 = Lanes(), accumulator1 = Lanes()
         var corrections: Float = 0
         for block in 0..<blocks {
             let source = row + block * (QuantizedMatrix.headerBytes + 32)
             let scale = source.loadUnaligned(as: Float.self), offset = source.loadUnaligned(fromByteOffset: 4, as: Float.self)
-            let codes = source.loadUnaligned(fromByteOffset: QuantizedMatrix.headerBytes, as: SIMD32<Int8>.self)
-            var part0 = Lanes(), part1 = Lanes(), part2 = Lanes(), part3 = Lanes()
-            for i in 0..<8 {
-                part0[i] = Float(codes[i])
-                part1[i] = Float(codes[i + 8])
-                part2[i] = Float(codes[i + 16])
-                part3[i] = Float(codes[i + 24])
-            }
-            let values = UnsafeRawPointer(x + block * QuantizedMatrix.blockSize)
-            var sum0 = part0 * values.loadUnaligned(as: Lanes.self)
-            var sum1 = part1 * values.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
-            sum0 += part2 * values.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
-            sum1 += part3 * values.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+            let codes = (source + QuantizedMatrix.headerBytes).assumingMemoryBound(to: Int8.self)
+            for i in 0..<32 { scratch[i] = Float(codes[i]) }
+            let (sum0, sum1) = products(scratch, x + block * QuantizedMatrix.blockSize)
             accumulator0 += sum0 * scale
             accumulator1 += sum1 * scale
             corrections += offset * blockSums[block]
         }
         return (accumulator0 + accumulator1).sum() + corrections
+    }
+
+    /// The 32 products of `codes` and `x`, folded into two sets of eight lanes.
+    @inline(__always)
+    private static func products(_ codes: UnsafePointer<Float>, _ x: UnsafePointer<Float>) -> (Lanes, Lanes) {
+        let c = UnsafeRawPointer(codes), v = UnsafeRawPointer(x)
+        var sum0 = c.loadUnaligned(as: Lanes.self) * v.loadUnaligned(as: Lanes.self)
+        var sum1 = c.loadUnaligned(fromByteOffset: 32, as: Lanes.self) * v.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
+        sum0 += c.loadUnaligned(fromByteOffset: 64, as: Lanes.self) * v.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+        sum1 += c.loadUnaligned(fromByteOffset: 96, as: Lanes.self) * v.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+        return (sum0, sum1)
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import MoLACommandLine
+import MoLATrain
+
+/// `--domains` and `--fixed-options`: which generated tasks `--tasks N` makes (train and eval).
+struct SyntheticTaskOptions: ParsableArguments {
+    @Option(name: "--domains", valueName: "LIST", help: "with --tasks: the synthetic domains, comma-separated (default: arithmetic,reversal,sorting,topic)")
+    var domains: SyntheticDomainList?
+    @Flag(name: "--fixed-options", help: "with --tasks: options in a fixed order (topic's always biology, physics, chemistry, economics; the others sorted), an easier task")
+    var fixedOptions: Bool
+
+    /// Refuses these options without `--tasks N`, which they shape.
+    func validate(tasks: Int?) throws {
+        if tasks == nil, domains != nil || fixedOptions {
+            throw UsageError("--domains and --fixed-options shape the generated tasks: give them with --tasks N")
+        }
+    }
+
+    var chosenDomains: [SyntheticTasks.Domain] { domains?.domains ?? SyntheticTasks.Domain.allCases }
+
+    /// `count` examples of each chosen domain for `seed`.
+    func generate(count: Int, seed: UInt64) -> [SyntheticTasks.Example] {
+        SyntheticTasks.generate(domains: chosenDomains, count: count, seed: seed, shuffleOptions: !fixedOptions)
+    }
+}
+
+/// A comma-separated list of synthetic domains, each named once.
+struct SyntheticDomainList: ExpressibleByArgument {
+    let domains: [SyntheticTasks.Domain]
+
+    init?(argument: String) {
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let parsed = names.compactMap { SyntheticTasks.Domain(rawValue: $0) }
+        guard !names.isEmpty, parsed.count == names.count, Set(parsed).count == parsed.count else { return nil }
+        domains = parsed
+    }
+
+    var argumentDescription: String { domains.map(\.rawValue).joined(separator: ",") }
+    static var defaultValueName: String { "LIST" }
+    static func invalidArgumentMessage(_ argument: String, option: String) -> String {
+        "\(option) \"\(argument)\" is not a list of distinct domains from " + SyntheticTasks.Domain.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+}
