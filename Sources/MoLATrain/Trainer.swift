@@ -28,7 +28,10 @@ public struct StepLog: Sendable {
     public let loss: Double
     public let learningRate: Float
     public let gradientNorm: Double
+    /// Tokens the loss counted so far in this run (with outputs only, the outputs' tokens).
     public let tokens: Int
+    /// Tokens the model ran through so far in this run, prompts included: what throughput counts.
+    public let processedTokens: Int
     public let seconds: Double
 }
 
@@ -187,7 +190,7 @@ public final class Trainer {
     public func run(saveEvery: Int? = nil, save: (() throws -> Void)? = nil, log: (StepLog) throws -> Void) throws {
         let start = Date()
         let accumulation = options.batchSize / options.microBatchSize
-        var tokens = 0
+        var tokens = 0, processed = 0
         while step < totalSteps {
             model.zeroGradients()
             var loss = 0.0
@@ -203,6 +206,7 @@ public final class Trainer {
                 model.backward()
                 loss += result.loss / Double(accumulation)
                 tokens += batch.reduce(0) { $0 + $1.targets.filter { $0 >= 0 }.count }
+                processed += batch.reduce(0) { $0 + $1.tokens.count }
             }
             guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1) }
             // Mean over micro-batches, then clip the global norm.
@@ -223,7 +227,8 @@ public final class Trainer {
             }
             step += 1
             try log(StepLog(step: step, totalSteps: totalSteps, loss: loss, learningRate: optimizer.learningRate,
-                            gradientNorm: norm, tokens: tokens, seconds: Date().timeIntervalSince(start)))
+                            gradientNorm: norm, tokens: tokens, processedTokens: processed,
+                            seconds: Date().timeIntervalSince(start)))
             if let saveEvery, let save, step % saveEvery == 0, step < totalSteps { try save() }
         }
     }

@@ -140,14 +140,16 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressBar(label: "training", unit: "steps")
         do {
             try run.run(saveEvery: saveEvery, save: save) { log in
-                progress.update(done: log.step, total: log.totalSteps, detail: "\(Int(Double(log.tokens) / max(log.seconds, 1e-9))) tokens/s")
+                let rate = Double(log.processedTokens) / max(log.seconds, 1e-9)
+                progress.update(done: log.step, total: log.totalSteps, detail: "\(Int(rate)) tokens/s")
                 // Through JSONValue, so a non-finite loss is null, not a bare `nan`.
                 let line = json
                     ? JSONValue.object([("step", .integer(log.step)), ("steps", .integer(log.totalSteps)), ("loss", .number(log.loss)),
                                         ("learning_rate", .float(log.learningRate)), ("gradient_norm", .number(log.gradientNorm)),
-                                        ("tokens", .integer(log.tokens)), ("seconds", .number(log.seconds))]).renderedOnOneLine()
+                                        ("tokens", .integer(log.tokens)), ("processed_tokens", .integer(log.processedTokens)),
+                                        ("seconds", .number(log.seconds))]).renderedOnOneLine()
                     : String(format: "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s", log.step, log.totalSteps, log.loss,
-                             log.learningRate, log.gradientNorm, Double(log.tokens) / max(log.seconds, 1e-9))
+                             log.learningRate, log.gradientNorm, rate)
                 // Every step, unbuffered, so a watcher sees each step as it ends; a full disk is an error.
                 try StandardStream.output.write(line + "\n")
             }

@@ -19,6 +19,8 @@ import Testing
         #expect(lines.count == 6)
         let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as! [String: Any]
         #expect(last["step"] as? Int == 6 && last["loss"] is Double)
+        // Throughput counts every token run through, at least those the loss counted.
+        #expect((last["processed_tokens"] as? Int ?? 0) >= (last["tokens"] as? Int ?? .max))
         for file in ["config.json", "model.safetensors", "tokenizer_config.json"] {
             #expect(FileManager.default.fileExists(atPath: "\(base)/\(file)"), "\(file)")
         }
@@ -41,6 +43,11 @@ import Testing
         let report = try JSONSerialization.jsonObject(with: Data(evaluated.standardOutput.utf8)) as! [String: Any]
         #expect(report["items"] as? Int == 8)
         #expect((report["groups"] as? [[String: Any]])?.map { $0["name"] as! String } == ["arithmetic", "reversal", "sorting", "topic"])
+        let chosen = try runMolaInspect(["eval", "--base", base, adapter, "--tasks", "2", "--max-new-tokens", "4", "--json",
+                                         "--domains", "topic,sorting", "--fixed-options"])
+        let chosenReport = try JSONSerialization.jsonObject(with: Data(chosen.standardOutput.utf8)) as! [String: Any]
+        #expect(chosenReport["items"] as? Int == 4)
+        #expect((chosenReport["groups"] as? [[String: Any]])?.map { $0["name"] as! String } == ["topic", "sorting"])
     }
 
     @Test func refusals() throws {
@@ -64,6 +71,15 @@ import Testing
         let noData = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--data", empty, "--out", scratch.path("a"), "--steps", "2"])
         #expect(noData.status == 1)
         #expect(noData.standardError.contains("the data file holds no examples"))
+        let domains = try runMolaInspect(["train", "--base", base, "--allocation", "2", "--out", scratch.path("a"), "--tasks", "2",
+                                          "--domains", "topic,topic"])
+        #expect(domains.status == 64)
+        #expect(domains.standardError.contains("--domains \"topic,topic\" is not a list of distinct domains from arithmetic, reversal, sorting, topic"))
+        let unknownDomain = try runMolaInspect(["eval", "--base", base, "--tasks", "2", "--domains", "topic,poetry"])
+        #expect(unknownDomain.status == 64 && unknownDomain.standardError.contains("--domains \"topic,poetry\""))
+        let withoutTasks = try runMolaInspect(["eval", "--base", base, "--data", broken, "--fixed-options"])
+        #expect(withoutTasks.status == 64)
+        #expect(withoutTasks.standardError.contains("--domains and --fixed-options shape the generated tasks: give them with --tasks N"))
         let notLlama = try runMolaInspect(["train", "--base", scratch.path("nowhere"), "--allocation", "2", "--out", scratch.path("a")] + Self.small)
         #expect(notLlama.status == 1)
         #expect(notLlama.standardError.contains("is neither a Hugging Face model directory nor a .gguf file"))

@@ -6,7 +6,7 @@ import MoLATrain
 struct SyntheticTaskOptions: ParsableArguments {
     @Option(name: "--domains", valueName: "LIST", help: "with --tasks: the synthetic domains, comma-separated (default: arithmetic,reversal,sorting,topic)")
     var domains: SyntheticDomainList?
-    @Flag(name: "--fixed-options", help: "with --tasks: options in a fixed order (topic's always biology, physics, chemistry, economics; the others sorted), an easier task")
+    @Flag(name: "--fixed-options", help: "with --tasks: options in a fixed order (topic's always biology, physics, chemistry, economics; the others sorted, so sorting's answer is always A), an easier task")
     var fixedOptions: Bool
 
     /// Refuses these options without `--tasks N`, which they shape.
