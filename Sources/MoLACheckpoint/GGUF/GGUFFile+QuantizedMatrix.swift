@@ -1,3 +1,4 @@
+import MoLAFiles
 import MoLATensor
 
 /// GGUF tensors kept in their block quantization as `QuantizedMatrix`, for products with one
@@ -8,7 +9,8 @@ extension GGUFFile {
     /// or nil when its type has no such form (Q4_0, Q4_1 and Q8_0 have one). The result's
     /// `dequantized()` values equal `floats(of:)`'s bit for bit.
     ///
-    /// - Throws: `GGUFError.noSuchTensor` for a tensor of another file.
+    /// - Throws: `GGUFError.noSuchTensor` for a tensor of another file, `MemoryError` when the
+    ///   matrix would not fit in memory.
     /// - Precondition: `rowOrder`, when given, is a permutation of the tensor's rows.
     public func quantizedMatrix(of tensor: GGUFTensor, rowOrder: [Int]? = nil) throws -> QuantizedMatrix? {
         guard let position = tensorIndex[tensor.name], tensors[position] == tensor else {
@@ -35,6 +37,10 @@ extension GGUFFile {
         // ggml's blocks (`ggml-common.h`): Q4_0 d, qs[16];  Q4_1 d, m, qs[16];  Q8_0 d, qs[32];  d and m f16.
         let codesOffset = blockBytes - codeBytes, hasOffset = tensor.type == .q4_1
         let blockCount = rows * blocksPerRow
+        // The blocks, and the scales, offsets and codes gathered before them.
+        var memory = MemoryEstimate()
+        memory.add(blockCount, 2 * (8 + codeBytes), elementBytes: 1)
+        try memory.require(for: "the quantized values of tensor \(tensor.name)", source: path)
         var scales = [Float](repeating: 0, count: blockCount), offsets = [Float](repeating: 0, count: blockCount)
         var packed = [UInt8](repeating: 0, count: blockCount * codeBytes)
         packed.withUnsafeMutableBytes { target in
