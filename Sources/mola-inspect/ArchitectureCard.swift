@@ -35,6 +35,13 @@ struct ArchitectureCard {
         "\(trimmed(adapter.alpha)) (\(checkpoint.alphaSource))"
     }
 
+    /// Where the expert counts came from, and what they were checked against.
+    private var expertsSource: String {
+        let checks = (adapter.routingRule == .single ? [] : ["router rows"]) + (checkpoint.config?.expertCount != nil ? ["num_experts"] : [])
+            + (checkpoint.config?.loraNums != nil ? ["lora_nums"] : []) + (checkpoint.sidecar?.expertsPerLayer != nil ? ["mola_config.json"] : [])
+        return "the expert indices in the tensor names" + (checks.isEmpty ? "" : ", checked against " + checks.joined(separator: ", "))
+    }
+
     private var topKText: String {
         let values = Set(topK)
         let text = values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")
@@ -59,6 +66,13 @@ struct ArchitectureCard {
         summary.append(["file", "\(URL(fileURLWithPath: adapter.file.path).lastPathComponent) (\(adapter.file.formatName), \(dtypes.joined(separator: ", ")))"])
         summary.append(["config", checkpoint.configPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none (alpha and ranks from the tensors and defaults)"])
         if let base = checkpoint.config?.baseModel { summary.append(["base model", base]) }
+        summary.append(["framework", "\(adapter.framework.displayName) (\(adapter.frameworkSource))"])
+        summary.append(["routing", "\(adapter.routingRule.summary) (\(adapter.routingRuleSource))"])
+        if adapter.routingRule != .single { summary.append(["routers", adapter.framework.routerScope.summary]) }
+        if adapter.projections.contains(where: \.sharesA) {
+            summary.append(["shared A", "one lora_A for every B head: distances between experts are B differences"])
+        }
+        summary.append(["experts from", expertsSource])
         summary.append(["layers", String(adapter.layers.count)])
         summary.append(["projections", projectionKinds.map(\.checkpointName).joined(separator: " ")])
         if let shapes = sharedShapes { summary.append(["shapes (d_in->d_out)", shapes]) }
@@ -126,6 +140,12 @@ struct ArchitectureCard {
             ("config", checkpoint.configPath.map(JSONValue.string) ?? .null),
             ("sidecar", checkpoint.sidecarPath.map(JSONValue.string) ?? .null),
             ("base_model", checkpoint.config?.baseModel.map(JSONValue.string) ?? .null),
+            ("framework", .object([("id", .string(adapter.framework.rawValue)), ("name", .string(adapter.framework.displayName)),
+                                   ("source", .string(adapter.frameworkSource))])),
+            ("routing", .object([("rule", .string(adapter.routingRule.rawValue)), ("summary", .string(adapter.routingRule.summary)),
+                                 ("source", .string(adapter.routingRuleSource)),
+                                 ("router_scope", .string(adapter.framework.routerScope.rawValue))])),
+            ("experts_source", .string(expertsSource)),
             ("layer_count", .integer(adapter.layers.count)),
             ("projections", .array(projectionKinds.map { .string($0.checkpointName) })),
             ("allocation", .object([
@@ -162,6 +182,8 @@ struct ArchitectureCard {
                             ("d_out", .integer(projection.outputWidth)),
                             ("scale", .number(projection.scale)),
                             ("has_router", .bool(projection.router != nil)),
+                            ("router", projection.router.map(JSONValue.string) ?? .null),
+                            ("shares_a", .bool(projection.sharesA)),
                             ("parameter_count", .integer(projection.parameterCount)),
                         ])
                     })),

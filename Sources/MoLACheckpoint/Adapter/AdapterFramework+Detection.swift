@@ -61,8 +61,7 @@ extension AdapterFramework {
     ///
     /// - Throws: `AdapterError.unknownPeftType`, `.unknownRoutingStrategy`, `.routingStrategyMismatch`,
     ///   `.frameworkMismatch`, `.mixedSpellings`, `.unsupportedDoRA`.
-    static func detect(config: AdapterConfig?, evidence: FrameworkEvidence, file: String) throws
-        -> (framework: AdapterFramework, rule: RoutingRule) {
+    static func detect(config: AdapterConfig?, evidence: FrameworkEvidence, file: String) throws -> FrameworkDetection {
         if config?.useDoRA == true || config?.expertLoRA?.useDoRA == true { throw AdapterError.unsupportedDoRA(file: file) }
         let strategy = try config?.routingStrategy.map { name in
             guard let entry = routingStrategies.first(where: { $0.name == name }) else {
@@ -99,7 +98,19 @@ extension AdapterFramework {
         guard configured.contains(tensors) else {
             throw AdapterError.frameworkMismatch(file: file, config: said, tensors: tensors.displayName, tensor: example)
         }
-        let rule = strategy.map(\.rule) ?? tensors.defaultRoutingRule
-        return (tensors, rule)
+        let names = evidence.spellings.keys.sorted().map(\.example).joined(separator: ", ")
+        return FrameworkDetection(
+            framework: tensors, rule: strategy.map(\.rule) ?? tensors.defaultRoutingRule,
+            frameworkSource: "tensor names (\(names))" + (config.map { _ in peftType == nil && config?.loraNums == nil && strategy == nil
+                ? "; adapter_config.json names none" : "; adapter_config.json: \(said)" } ?? "; no adapter_config.json"),
+            ruleSource: strategy.map { "adapter_config.json routing_strategy \($0.name)" } ?? "the framework's forward")
     }
+}
+
+/// The framework of an adapter, its routing rule, and where each was read.
+struct FrameworkDetection {
+    let framework: AdapterFramework
+    let rule: RoutingRule
+    let frameworkSource: String
+    let ruleSource: String
 }

@@ -53,7 +53,8 @@ extension MoLAAdapter {
         guard !groups.isEmpty else {
             throw AdapterError.noAdapterTensors(file: path, tensorCount: descriptions.count)
         }
-        let (framework, rule) = try AdapterFramework.detect(config: config, evidence: evidence, file: path)
+        let detection = try AdapterFramework.detect(config: config, evidence: evidence, file: path)
+        let framework = detection.framework
         let keysByLayer = Dictionary(grouping: groups.keys, by: \.layer)
         let layerCount = (keysByLayer.keys.max() ?? -1) + 1
         if case let .perLayer(ranks) = config?.ranks, ranks.count != layerCount {
@@ -72,7 +73,8 @@ extension MoLAAdapter {
             layers.append(AdapterLayer(index: layer, projections: projections))
         }
         self.init(file: file, layers: layers, alpha: config?.alpha ?? Self.referenceAlpha, ignoredTensorCount: ignored,
-                  unrecognisedAdapterTensors: unrecognised, framework: framework, routingRule: rule)
+                  unrecognisedAdapterTensors: unrecognised, framework: framework, routingRule: detection.rule,
+                  frameworkSource: detection.frameworkSource, routingRuleSource: detection.ruleSource)
     }
 }
 

@@ -20,6 +20,10 @@ public struct MoLAAdapter: Sendable {
     public let framework: AdapterFramework
     /// How the routers weigh the experts.
     public let routingRule: RoutingRule
+    /// What the framework was told by: the tensor spellings seen and the config's fields.
+    public let frameworkSource: String
+    /// Where the routing rule came from: the config's `routing_strategy`, or the framework's forward.
+    public let routingRuleSource: String
 
     /// Experts per layer (every projection of a layer has the same number).
     public var allocation: Allocation { Allocation(expertsPerLayer: layers.map(\.expertCount)) }
