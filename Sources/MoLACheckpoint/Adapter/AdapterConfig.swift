@@ -135,6 +135,30 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
         expertLoRA = try container.decodeIfPresent(ExpertLoRA.self, forKey: .expertLoRA)
     }
 
+    /// Written in the order of `CodingKeys`, pattern keys sorted, absent fields left out: the same
+    /// config always renders the same bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(peftType, forKey: .peftType)
+        try container.encodeIfPresent(taskType, forKey: .taskType)
+        try container.encodeIfPresent(baseModel, forKey: .baseModel)
+        try container.encodeIfPresent(ranks, forKey: .ranks)
+        try container.encodeIfPresent(alpha, forKey: .alpha)
+        try container.encodeIfPresent(dropout, forKey: .dropout)
+        try container.encodeIfPresent(targetModules, forKey: .targetModules)
+        try container.encodeIfPresent(bias, forKey: .bias)
+        try container.encodeIfPresent(inferenceMode, forKey: .inferenceMode)
+        try container.encodeIfPresent(routingStrategy, forKey: .routingStrategy)
+        try container.encodeIfPresent(expertCount, forKey: .expertCount)
+        try container.encodeIfPresent(topK, forKey: .topK)
+        try container.encodeIfPresent(loraNums, forKey: .loraNums)
+        try container.encodeIfPresent(useRSLoRA, forKey: .useRSLoRA)
+        try container.encodeIfPresent(useDoRA, forKey: .useDoRA)
+        try container.encodeIfPresent(rankPattern.map(SortedObject.init), forKey: .rankPattern)
+        try container.encodeIfPresent(alphaPattern.map(SortedObject.init), forKey: .alphaPattern)
+        try container.encodeIfPresent(expertLoRA, forKey: .expertLoRA)
+    }
+
     /// A field that must be a positive number when present (JSON null counts as absent).
     static func positive<Value: Decodable & Comparable & Numeric, Key: CodingKey>(
         _ type: Value.Type, _ key: Key, in container: KeyedDecodingContainer<Key>) throws -> Value? {
@@ -175,5 +199,24 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
             case let .perLayer(values): try container.encode(values)
             }
         }
+    }
+}
+
+/// A JSON object written with its keys in sorted order.
+private struct SortedObject<Value: Encodable>: Encodable {
+    let entries: [String: Value]
+
+    init(_ entries: [String: Value]) { self.entries = entries }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for key in entries.keys.sorted() { try container.encode(entries[key]!, forKey: Key(stringValue: key)) }
     }
 }
