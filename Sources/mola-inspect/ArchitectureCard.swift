@@ -35,6 +35,16 @@ struct ArchitectureCard {
         "\(trimmed(adapter.alpha)) (\(checkpoint.alphaSource))"
     }
 
+    /// How each projection's scale follows from the config.
+    private var scaleText: String {
+        let config = checkpoint.config
+        var text = config?.useRSLoRA == true ? "lora_alpha / sqrt(r) (use_rslora)" : "lora_alpha / r"
+        let patterns = [("rank_pattern", config?.rankPattern?.isEmpty == false), ("alpha_pattern", config?.alphaPattern?.isEmpty == false),
+                        ("expert_lora", config?.expertLoRA != nil)].filter(\.1).map(\.0)
+        if !patterns.isEmpty { text += " per projection, " + patterns.joined(separator: " and ") + " applied" }
+        return text
+    }
+
     /// Where the expert counts came from, and what they were checked against.
     private var expertsSource: String {
         let checks = (adapter.routingRule == .single ? [] : ["router rows"]) + (checkpoint.config?.expertCount != nil ? ["num_experts"] : [])
@@ -81,6 +91,7 @@ struct ArchitectureCard {
             + "  (\(allocation.totalExperts) per projection type)"])
         summary.append(["top-K", topKText])
         summary.append(["alpha", alphaText])
+        summary.append(["scale", scaleText])
         if let alphas = checkpoint.sidecar?.alphaPerLayer, Set(alphas).count > 1 {
             summary.append(["alpha per layer", alphas.map(trimmed).joined(separator: " ") + " (mola_config.json)"])
         }
@@ -157,6 +168,7 @@ struct ArchitectureCard {
             ])),
             ("top_k", .object([("per_layer", .array(topK.map(JSONValue.integer))), ("source", .string(topKSource.reportName))])),
             ("alpha", .object([("value", .number(adapter.alpha)), ("source", .string(checkpoint.alphaSource))])),
+            ("scale_rule", .string(scaleText)),
         ]
         let tail: [(String, JSONValue)] = [
             ("alpha_per_layer", alphaPerLayer),
