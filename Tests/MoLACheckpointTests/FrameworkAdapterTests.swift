@@ -199,6 +199,14 @@ import MoLAFiles
         }
     }
 
+    @Test func aLoRAConfigsRoutingStrategyIsIgnoredAsMoEPEFTIgnoresIt() throws {
+        let tensors = Self.experts([0, 1], a: { "\(Self.peftQ).lora_A_\($0).weight" }, b: { "\(Self.peftQ).lora_B_\($0).weight" })
+            + [Self.matrix("\(Self.peftQ).router.router.weight", [2, 3])]
+        let adapter = try checkpoint(tensors, config: #"{"peft_type": "LORA", "routing_strategy": "loramoe"}"#).adapter
+        #expect(adapter.framework == .molaReference)
+        #expect(adapter.routingRule == .topK)
+    }
+
     @Test func numExpertsDisagreesWithTheTensors() throws {
         #expect(throws: AdapterError.configExpertCount(file: path, field: "num_experts", configured: 5, layer: 0, projection: "q_proj", experts: 2)) {
             try self.checkpoint(self.moePeftMoLA(), config: #"{"peft_type": "MOLA", "num_experts": 5}"#)

@@ -98,12 +98,15 @@ extension AdapterFramework {
         guard configured.contains(tensors) else {
             throw AdapterError.frameworkMismatch(file: file, config: said, tensors: tensors.displayName, tensor: example)
         }
+        // MoE-PEFT reads routing_strategy only for its mixtures (a LORA config's is ignored there too).
+        let applied = strategy?.framework == tensors ? strategy : nil
         let names = evidence.spellings.keys.sorted().map(\.example).joined(separator: ", ")
+        let configSource = config == nil ? "no adapter_config.json"
+            : peftType == nil && config?.loraNums == nil && strategy == nil ? "adapter_config.json names none" : "adapter_config.json: \(said)"
         return FrameworkDetection(
-            framework: tensors, rule: strategy.map(\.rule) ?? tensors.defaultRoutingRule,
-            frameworkSource: "tensor names (\(names))" + (config.map { _ in peftType == nil && config?.loraNums == nil && strategy == nil
-                ? "; adapter_config.json names none" : "; adapter_config.json: \(said)" } ?? "; no adapter_config.json"),
-            ruleSource: strategy.map { "adapter_config.json routing_strategy \($0.name)" } ?? "the framework's forward")
+            framework: tensors, rule: applied?.rule ?? tensors.defaultRoutingRule,
+            frameworkSource: "tensor names (\(names)); \(configSource)",
+            ruleSource: applied.map { "adapter_config.json routing_strategy \($0.name)" } ?? "the framework's forward")
     }
 }
 
