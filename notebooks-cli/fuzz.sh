@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(safetensors zip pickle torch-archive gguf model-config adapter-config sidecar trainer-state
+targets=(safetensors zip pickle torch-archive gguf model-config adapter-config framework-config sidecar trainer-state
          tokenizer-config redundancy-document routing-document tokenizer byte-level-tokenizer
          tokenizer-vocabulary dataset)
 
@@ -106,6 +106,10 @@ seed() {
     adapter-config)
                  for folder in small-2468-f32 one-expert twelve-experts-bin tiny-model/adapter; do
                    cp "$fixtures/$folder/adapter_config.json" "$seeds/${folder//\//-}.json"
+                 done ;;
+    framework-config)
+                 for folder in moe-peft-mola moe-peft-mixlora moe-peft-loramoe peft-lora loramoe hydralora; do
+                   cp "$fixtures/frameworks/$folder/adapter_config.json" "$seeds/$folder.json"
                  done ;;
     tokenizer-config) cp "$fixtures"/llama-tokenizer/tokenizer_config.json "$seeds/" ;;
     tokenizer)   cp "$fixtures"/llama-tokenizer/tokenizer.json "$seeds/legacy.json"

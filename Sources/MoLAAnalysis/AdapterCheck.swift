@@ -54,13 +54,15 @@ public struct CheckThresholds: Sendable {
 public enum AdapterCheck {
     /// Findings in layer and projection order.
     ///
-    /// - Parameter topK: K per layer (`TopKPolicy`), for `topk_covers_all`.
+    /// - Parameter topK: K per layer (`TopKPolicy`), for `topk_covers_all` (top-K rules only: a
+    ///   dense-softmax adapter weighs every expert by design).
     /// - Throws: read errors and LAPACK failures; bad values are findings, not errors.
     public static func run(_ adapter: MoLAAdapter, topK: [Int], thresholds: CheckThresholds, threadCount: Int = 1) throws -> [CheckFinding] {
         var findings: [CheckFinding] = []
         let nonFinite = Set(try FinitenessScan.scan(adapter, threadCount: threadCount).map(\.tensor))
         for layer in adapter.layers {
-            if layer.index < topK.count, topK[layer.index] >= layer.expertCount, layer.expertCount > 0 {
+            if [.topK, .single].contains(adapter.routingRule), layer.index < topK.count, topK[layer.index] >= layer.expertCount,
+               layer.expertCount > 0 {
                 findings.append(CheckFinding(severity: .note, kind: "topk_covers_all", layer: layer.index, projection: nil,
                                              experts: Array(0..<layer.expertCount),
                                              message: "top-K \(topK[layer.index]) covers all \(layer.expertCount) experts: the router only weighs them, it chooses nothing"))

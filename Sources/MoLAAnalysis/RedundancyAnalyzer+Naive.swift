@@ -25,7 +25,9 @@ extension RedundancyAnalyzer {
             switch options.metric {
             case .a: return a
             case .b: return b
-            case .router: return Array(try file.record(named: projection.router!).doubles()[(expert * columns)..<((expert + 1) * columns)])
+            case .router:
+                let width = projection.routerWidth
+                return Array(try file.record(named: projection.router!).doubles()[(expert * width)..<((expert + 1) * width)])
             case .delta, .cosine, .subspace: return NaiveMatrix.product(b, a, rows: rows, inner: projection.rank, columns: columns, scale: scale)
             }
         }

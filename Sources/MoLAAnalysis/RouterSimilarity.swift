@@ -3,7 +3,7 @@ import MoLACheckpoint
 /// The cosine between the router rows of a projection's experts: data-free.
 ///
 /// ```
-/// W_r is [E, d_in]      value(i, j) = <W_r[i], W_r[j]> / (|W_r[i]| |W_r[j]|)
+/// W_r is [E, d_in]      (MixLoRA's block router: [E, d_model], shared by gate, up and down)      value(i, j) = <W_r[i], W_r[j]> / (|W_r[i]| |W_r[j]|)
 /// ```
 /// Two experts whose rows are parallel get logits in a fixed ratio for every input, so the
 /// router can rank them only one way (`check` flags cosines above 0.99).
@@ -12,7 +12,7 @@ enum RouterSimilarity {
     ///   expert; `AnalysisError.zeroExperts` naming the router for an all-zero row.
     static func analyze(_ projection: ProjectionAdapter, file: any TensorFile) throws -> ProjectionRedundancy {
         let experts = projection.expertCount
-        let width = projection.inputWidth
+        let width = projection.routerWidth
         var rows: [Double] = []
         if let router = projection.router {
             rows = try file.record(named: router).doubles()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A MoLA checkpoint as a user points at it: an adapter directory or a tensor file, with the
+/// An adapter checkpoint (MoLA's or another framework's) as a user points at it: an adapter directory or a tensor file, with the
 /// `adapter_config.json` and the project's sidecar beside it.
 public struct Checkpoint: Sendable {
     /// Tensor files looked for in a directory, in order of preference.
@@ -70,7 +70,8 @@ public struct Checkpoint: Sendable {
     ///
     /// - Throws: `TopKError` when a layer has fewer experts than asked.
     public func topK(requested: Int?) throws -> TopKResolution {
-        try TopKPolicy.resolve(requested: requested, recorded: sidecar?.topK, expertsPerLayer: adapter.allocation.expertsPerLayer)
+        try TopKPolicy.resolve(requested: requested, recorded: sidecar?.topK, configured: config?.topK, rule: adapter.routingRule,
+                               expertsPerLayer: adapter.allocation.expertsPerLayer)
     }
 }
 

@@ -31,6 +31,21 @@ extension FuzzTarget {
         }
     }
 
+    /// The adapters the framework-config target reads its input beside, one per spelling family.
+    static let frameworkFixtures = ["frameworks/moe-peft-mixlora/adapter_model.bin", "frameworks/hydralora/adapter_model.bin",
+                                    "frameworks/peft-lora/adapter_model.safetensors"]
+
+    static func frameworkConfig(_ bytes: UnsafeRawBufferPointer) throws {
+        let fixture = frameworkFixtures[bytes.count % frameworkFixtures.count]
+        try FuzzScratch.withDirectory { directory in
+            try directory.write(bytes, to: Checkpoint.configFileName)
+            try directory.link(URL(fileURLWithPath: fixture).lastPathComponent, to: FuzzFixtures.path(fixture))
+            let checkpoint = try Checkpoint(path: directory.path)
+            _ = try checkpoint.topK(requested: nil)
+            _ = checkpoint.adapter.parameterCount
+        }
+    }
+
     static func sidecar(_ bytes: UnsafeRawBufferPointer) throws {
         try FuzzScratch.withDirectory { directory in
             try directory.write(bytes, to: Checkpoint.sidecarFileName)

@@ -23,6 +23,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case modelConfig = "model-config"
     /// `adapter_config.json` beside a real adapter file (`Checkpoint`, top-K resolved).
     case adapterConfig = "adapter-config"
+    /// `adapter_config.json` beside another framework's adapter (MoE-PEFT MixLoRA, HydraLoRA or
+    /// PEFT LoRA, by the input's length): framework detection, patterns, scales, top-K.
+    case frameworkConfig = "framework-config"
     /// `mola_config.json` beside a real adapter and its config (`Checkpoint`, top-K resolved).
     case sidecar
     /// `trainer_state.json` beside a real moments file (`TrainingState.load`).
@@ -55,6 +58,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .gguf: try Self.gguf(bytes)
         case .modelConfig: try Self.modelConfig(bytes)
         case .adapterConfig: try Self.adapterConfig(bytes)
+        case .frameworkConfig: try Self.frameworkConfig(bytes)
         case .sidecar: try Self.sidecar(bytes)
         case .trainerState: try Self.trainerState(bytes)
         case .tokenizerConfig: try Self.tokenizerConfig(bytes)

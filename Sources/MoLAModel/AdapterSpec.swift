@@ -16,6 +16,14 @@ public struct AdapterSpec: Sendable, Equatable {
     public var dropout: Double
     /// Coefficient of the load-balancing loss; nil when it is off.
     public var balanceCoefficient: Double?
+    /// Projections that are plain LoRA (one expert, no router) in every layer whatever the layer's
+    /// expert count: MoE-PEFT's LoRAMoE puts plain LoRA on attention beside the MLP's mixtures.
+    public var plainProjections: Set<ProjectionKind> = []
+
+    /// Experts of one projection of a layer.
+    public func experts(layer: Int, _ kind: ProjectionKind) -> Int {
+        plainProjections.contains(kind) ? 1 : expertsPerLayer[layer]
+    }
 
     public init(projections: [ProjectionKind] = ProjectionKind.allCases, expertsPerLayer: [Int], rank: Int = 8,
                 alpha: Double = 16, topK: Int = 2, dropout: Double = 0, balanceCoefficient: Double? = nil) {

@@ -2,22 +2,54 @@ import Foundation
 import MoLACheckpoint
 
 extension AdapterSpec {
-    /// The spec of an adapter read from a checkpoint (experts, ranks, alpha from its files;
+    /// The spec of an adapter read from a checkpoint (experts, ranks, scales from its files;
     /// top-K as given, capped at each layer's expert count by the caller's choice).
+    ///
+    /// The model runs the per-projection mixtures of MoLA, PEFT LoRA, MoE-PEFT MoLA and LoRAMoE,
+    /// LoRAMoE and HydraLoRA: top-K routing, and dense softmax as top-K with K = E (renormalising
+    /// over every expert divides by 1). MixLoRA's feed-forward experts, and its top-p and Switch
+    /// strategies, are another forward, refused by name.
+    ///
+    /// - Throws: `ModelError.unsupportedForward` for those, `.invalidAdapter` for a layout the
+    ///   model cannot hold (projections or ranks or scales that differ within a layer).
     public init(checkpoint adapter: MoLAAdapter, topK: [Int]) throws {
+        if adapter.framework.routerScope == .feedForwardBlock {
+            throw ModelError.unsupportedForward(framework: adapter.framework.displayName,
+                                                reason: "its experts are whole feed-forward blocks (the LoRA'd gate, up and down of each expert, chosen by one router per block), a forward this model does not implement")
+        }
+        guard [.topK, .denseSoftmax, .single].contains(adapter.routingRule) else {
+            throw ModelError.unsupportedForward(framework: adapter.framework.displayName,
+                                                reason: "its routing rule is \(adapter.routingRule.summary), which this model does not implement")
+        }
         let kinds = Set(adapter.projections.map(\.kind))
         for layer in adapter.layers where Set(layer.projections.map(\.kind)) != kinds {
             throw ModelError.invalidAdapter("layer \(layer.index) adapts \(layer.projections.map(\.kind.checkpointName)), other layers \(kinds.sorted().map(\.checkpointName))")
         }
         var ranks: [Int] = []
+        var alphas: [Double] = []
         for layer in adapter.layers {
             guard let rank = layer.rank else { throw ModelError.invalidAdapter("the projections of layer \(layer.index) have different ranks") }
+            let scales = Set(layer.projections.map(\.scale))
+            guard scales.count == 1, let scale = scales.first else {
+                throw ModelError.invalidAdapter("the projections of layer \(layer.index) have different scales (alpha_pattern?): the model takes one per layer")
+            }
             ranks.append(rank)
+            alphas.append(scale * Double(rank))
         }
         self.init(projections: kinds.sorted(), expertsPerLayer: adapter.allocation.expertsPerLayer)
         self.ranks = ranks
-        alphas = Array(repeating: adapter.alpha, count: ranks.count)
+        self.alphas = alphas
         self.topK = topK
+        // MoE-PEFT's LoRAMoE: plain LoRA on attention beside the MLP's mixtures, in every layer alike.
+        plainProjections = Set(kinds.filter { kind in
+            adapter.layers.allSatisfy { $0.projection(kind)?.expertCount == 1 && $0.expertCount > 1 }
+        })
+        for layer in adapter.layers {
+            for projection in layer.projections where projection.expertCount == 1 && layer.expertCount > 1
+                && !plainProjections.contains(projection.kind) {
+                throw ModelError.invalidAdapter("\(projection.label) has one expert but not in every layer: the model takes plain projections alike in every layer")
+            }
+        }
     }
 }
 

@@ -53,8 +53,9 @@ extension LlamaModel {
         var adapterWeights = MemoryEstimate(), caches = MemoryEstimate(), widest = MemoryEstimate()
         if let spec {
             for layer in 0..<min(spec.expertsPerLayer.count, config.layerCount) {
-                let experts = spec.expertsPerLayer[layer], rank = spec.ranks[layer], topK = spec.topK[layer]
+                let rank = spec.ranks[layer]
                 for kind in spec.projections {
+                    let experts = spec.experts(layer: layer, kind), topK = experts == 1 ? 1 : spec.topK[layer]
                     let (input, output) = config.widths(kind)
                     adapterWeights.add(experts, rank, input)
                     adapterWeights.add(output, experts, rank)

@@ -76,6 +76,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case tensorShape(file: String, tensor: String, expected: [Int], found: [Int])
     case adapterMismatch(String)
     case invalidAdapter(String)
+    /// An adapter whose framework's forward rule the model does not implement.
+    case unsupportedForward(framework: String, reason: String)
     case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
 
     public var description: String {
@@ -88,6 +90,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case let .tensorShape(file, tensor, expected, found): "tensor \(tensor) has shape \(found), expected \(expected) (\(file))"
         case let .adapterMismatch(reason): "the adapter does not fit the base: \(reason)"
         case let .invalidAdapter(reason): "invalid adapter: \(reason)"
+        case let .unsupportedForward(framework, reason): "cannot run a \(framework) adapter: \(reason)"
         case let .tokenOutOfRange(token, position, vocabularySize):
             "token id \(token) at position \(position) is outside the vocabulary of \(vocabularySize)"
         }

@@ -35,6 +35,23 @@ struct ArchitectureCard {
         "\(trimmed(adapter.alpha)) (\(checkpoint.alphaSource))"
     }
 
+    /// How each projection's scale follows from the config.
+    private var scaleText: String {
+        let config = checkpoint.config
+        var text = config?.useRSLoRA == true ? "lora_alpha / sqrt(r) (use_rslora)" : "lora_alpha / r"
+        let patterns = [("rank_pattern", config?.rankPattern?.isEmpty == false), ("alpha_pattern", config?.alphaPattern?.isEmpty == false),
+                        ("expert_lora", config?.expertLoRA != nil)].filter(\.1).map(\.0)
+        if !patterns.isEmpty { text += " per projection, " + patterns.joined(separator: " and ") + " applied" }
+        return text
+    }
+
+    /// Where the expert counts came from, and what they were checked against.
+    private var expertsSource: String {
+        let checks = (adapter.routingRule == .single ? [] : ["router rows"]) + (checkpoint.config?.expertCount != nil ? ["num_experts"] : [])
+            + (checkpoint.config?.loraNums != nil ? ["lora_nums"] : []) + (checkpoint.sidecar?.expertsPerLayer != nil ? ["mola_config.json"] : [])
+        return "the expert indices in the tensor names" + (checks.isEmpty ? "" : ", checked against " + checks.joined(separator: ", "))
+    }
+
     private var topKText: String {
         let values = Set(topK)
         let text = values.count == 1 ? String(values.first!) : topK.map(String.init).joined(separator: ",")
@@ -59,6 +76,13 @@ struct ArchitectureCard {
         summary.append(["file", "\(URL(fileURLWithPath: adapter.file.path).lastPathComponent) (\(adapter.file.formatName), \(dtypes.joined(separator: ", ")))"])
         summary.append(["config", checkpoint.configPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none (alpha and ranks from the tensors and defaults)"])
         if let base = checkpoint.config?.baseModel { summary.append(["base model", base]) }
+        summary.append(["framework", "\(adapter.framework.displayName) (\(adapter.frameworkSource))"])
+        summary.append(["routing", "\(adapter.routingRule.summary) (\(adapter.routingRuleSource))"])
+        if adapter.routingRule != .single { summary.append(["routers", adapter.framework.routerScope.summary]) }
+        if adapter.projections.contains(where: \.sharesA) {
+            summary.append(["shared A", "one lora_A for every B head: distances between experts are B differences"])
+        }
+        summary.append(["experts from", expertsSource])
         summary.append(["layers", String(adapter.layers.count)])
         summary.append(["projections", projectionKinds.map(\.checkpointName).joined(separator: " ")])
         if let shapes = sharedShapes { summary.append(["shapes (d_in->d_out)", shapes]) }
@@ -67,6 +91,7 @@ struct ArchitectureCard {
             + "  (\(allocation.totalExperts) per projection type)"])
         summary.append(["top-K", topKText])
         summary.append(["alpha", alphaText])
+        summary.append(["scale", scaleText])
         if let alphas = checkpoint.sidecar?.alphaPerLayer, Set(alphas).count > 1 {
             summary.append(["alpha per layer", alphas.map(trimmed).joined(separator: " ") + " (mola_config.json)"])
         }
@@ -126,6 +151,12 @@ struct ArchitectureCard {
             ("config", checkpoint.configPath.map(JSONValue.string) ?? .null),
             ("sidecar", checkpoint.sidecarPath.map(JSONValue.string) ?? .null),
             ("base_model", checkpoint.config?.baseModel.map(JSONValue.string) ?? .null),
+            ("framework", .object([("id", .string(adapter.framework.rawValue)), ("name", .string(adapter.framework.displayName)),
+                                   ("source", .string(adapter.frameworkSource))])),
+            ("routing", .object([("rule", .string(adapter.routingRule.rawValue)), ("summary", .string(adapter.routingRule.summary)),
+                                 ("source", .string(adapter.routingRuleSource)),
+                                 ("router_scope", .string(adapter.framework.routerScope.rawValue))])),
+            ("experts_source", .string(expertsSource)),
             ("layer_count", .integer(adapter.layers.count)),
             ("projections", .array(projectionKinds.map { .string($0.checkpointName) })),
             ("allocation", .object([
@@ -137,6 +168,7 @@ struct ArchitectureCard {
             ])),
             ("top_k", .object([("per_layer", .array(topK.map(JSONValue.integer))), ("source", .string(topKSource.reportName))])),
             ("alpha", .object([("value", .number(adapter.alpha)), ("source", .string(checkpoint.alphaSource))])),
+            ("scale_rule", .string(scaleText)),
         ]
         let tail: [(String, JSONValue)] = [
             ("alpha_per_layer", alphaPerLayer),
@@ -162,6 +194,8 @@ struct ArchitectureCard {
                             ("d_out", .integer(projection.outputWidth)),
                             ("scale", .number(projection.scale)),
                             ("has_router", .bool(projection.router != nil)),
+                            ("router", projection.router.map(JSONValue.string) ?? .null),
+                            ("shares_a", .bool(projection.sharesA)),
                             ("parameter_count", .integer(projection.parameterCount)),
                         ])
                     })),

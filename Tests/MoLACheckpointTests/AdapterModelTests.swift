@@ -41,13 +41,13 @@ import MoLAFiles
 
     @Test func parsesBothSpellingsAndPlainLoRA() {
         #expect(AdapterTensorName(parsing: "\(Self.prefix).3.self_attn.q_proj.lora_A_12.weight")
-            == .expert(layer: 3, projection: .query, matrix: .a, expert: 12))
+            == .expert(layer: 3, projection: .query, matrix: .a, expert: 12, spelling: .reference))
         #expect(AdapterTensorName(parsing: "\(Self.prefix).0.mlp.down_proj.lora_B.default_10.weight")
-            == .expert(layer: 0, projection: .down, matrix: .b, expert: 10))
+            == .expert(layer: 0, projection: .down, matrix: .b, expert: 10, spelling: .reference))
         #expect(AdapterTensorName(parsing: "\(Self.prefix).1.mlp.up_proj.lora_A.weight")
-            == .expert(layer: 1, projection: .up, matrix: .a, expert: 0))
+            == .expert(layer: 1, projection: .up, matrix: .a, expert: 0, spelling: .plain))
         #expect(AdapterTensorName(parsing: "\(Self.prefix).1.self_attn.k_proj.router.router.weight")
-            == .router(layer: 1, projection: .key))
+            == .router(layer: 1, projection: .key, spelling: .reference))
         #expect(AdapterTensorName(parsing: "\(Self.prefix).1.self_attn.k_proj.weight") == .notAdapter)
         #expect(AdapterTensorName(parsing: "base_model.model.lm_head.lora_A_0.weight") == .unrecognisedAdapter)
         #expect(AdapterTensorName(parsing: "\(Self.prefix).1.mlp.q_proj.lora_A_0.weight") == .unrecognisedAdapter)

@@ -80,6 +80,7 @@ import Testing
         (.gguf, "gguf/tiny-llama-q8_0.gguf"),
         (.modelConfig, "tiny-model/base/config.json"),
         (.adapterConfig, "small-2468-f32/adapter_config.json"),
+        (.frameworkConfig, "frameworks/moe-peft-mixlora/adapter_config.json"),
         (.sidecar, "fuzz-seeds/sidecar/mola_config.json"),
         (.trainerState, "fuzz-seeds/trainer-state/trainer_state.json"),
         (.tokenizerConfig, "llama-tokenizer/tokenizer_config.json"),

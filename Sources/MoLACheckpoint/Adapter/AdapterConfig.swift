@@ -1,11 +1,15 @@
 import Foundation
 import MoLAFiles
 
-/// `adapter_config.json`, PEFT-style, as MoLA's reference code and this project's trainer write it.
+/// `adapter_config.json`, PEFT-style, as MoLA's reference code, this project's trainer, PEFT,
+/// MoE-PEFT, LoRAMoE and HydraLoRA write it.
 ///
-/// MoLA stores `r` as a per-layer list; plain PEFT stores a number. The file does not record
-/// the number of experts per layer nor top-K: those come from the tensors and the sidecar.
-/// Fields other than these (PEFT writes many) are tolerated and ignored.
+/// MoLA stores `r` as a per-layer list; plain PEFT stores a number, with `rank_pattern` and
+/// `alpha_pattern` for modules that differ. MoLA's file does not record the number of experts per
+/// layer nor top-K: those come from the tensors and the sidecar. MoE-PEFT records `peft_type`
+/// (`MOLA`, `LORAMOE`, `MIXLORA`), `routing_strategy`, `num_experts` (one for every layer) and
+/// `top_k`; LoRAMoE and HydraLoRA record `lora_nums`. Fields other than these are tolerated and
+/// ignored; `AdapterFramework.detect` judges the values against the tensors.
 public struct AdapterConfig: Sendable, Equatable, Codable {
     /// `peft_type`, normally `LORA`.
     public var peftType: String?
@@ -25,11 +29,51 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
     public var bias: String?
     /// `inference_mode`.
     public var inferenceMode: Bool?
+    /// `routing_strategy` (MoE-PEFT): `mola`, `loramoe`, `mixlora`, `mixlora-dynamic`, `mixlora-switch`.
+    public var routingStrategy: String?
+    /// `num_experts` (MoE-PEFT): experts of every mixture projection, in every layer.
+    public var expertCount: Int?
+    /// `top_k` (MoE-PEFT MoLA and MixLoRA).
+    public var topK: Int?
+    /// `lora_nums` (LoRAMoE: experts; HydraLoRA: B heads).
+    public var loraNums: Int?
+    /// `use_rslora`: scale `alpha / sqrt(r)` instead of `alpha / r` (PEFT, MoE-PEFT).
+    public var useRSLoRA: Bool?
+    /// `use_dora` (PEFT, MoE-PEFT): weight-decomposed LoRA, whose magnitudes this project does not read.
+    public var useDoRA: Bool?
+    /// `rank_pattern` (PEFT): module regex to rank.
+    public var rankPattern: [String: Int]?
+    /// `alpha_pattern` (PEFT): module regex to alpha.
+    public var alphaPattern: [String: Double]?
+    /// `expert_lora` (MoE-PEFT MixLoRA): the experts' own `r`, `lora_alpha`, `use_rslora`, `use_dora`.
+    public var expertLoRA: ExpertLoRA?
 
     enum CodingKeys: String, CodingKey {
         case peftType = "peft_type", taskType = "task_type", baseModel = "base_model_name_or_path", ranks = "r"
         case alpha = "lora_alpha", dropout = "lora_dropout", targetModules = "target_modules", bias
-        case inferenceMode = "inference_mode"
+        case inferenceMode = "inference_mode", routingStrategy = "routing_strategy", expertCount = "num_experts"
+        case topK = "top_k", loraNums = "lora_nums", useRSLoRA = "use_rslora", useDoRA = "use_dora"
+        case rankPattern = "rank_pattern", alphaPattern = "alpha_pattern", expertLoRA = "expert_lora"
+    }
+
+    /// MixLoRA's `expert_lora`: what its experts do not share with the attention LoRA.
+    public struct ExpertLoRA: Sendable, Equatable, Codable {
+        public var rank: Int?
+        public var alpha: Double?
+        public var useRSLoRA: Bool?
+        public var useDoRA: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case rank = "r", alpha = "lora_alpha", useRSLoRA = "use_rslora", useDoRA = "use_dora"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rank = try AdapterConfig.positive(Int.self, .rank, in: container)
+            alpha = try AdapterConfig.positive(Double.self, .alpha, in: container)
+            useRSLoRA = try container.decodeIfPresent(Bool.self, forKey: .useRSLoRA)
+            useDoRA = try container.decodeIfPresent(Bool.self, forKey: .useDoRA)
+        }
     }
 
     public init(peftType: String? = nil, taskType: String? = nil, baseModel: String? = nil, ranks: LayerValues? = nil,
@@ -74,6 +118,53 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
         }
         bias = try container.decodeIfPresent(String.self, forKey: .bias)
         inferenceMode = try container.decodeIfPresent(Bool.self, forKey: .inferenceMode)
+        routingStrategy = try container.decodeIfPresent(String.self, forKey: .routingStrategy)
+        expertCount = try Self.positive(Int.self, .expertCount, in: container)
+        topK = try Self.positive(Int.self, .topK, in: container)
+        loraNums = try Self.positive(Int.self, .loraNums, in: container)
+        useRSLoRA = try container.decodeIfPresent(Bool.self, forKey: .useRSLoRA)
+        useDoRA = try container.decodeIfPresent(Bool.self, forKey: .useDoRA)
+        rankPattern = try container.decodeIfPresent([String: Int].self, forKey: .rankPattern)
+        if let ranks = rankPattern, !ranks.values.allSatisfy({ $0 > 0 }) {
+            throw JSONExpectation.error("an object of positive integers", forKey: .rankPattern, in: container)
+        }
+        alphaPattern = try container.decodeIfPresent([String: Double].self, forKey: .alphaPattern)
+        if let alphas = alphaPattern, !alphas.values.allSatisfy({ $0 > 0 && $0.isFinite }) {
+            throw JSONExpectation.error("an object of positive numbers", forKey: .alphaPattern, in: container)
+        }
+        expertLoRA = try container.decodeIfPresent(ExpertLoRA.self, forKey: .expertLoRA)
+    }
+
+    /// Written in the order of `CodingKeys`, pattern keys sorted, absent fields left out: the same
+    /// config always renders the same bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(peftType, forKey: .peftType)
+        try container.encodeIfPresent(taskType, forKey: .taskType)
+        try container.encodeIfPresent(baseModel, forKey: .baseModel)
+        try container.encodeIfPresent(ranks, forKey: .ranks)
+        try container.encodeIfPresent(alpha, forKey: .alpha)
+        try container.encodeIfPresent(dropout, forKey: .dropout)
+        try container.encodeIfPresent(targetModules, forKey: .targetModules)
+        try container.encodeIfPresent(bias, forKey: .bias)
+        try container.encodeIfPresent(inferenceMode, forKey: .inferenceMode)
+        try container.encodeIfPresent(routingStrategy, forKey: .routingStrategy)
+        try container.encodeIfPresent(expertCount, forKey: .expertCount)
+        try container.encodeIfPresent(topK, forKey: .topK)
+        try container.encodeIfPresent(loraNums, forKey: .loraNums)
+        try container.encodeIfPresent(useRSLoRA, forKey: .useRSLoRA)
+        try container.encodeIfPresent(useDoRA, forKey: .useDoRA)
+        try container.encodeIfPresent(rankPattern.map(SortedObject.init), forKey: .rankPattern)
+        try container.encodeIfPresent(alphaPattern.map(SortedObject.init), forKey: .alphaPattern)
+        try container.encodeIfPresent(expertLoRA, forKey: .expertLoRA)
+    }
+
+    /// A field that must be a positive number when present (JSON null counts as absent).
+    static func positive<Value: Decodable & Comparable & Numeric, Key: CodingKey>(
+        _ type: Value.Type, _ key: Key, in container: KeyedDecodingContainer<Key>) throws -> Value? {
+        guard let value = try container.decodeIfPresent(Value.self, forKey: key) else { return nil }
+        if value > 0, (value as? Double)?.isFinite ?? true { return value }
+        throw JSONExpectation.error("a positive number", forKey: key, in: container)
     }
 
     /// One positive value for every layer, or one per layer (ranks here, top-K in the sidecar):
@@ -108,5 +199,24 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
             case let .perLayer(values): try container.encode(values)
             }
         }
+    }
+}
+
+/// A JSON object written with its keys in sorted order.
+private struct SortedObject<Value: Encodable>: Encodable {
+    let entries: [String: Value]
+
+    init(_ entries: [String: Value]) { self.entries = entries }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for key in entries.keys.sorted() { try container.encode(entries[key]!, forKey: Key(stringValue: key)) }
     }
 }

@@ -30,6 +30,26 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case configRankMismatch(file: String, layer: Int, configRank: Int, tensorRank: Int)
     /// `adapter_config.json` lists per-layer ranks for another number of layers than the tensors have.
     case configRankCount(file: String, ranks: Int, layers: Int)
+    /// `peft_type` names no framework a reader here knows.
+    case unknownPeftType(file: String, peftType: String)
+    /// `routing_strategy` names no strategy MoE-PEFT has.
+    case unknownRoutingStrategy(file: String, strategy: String)
+    /// `routing_strategy` belongs to another `peft_type` than the config's.
+    case routingStrategyMismatch(file: String, peftType: String, strategy: String)
+    /// The config names one framework, the tensors are spelled as another's.
+    case frameworkMismatch(file: String, config: String, tensors: String, tensor: String)
+    /// The tensors mix two frameworks' spellings.
+    case mixedSpellings(file: String, first: String, second: String)
+    /// `num_experts` or `lora_nums` disagrees with a projection's experts.
+    case configExpertCount(file: String, field: String, configured: Int, layer: Int, projection: String, experts: Int)
+    /// HydraLoRA's shared A does not fit the B heads (its rows are not their columns).
+    case sharedAShape(file: String, tensor: String, shape: [Int], head: String, headShape: [Int])
+    /// A shared A (HydraLoRA) but no B head, or several A where one is shared.
+    case sharedAMissing(file: String, layer: Int, projection: String)
+    /// `use_dora`: weight-decomposed LoRA, whose magnitude vectors no analysis here accounts for.
+    case unsupportedDoRA(file: String)
+    /// A `rank_pattern` or `alpha_pattern` key that is not a regular expression.
+    case invalidPattern(file: String, field: String, pattern: String)
 
     public var description: String {
         switch self {
@@ -63,6 +83,26 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
             "adapter_config.json gives r = \(configRank) for layer \(layer) but its tensors have rank \(tensorRank) (\(file))"
         case let .configRankCount(file, ranks, layers):
             "adapter_config.json lists \(ranks) ranks (r) but the tensors have \(layers) layers (\(file))"
+        case let .unknownPeftType(file, peftType):
+            "adapter_config.json has peft_type \"\(peftType)\", which no reader here knows (LORA, MOLA, LORAMOE, MIXLORA) (\(file))"
+        case let .unknownRoutingStrategy(file, strategy):
+            "adapter_config.json has routing_strategy \"\(strategy)\", which no reader here knows (\(AdapterFramework.routingStrategies.map(\.name).joined(separator: ", "))) (\(file))"
+        case let .routingStrategyMismatch(file, peftType, strategy):
+            "adapter_config.json has peft_type \(peftType) but routing_strategy \"\(strategy)\", which belongs to another peft_type (\(file))"
+        case let .frameworkMismatch(file, config, tensors, tensor):
+            "adapter_config.json says \(config) but the tensors are \(tensors)'s, e.g. \(tensor) (\(file))"
+        case let .mixedSpellings(file, first, second):
+            "the tensors mix two frameworks' spellings: \(first) and \(second) (\(file))"
+        case let .configExpertCount(file, field, configured, layer, projection, experts):
+            "adapter_config.json gives \(field) = \(configured) but layer \(layer) \(projection) has \(experts) experts (\(file))"
+        case let .sharedAShape(file, tensor, shape, head, headShape):
+            "shared A \(tensor) has shape \(shape) but head \(head) has shape \(headShape): A's rows must be the heads' columns (\(file))"
+        case let .sharedAMissing(file, layer, projection):
+            "layer \(layer) \(projection) has B heads (lora_B{i}) but not exactly one shared lora_A (\(file))"
+        case let .unsupportedDoRA(file):
+            "adapter_config.json sets use_dora: DoRA's magnitude vectors change what the adapter computes, and no reader here takes them (\(file))"
+        case let .invalidPattern(file, field, pattern):
+            "adapter_config.json's \(field) key \"\(pattern)\" is not a regular expression (\(file))"
         }
     }
 }

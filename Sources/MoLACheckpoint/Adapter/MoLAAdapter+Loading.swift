@@ -6,30 +6,43 @@ extension MoLAAdapter {
 
     /// Infers the adapter's structure from the names and shapes in `file` and checks it.
     ///
+    /// The framework comes from the names and the config together (`AdapterFramework.detect`).
     /// Expert counts come from the expert indices present (ordered as integers) and are checked
-    /// against the router rows; ranks come from the shapes and are checked against `config`.
+    /// against the router rows and the config's `num_experts` / `lora_nums`; ranks come from the
+    /// shapes and are checked against `config`; scales from the config (`AdapterConfig.scaling`).
     ///
     /// - Parameters:
     ///   - file: the tensor file; only names and shapes are read.
-    ///   - config: the `adapter_config.json` beside it, if any (for alpha and the ranks).
+    ///   - config: the `adapter_config.json` beside it, if any.
     /// - Throws: `AdapterError` for the first inconsistency.
     public init(file: any TensorFile, config: AdapterConfig?) throws {
         let path = file.path
         var groups: [ProjectionKey: TensorGroup] = [:]
+        var blockRouters: [Int: TensorDescription] = [:]
+        var evidence = FrameworkEvidence()
         var ignored = 0
         var unrecognised: [String] = []
         let descriptions = file.descriptions
         for description in descriptions {
             switch AdapterTensorName(parsing: description.name) {
-            case let .expert(layer, projection, matrix, expert):
+            case let .expert(layer, projection, matrix, expert, spelling):
+                evidence.note(description.name, spelling: spelling, matrix: matrix)
                 let key = ProjectionKey(layer: layer, kind: projection)
                 try groups[key, default: TensorGroup()].add(description, matrix: matrix, expert: expert, file: path)
-            case let .router(layer, projection):
+            case let .router(layer, projection, spelling):
+                evidence.note(description.name, spelling: spelling, matrix: nil)
                 let key = ProjectionKey(layer: layer, kind: projection)
                 if let existing = groups[key]?.router {
                     throw AdapterError.duplicateTensor(file: path, first: existing.name, second: description.name)
                 }
                 groups[key, default: TensorGroup()].router = description
+            case let .blockRouter(layer):
+                evidence.noteBlockRouter(description.name)
+                if let existing = blockRouters[layer] {
+                    throw AdapterError.duplicateTensor(file: path, first: existing.name, second: description.name)
+                }
+                try TensorGroup.checkMatrix(description, file: path)
+                blockRouters[layer] = description
             case .unrecognisedAdapter:
                 unrecognised.append(description.name)
                 ignored += 1
@@ -40,41 +53,60 @@ extension MoLAAdapter {
         guard !groups.isEmpty else {
             throw AdapterError.noAdapterTensors(file: path, tensorCount: descriptions.count)
         }
-        let alpha = config?.alpha ?? Self.referenceAlpha
+        let detection = try AdapterFramework.detect(config: config, evidence: evidence, file: path)
+        let framework = detection.framework
         let keysByLayer = Dictionary(grouping: groups.keys, by: \.layer)
         let layerCount = (keysByLayer.keys.max() ?? -1) + 1
         if case let .perLayer(ranks) = config?.ranks, ranks.count != layerCount {
             throw AdapterError.configRankCount(file: path, ranks: ranks.count, layers: layerCount)
         }
+        let context = LoadingContext(file: path, framework: framework, config: config)
         var layers: [AdapterLayer] = []
         for layer in 0..<layerCount {
             guard let keys = keysByLayer[layer]?.sorted(by: { $0.kind < $1.kind }) else {
                 throw AdapterError.missingLayer(file: path, layer: layer)
             }
             let projections = try keys.map { key in
-                try groups[key]!.projection(layer: layer, kind: key.kind, alpha: alpha, file: path)
+                try groups[key]!.projection(layer: layer, kind: key.kind, blockRouter: blockRouters[layer], context: context)
             }
-            let counts = Set(projections.map(\.expertCount))
-            guard counts.count == 1 else {
-                throw AdapterError.layerExpertCountMismatch(
-                    file: path, layer: layer,
-                    counts: Dictionary(uniqueKeysWithValues: projections.map { ($0.kind.checkpointName, $0.expertCount) }))
-            }
-            if let configRank = config?.ranks?.value(ofLayer: layer),
-               let mismatch = projections.first(where: { $0.rank != configRank }) {
-                throw AdapterError.configRankMismatch(file: path, layer: layer, configRank: configRank,
-                                                      tensorRank: mismatch.rank)
-            }
+            try context.checkLayer(layer, projections: projections)
             layers.append(AdapterLayer(index: layer, projections: projections))
         }
-        self.init(file: file, layers: layers, alpha: alpha, ignoredTensorCount: ignored,
-                  unrecognisedAdapterTensors: unrecognised)
+        self.init(file: file, layers: layers, alpha: config?.alpha ?? Self.referenceAlpha, ignoredTensorCount: ignored,
+                  unrecognisedAdapterTensors: unrecognised, framework: framework, routingRule: detection.rule,
+                  frameworkSource: detection.frameworkSource, routingRuleSource: detection.ruleSource)
     }
 }
 
 private struct ProjectionKey: Hashable {
     let layer: Int
     let kind: ProjectionKind
+}
+
+/// What every projection of one adapter is checked against.
+private struct LoadingContext {
+    let file: String
+    let framework: AdapterFramework
+    let config: AdapterConfig?
+
+    /// The config's expert count for a mixture projection and the field that gives it.
+    var configuredExperts: (field: String, count: Int)? {
+        if let count = config?.expertCount, framework.moePeftType != nil { return ("num_experts", count) }
+        if let count = config?.loraNums, framework == .loraMoE || framework == .hydraLoRA { return ("lora_nums", count) }
+        return nil
+    }
+
+    /// Projections of a layer have one expert count; MoE-PEFT's LoRAMoE and MixLoRA may add plain
+    /// LoRA (one expert) beside it.
+    func checkLayer(_ layer: Int, projections: [ProjectionAdapter]) throws {
+        var counts = Set(projections.map(\.expertCount))
+        if framework.allowsPlainProjectionsBesideMixtures { counts.remove(1) }
+        guard counts.count <= 1 else {
+            throw AdapterError.layerExpertCountMismatch(
+                file: file, layer: layer,
+                counts: Dictionary(uniqueKeysWithValues: projections.map { ($0.kind.checkpointName, $0.expertCount) }))
+        }
+    }
 }
 
 /// The adapter tensors of one projection, gathered by name before they are checked.
@@ -107,8 +139,22 @@ private struct TensorGroup {
         try memory.require(for: "tensor \(description.name) (shape \(description.shape))")
     }
 
-    func projection(layer: Int, kind: ProjectionKind, alpha: Double, file: String) throws -> ProjectionAdapter {
+    /// HydraLoRA: one A for every B head, so each expert names it.
+    private func sharedA(layer: Int, projection name: String, file: String) throws -> [Int: TensorDescription] {
+        guard a.count == 1, let shared = a[0], !b.isEmpty else {
+            throw AdapterError.sharedAMissing(file: file, layer: layer, projection: name)
+        }
+        if let (_, head) = b.min(by: { $0.key < $1.key }), head.shape[1] != shared.shape[0] {
+            throw AdapterError.sharedAShape(file: file, tensor: shared.name, shape: shared.shape, head: head.name, headShape: head.shape)
+        }
+        return Dictionary(uniqueKeysWithValues: b.keys.map { ($0, shared) })
+    }
+
+    func projection(layer: Int, kind: ProjectionKind, blockRouter: TensorDescription?,
+                    context: LoadingContext) throws -> ProjectionAdapter {
+        let file = context.file
         let name = kind.checkpointName
+        let a = context.framework.expertsShareA ? try sharedA(layer: layer, projection: name, file: file) : self.a
         // Indices as integers: 0, 1, 2, ..., 10, 11 (never "10" before "2").
         let indices = Set(a.keys).union(b.keys).sorted()
         guard !indices.isEmpty else {
@@ -145,21 +191,34 @@ private struct TensorGroup {
         }
         let rank = expectedA[0]
         let inputWidth = expectedA[1]
-        if let router {
+        // MixLoRA's block router serves the MLP's mixtures; its width is the block's input (gate's, up's).
+        let sharedRouter = router == nil && experts.count > 1 && !kind.isAttention ? blockRouter : nil
+        let routerWidth = sharedRouter?.shape[1] ?? inputWidth
+        if let router = router ?? sharedRouter {
             try Self.checkMatrix(router, file: file)
             guard router.shape[0] == experts.count else {
                 throw AdapterError.routerExpertMismatch(file: file, tensor: router.name, routerRows: router.shape[0],
                                                         experts: experts.count)
             }
-            guard router.shape[1] == inputWidth else {
+            let width = sharedRouter == nil || kind != .down ? inputWidth : router.shape[1]
+            guard router.shape[1] == width else {
                 throw AdapterError.routerWidthMismatch(file: file, tensor: router.name, routerWidth: router.shape[1],
-                                                       inputWidth: inputWidth)
+                                                       inputWidth: width)
             }
         } else if experts.count > 1 {
             throw AdapterError.missingRouter(file: file, layer: layer, projection: name, experts: experts.count)
         }
-        return ProjectionAdapter(layer: layer, kind: kind, experts: experts, router: router?.name, rank: rank,
-                                 inputWidth: inputWidth, outputWidth: expectedB[0],
-                                 scale: rank > 0 ? alpha / Double(rank) : 0)
+        if experts.count > 1, let (field, count) = context.configuredExperts, count != experts.count {
+            throw AdapterError.configExpertCount(file: file, field: field, configured: count, layer: layer, projection: name,
+                                                 experts: experts.count)
+        }
+        let isMixtureExpert = context.framework == .moePeftMixLoRA && experts.count > 1
+        let scaling = try (context.config ?? AdapterConfig()).scaling(layer: layer, kind: kind, isMixtureExpert: isMixtureExpert,
+                                                                      tensorRank: rank, file: file)
+        if let configured = scaling.configuredRank, configured != rank {
+            throw AdapterError.configRankMismatch(file: file, layer: layer, configRank: configured, tensorRank: rank)
+        }
+        return ProjectionAdapter(layer: layer, kind: kind, experts: experts, router: (router ?? sharedRouter)?.name, rank: rank,
+                                 inputWidth: inputWidth, outputWidth: expectedB[0], scale: scaling.scale, routerWidth: routerWidth)
     }
 }

@@ -30,7 +30,8 @@ struct ProjectionLayout {
                                             topK: 0, scale: 0, dropout: 0)
                 }
                 return ProjectionLayout(layer: layer, kind: kind, inputWidth: input, outputWidth: output,
-                                        experts: spec.expertsPerLayer[layer], rank: spec.ranks[layer], topK: spec.topK[layer],
+                                        experts: spec.experts(layer: layer, kind), rank: spec.ranks[layer],
+                                        topK: spec.plainProjections.contains(kind) ? 1 : spec.topK[layer],
                                         scale: spec.scale(layer: layer), dropout: Float(spec.dropout))
             }
         }
