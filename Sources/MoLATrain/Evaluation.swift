@@ -19,6 +19,14 @@ public enum Evaluation {
         return String(match.output.1)
     }
 
+    /// What `text` answers, read as `answer` is written: a capital letter is a choice among
+    /// lettered options (`The answer is X.` only); anything else, a word or a number (also a
+    /// one-digit one), a label (`The answer is X.` or `Answer: <label>`).
+    static func prediction(for answer: String, in text: String) -> String? {
+        let isLetter = answer.count == 1 && answer.allSatisfy { ("A"..."Z").contains($0) }
+        return answerLetter(text) ?? (isLetter ? nil : answerLabel(text))
+    }
+
     /// One evaluated question.
     public struct Item: Sendable {
         public let group: String
@@ -56,7 +64,7 @@ public enum Evaluation {
             // Without an end token generation runs to maxNewTokens.
             let generated = try generator.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: tokenizer.endId)
             let text = tokenizer.decode(generated)
-            let predicted = answerLetter(text) ?? (item.answer.count > 1 ? answerLabel(text) : nil)
+            let predicted = prediction(for: item.answer, in: text)
             if scores[item.group] == nil { order.append(item.group) }
             let (correct, total) = scores[item.group] ?? (0, 0)
             scores[item.group] = (correct + (predicted == item.answer ? 1 : 0), total + 1)

@@ -7,6 +7,15 @@ public enum SyntheticTasks {
         case arithmetic, reversal, sorting, topic
     }
 
+    /// How an example's output names its answer.
+    public enum AnswerStyle: String, CaseIterable, Sendable {
+        /// The reference's multiple-choice form: `The answer is B.`, the answer a letter.
+        case letter
+        /// The chosen option's text: `Answer: biology`, as the GLUE-style tasks answer (no letter
+        /// to bind to an option, which small models learn far more slowly than the content).
+        case label
+    }
+
     /// One example in the reference layout.
     public struct Example: Sendable, Equatable {
         public let domain: Domain
@@ -25,14 +34,16 @@ public enum SyntheticTasks {
 
     /// `count` examples per domain, deterministic for `seed`, domains interleaved.
     ///
-    /// - Parameter shuffleOptions: with false, the options keep a fixed order (for the topic
-    ///   domain: always biology, physics, chemistry, economics), an easier task.
+    /// - Parameters:
+    ///   - shuffleOptions: with false, the options keep a fixed order (for the topic domain:
+    ///     always biology, physics, chemistry, economics), an easier task.
+    ///   - answers: how outputs name the answer; the questions and options are the same for both.
     public static func generate(domains: [Domain] = Domain.allCases, count: Int, seed: UInt64,
-                                shuffleOptions: Bool = true) -> [Example] {
+                                shuffleOptions: Bool = true, answers: AnswerStyle = .letter) -> [Example] {
         var random = SplitMix(seed: seed)
         var examples: [Example] = []
         for _ in 0..<count {
-            for domain in domains { examples.append(example(domain, shuffleOptions: shuffleOptions, &random)) }
+            for domain in domains { examples.append(example(domain, shuffleOptions: shuffleOptions, answers: answers, &random)) }
         }
         return examples
     }
@@ -51,7 +62,7 @@ public enum SyntheticTasks {
         return result
     }
 
-    private static func example(_ domain: Domain, shuffleOptions: Bool, _ random: inout SplitMix) -> Example {
+    private static func example(_ domain: Domain, shuffleOptions: Bool, answers: AnswerStyle, _ random: inout SplitMix) -> Example {
         func integer(_ range: Range<Int>) -> Int { range.lowerBound + Int(random.next() % UInt64(range.count)) }
         func word(_ length: Int) -> String {
             String((0..<length).map { _ in Character(Unicode.Scalar(UInt8(97 + integer(0..<26)))) })
@@ -96,7 +107,13 @@ public enum SyntheticTasks {
         }
         let letter = ["A", "B", "C", "D"][options.firstIndex(of: correct)!]
         let listed = zip(["A", "B", "C", "D"], options).map { "(\($0)) \($1)" }.joined(separator: " ")
-        return Example(domain: domain, instruction: question, input: "Options: \(listed)",
-                       output: "The answer is \(letter).", answer: letter)
+        switch answers {
+        case .letter:
+            return Example(domain: domain, instruction: question, input: "Options: \(listed)",
+                           output: "The answer is \(letter).", answer: letter)
+        case .label:
+            return Example(domain: domain, instruction: question, input: "Options: \(listed)",
+                           output: "Answer: \(correct)", answer: correct)
+        }
     }
 }

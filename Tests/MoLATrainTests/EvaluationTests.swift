@@ -15,4 +15,11 @@ import Testing
         #expect(Evaluation.answerLabel("Answer:acceptable.") == "acceptable")
         #expect(Evaluation.answerLabel("no label here") == nil)
     }
+
+    /// A one-character answer that is not a capital letter (a one-digit sum) is scored as a label.
+    @Test func oneDigitLabelsAreLabels() {
+        #expect(Evaluation.prediction(for: "7", in: "Answer: 7") == "7")
+        #expect(Evaluation.prediction(for: "B", in: "Answer: B") == nil)
+        #expect(Evaluation.prediction(for: "B", in: "The answer is B.") == "B")
+    }
 }

@@ -156,4 +156,16 @@ import Testing
         let numbers = arithmetic.instruction.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         #expect(arithmetic.input.contains("(\(arithmetic.answer)) \(numbers[0] + numbers[1])"))
     }
+
+    /// Label answers ask the same questions with the same options, and answer with the text of
+    /// the option the letter names.
+    @Test func labelAnswersNameTheLetteredOption() {
+        let letters = SyntheticTasks.generate(count: 5, seed: 9)
+        let labels = SyntheticTasks.generate(count: 5, seed: 9, answers: .label)
+        #expect(labels.map(\.instruction) == letters.map(\.instruction) && labels.map(\.input) == letters.map(\.input))
+        for (letter, label) in zip(letters, labels) {
+            #expect(label.output == "Answer: \(label.answer)")
+            #expect(letter.input.contains("(\(letter.answer)) \(label.answer)"))
+        }
+    }
 }

@@ -79,7 +79,7 @@ import Testing
         #expect(unknownDomain.status == 64 && unknownDomain.standardError.contains("--domains \"topic,poetry\""))
         let withoutTasks = try runMolaInspect(["eval", "--base", base, "--data", broken, "--fixed-options"])
         #expect(withoutTasks.status == 64)
-        #expect(withoutTasks.standardError.contains("--domains and --fixed-options shape the generated tasks: give them with --tasks N"))
+        #expect(withoutTasks.standardError.contains("--domains, --fixed-options and --answers shape the generated tasks: give them with --tasks N"))
         let notLlama = try runMolaInspect(["train", "--base", scratch.path("nowhere"), "--allocation", "2", "--out", scratch.path("a")] + Self.small)
         #expect(notLlama.status == 1)
         #expect(notLlama.standardError.contains("is neither a Hugging Face model directory nor a .gguf file"))

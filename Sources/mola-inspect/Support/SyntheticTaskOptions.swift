@@ -2,17 +2,19 @@ import Foundation
 import MoLACommandLine
 import MoLATrain
 
-/// `--domains` and `--fixed-options`: which generated tasks `--tasks N` makes (train and eval).
+/// `--domains`, `--fixed-options` and `--answers`: which generated tasks `--tasks N` makes (train and eval).
 struct SyntheticTaskOptions: ParsableArguments {
     @Option(name: "--domains", valueName: "LIST", help: "with --tasks: the synthetic domains, comma-separated (default: arithmetic,reversal,sorting,topic)")
     var domains: SyntheticDomainList?
     @Flag(name: "--fixed-options", help: "with --tasks: options in a fixed order (topic's always biology, physics, chemistry, economics; the others sorted, so sorting's answer is always A), an easier task")
     var fixedOptions: Bool
+    @Option(name: "--answers", help: "with --tasks: outputs name the answer as the reference's letter (The answer is B.) or as the option's text (Answer: biology)")
+    var answers = SyntheticTasks.AnswerStyle.letter
 
     /// Refuses these options without `--tasks N`, which they shape.
     func validate(tasks: Int?) throws {
-        if tasks == nil, domains != nil || fixedOptions {
-            throw UsageError("--domains and --fixed-options shape the generated tasks: give them with --tasks N")
+        if tasks == nil, domains != nil || fixedOptions || answers != .letter {
+            throw UsageError("--domains, --fixed-options and --answers shape the generated tasks: give them with --tasks N")
         }
     }
 
@@ -20,7 +22,7 @@ struct SyntheticTaskOptions: ParsableArguments {
 
     /// `count` examples of each chosen domain for `seed`.
     func generate(count: Int, seed: UInt64) -> [SyntheticTasks.Example] {
-        SyntheticTasks.generate(domains: chosenDomains, count: count, seed: seed, shuffleOptions: !fixedOptions)
+        SyntheticTasks.generate(domains: chosenDomains, count: count, seed: seed, shuffleOptions: !fixedOptions, answers: answers)
     }
 }
 
@@ -41,3 +43,5 @@ struct SyntheticDomainList: ExpressibleByArgument {
         "\(option) \"\(argument)\" is not a list of distinct domains from " + SyntheticTasks.Domain.allCases.map(\.rawValue).joined(separator: ", ")
     }
 }
+
+extension SyntheticTasks.AnswerStyle: ExpressibleByArgument {}
