@@ -51,7 +51,9 @@ public enum AlphaLoRAAllocator {
                 } catch let LinearAlgebraError.lapackFailed(routine, info) {
                     throw AnalysisError.lapackFailed(file: "base", tensor: matrix.name, routine: routine, info: info)
                 }
-                let bad = eigenvalues.filter { !($0 > 0) || !$0.isFinite }.count
+                // Below N eps lambda_max an eigenvalue is rounding noise around zero (LAPACK's rank rule).
+                let floor = (eigenvalues.last ?? 0) * Double(eigenvalues.count) * Double.ulpOfOne
+                let bad = eigenvalues.filter { !($0 > floor) || !$0.isFinite }.count
                 guard bad == 0 else { throw AnalysisError.nonPositiveEigenvalues(tensor: matrix.name, count: bad) }
                 return (kind: matrix.kind, value: PowerLawFit(eigenvalues: eigenvalues, window: window))
             }

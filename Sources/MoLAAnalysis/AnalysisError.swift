@@ -20,8 +20,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case layerWithoutExperts(layer: Int, experts: Int, total: Int)
     /// A base matrix has too few eigenvalues for a power-law fit.
     case matrixTooSmallForPowerLaw(tensor: String, rows: Int, columns: Int, minimum: Int)
-    /// A base matrix's `W^T W` has eigenvalues that are not positive and finite (rank deficient,
-    /// or NaN): a power-law fit takes their logarithms.
+    /// A base matrix's `W^T W` has eigenvalues that are not positive and finite (at most
+    /// `N eps lambda_max`: rank deficient; or NaN): a power-law fit takes their logarithms.
     case nonPositiveEigenvalues(tensor: String, count: Int)
     /// A target allocation asks a layer for more experts than the checkpoint has there.
     case allocationExceedsCheckpoint(layer: Int, requested: Int, available: Int)

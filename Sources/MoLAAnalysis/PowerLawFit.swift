@@ -55,7 +55,7 @@ public struct PowerLawFit: Sendable, Codable, Equatable {
         let eigenvalues = unsorted.sorted()
         let count = eigenvalues.count
         let logs = eigenvalues.map { Foundation.log($0) }
-        peak = Self.peak(eigenvalues)
+        peak = Self.histogramPeak(eigenvalues)
         let lower = switch window {
         case .reference: log10(0.95 * peak)
         case .corrected: 0.95 * peak
@@ -95,7 +95,7 @@ public struct PowerLawFit: Sendable, Codable, Equatable {
     /// `10^b`, with `b` the left edge of the fullest of `binCount` equal bins spanning
     /// `[min, max]` of `log10 lambda` (the first fullest; the maximum falls in the last bin),
     /// as `torch.histc` bins.
-    static func peak(_ eigenvalues: [Double]) -> Double {
+    public static func histogramPeak(_ eigenvalues: [Double]) -> Double {
         let logs = eigenvalues.map { log10($0) }
         let low = logs.min()!, high = logs.max()!
         guard high > low else { return pow(10, low) }
