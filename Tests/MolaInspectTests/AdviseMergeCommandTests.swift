@@ -111,6 +111,13 @@ import Testing
         #expect(evaluation["tokens"] as? Int == 37)
         let routed = try runMolaInspect(["routing", "--base", base, out, "--tokens", tokens, "--length", "16"])
         #expect(routed.status == 0, "\(routed.standardError)")
+        // Merging to the allocation it has is the identity: no divergence, one perplexity.
+        let same = try runMolaInspect(["merge", adapter, "--to", "2,4,3", "-o", scratch.path("same"), "--base", base, "--tokens", tokens,
+                                       "--length", "16", "--json"])
+        let identity = try #require(try Self.json(same)["evaluation"] as? [String: Any])
+        #expect(abs(identity["mean_kl"] as? Double ?? 1) < 1e-9)
+        assertClose(identity["perplexity_merged"] as? Double ?? 0, identity["perplexity_original"] as? Double ?? 1, rtol: 1e-9)
+        assertClose(identity["perplexity_original"] as? Double ?? 0, evaluation["perplexity_original"] as? Double ?? 1, rtol: 1e-12)
     }
 
     @Test func mergeRefusesBadTargetsAndNeverTouchesItsInput() throws {
