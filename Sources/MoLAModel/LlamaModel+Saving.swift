@@ -3,14 +3,6 @@ import MoLACheckpoint
 import MoLAFiles
 import MoLATensor
 
-/// The file an adapter is written as.
-public enum AdapterFileFormat: String, Sendable {
-    /// `adapter_model.safetensors`.
-    case safetensors
-    /// `adapter_model.bin`, a `torch.save` archive, as the reference code saves by default.
-    case bin
-}
-
 extension LlamaModel {
     /// Writes the adapter as the reference code lays it out (names, `adapter_config.json` with `r`
     /// per layer) plus this project's sidecar `mola_config.json` (experts per layer, top-K, alpha
@@ -19,7 +11,6 @@ extension LlamaModel {
     public func saveAdapter(to directory: String, format: AdapterFileFormat = .safetensors, baseModel: String,
                             training: MoLASidecar.Training? = nil) throws {
         guard let spec = adapterSpec else { throw ModelError.invalidAdapter("the model has no adapter to save") }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var entries: [SafetensorsWriter.Entry] = []
         for layer in 0..<config.layerCount {
             for kind in spec.projections {
@@ -37,21 +28,13 @@ extension LlamaModel {
                 }
             }
         }
-        let directoryURL = URL(fileURLWithPath: directory)
-        switch format {
-        case .safetensors:
-            try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: directoryURL.appendingPathComponent("adapter_model.safetensors").path)
-        case .bin:
-            try TorchSaveWriter.write(entries, to: directoryURL.appendingPathComponent("adapter_model.bin").path)
-        }
         let alphas = Set(spec.alphas)
         let config = AdapterConfig(peftType: "LORA", taskType: "CAUSAL_LM", baseModel: baseModel, ranks: .perLayer(spec.ranks),
                                    alpha: alphas.count == 1 ? alphas.first! : spec.alphas[0], dropout: spec.dropout,
                                    targetModules: spec.projections.map(\.checkpointName), bias: "none", inferenceMode: true)
         let sidecar = MoLASidecar(expertsPerLayer: spec.expertsPerLayer, topK: .perLayer(spec.topK), alphaPerLayer: spec.alphas,
                                   balanceCoefficient: spec.balanceCoefficient, training: training)
-        try JSONDocument.write(config, to: directoryURL.appendingPathComponent(Checkpoint.configFileName).path)
-        try JSONDocument.write(sidecar, to: directoryURL.appendingPathComponent(Checkpoint.sidecarFileName).path)
+        try AdapterDirectoryWriter.write(entries, format: format, config: config, sidecar: sidecar, to: directory)
     }
 
     /// Writes the base as a Hugging Face LLaMA directory: `config.json` and `model.safetensors`

@@ -17,7 +17,7 @@ struct MolaInspect: ParsableCommand {
         name: "mola-inspect", summary: "look inside MoLA (mixture of LoRA experts) checkpoints",
         usage: "mola-inspect <command> [options]",
         abstract: "mola-inspect \(version): look inside MoLA (mixture of LoRA experts) checkpoints",
-        subcommands: [InfoCommand.self, RedundancyCommand.self, SpectrumCommand.self, CheckCommand.self, DiffCommand.self,
+        subcommands: [InfoCommand.self, RedundancyCommand.self, SpectrumCommand.self, CheckCommand.self, DiffCommand.self, AdviseCommand.self, MergeCommand.self,
                       RoutingCommand.self, PlotCommand.self, TrainCommand.self, EvalCommand.self,
                       TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self, ConvertCommand.self])
 

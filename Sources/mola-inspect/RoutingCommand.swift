@@ -46,8 +46,7 @@ struct RoutingCommand: ParsableCommand {
     /// Runs the base with the adapter over the data the options name.
     static func analyse(_ options: RoutingRunOptions, threads: Int, adapterPath: String, perToken writer: PerTokenWriter? = nil) throws -> RoutingView {
         guard let basePath = options.base?.path else { throw UsageError("missing --base BASE, the base model (a GGUF file or a Hugging Face directory)") }
-        let dataPath = options.data?.path, tokensPath = options.tokens?.path
-        guard (dataPath == nil) != (tokensPath == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
+        guard (options.data == nil) != (options.tokens == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
         let topKFlag = options.topK.topK
         let windowLength = options.length
         let batchSize = options.batch
@@ -58,26 +57,7 @@ struct RoutingCommand: ParsableCommand {
         let (topK, topKSource) = (resolution.perLayer, resolution.source)
         let base = try OpenedBase(path: basePath)
         // Data before the model, so a bad file fails fast.
-        var padding = 0
-        let sequences: [[Int]]
-        let tokenizerName: String
-        if let tokensPath {
-            sequences = try TextDataset.loadTokens(path: tokensPath)
-            tokenizerName = "pre-tokenised"
-        } else {
-            let tokenizer = try base.tokenizer()
-            // RoutingRun takes tokens in order up to --max-tokens: tokenise no further than that.
-            var budget = limit ?? Int.max
-            var encoded: [[Int]] = []
-            for text in try TextDataset.load(path: dataPath!) where budget > 0 {
-                let ids = tokenizer.encode(text, appendEnd: true, maxTokens: budget)
-                budget -= ids.count
-                encoded.append(ids)
-            }
-            sequences = encoded
-            padding = tokenizer.paddingId
-            tokenizerName = tokenizer.description
-        }
+        let (sequences, padding, tokenizerName) = try options.sequences(base: base)
         let model = try base.model(adapter: checkpoint, topK: topK, batch: batchSize, length: windowLength, threads: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {

@@ -230,18 +230,18 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `2468` (the paper's digits over equal groups of layers) or `2,2,4,4` (one per layer).
-    static func parseAllocation(_ text: String, layerCount: Int) throws -> [Int] {
+    static func parseAllocation(_ text: String, layerCount: Int, option: String = "--allocation", owner: String = "the base") throws -> [Int] {
         if text.contains(",") {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw UsageError("--allocation \"\(text)\" is not a list of positive integers") }
+            guard parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw UsageError("\(option) \"\(text)\" is not a list of positive integers") }
             guard parts.count == layerCount else {
-                throw UsageError("--allocation lists \(parts.count) layers but the base has \(layerCount)")
+                throw UsageError("\(option) lists \(parts.count) layers but \(owner) has \(layerCount)")
             }
             return parts.map { $0! }
         }
         let digits = text.compactMap { $0.wholeNumberValue }
         guard !text.isEmpty, digits.count == text.count, digits.allSatisfy({ $0 >= 1 }), digits.count <= layerCount else {
-            throw UsageError("--allocation \"\(text)\" is neither the paper's digits (1-9, at most one per layer, e.g. 2468) nor a list like 2,2,4,4")
+            throw UsageError("\(option) \"\(text)\" is neither the paper's digits (1-9, at most one per layer, e.g. 2468) nor a list like 2,2,4,4")
         }
         return Allocation(digits: digits, layerCount: layerCount).expertsPerLayer
     }

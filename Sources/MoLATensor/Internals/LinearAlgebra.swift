@@ -177,6 +177,25 @@ public enum LinearAlgebra {
         guard status == 0 else { throw .lapackFailed(routine: "dgesdd", info: Int(status)) }
     }
 
+    /// The eigenvalues of a symmetric row-major matrix, ascending.
+    ///
+    /// ```
+    /// M is [size, size], symmetric (only its upper triangle is read)     values is [size], ascending
+    /// ```
+    /// `matrix` is left as it was (a copy is factored).
+    /// The corresponding C function is `LAPACKE_dsyevd`.
+    /// - Throws: `LinearAlgebraError.lapackFailed` with LAPACK's `info` (positive: no convergence).
+    public static func symmetricEigenvalues(_ matrix: UnsafeBufferPointer<Double>, size: Int,
+                                            values: UnsafeMutableBufferPointer<Double>) throws(LinearAlgebraError) {
+        precondition(size >= 0 && matrix.count >= size * size && values.count >= size,
+                     "symmetricEigenvalues: buffers too small for [\(size), \(size)]")
+        guard size > 0 else { return }
+        var copy = Array(matrix[0..<(size * size)])
+        let status = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), LAPACKInteger(size),
+                                    &copy, LAPACKInteger(size), values.baseAddress)
+        guard status == 0 else { throw .lapackFailed(routine: "dsyevd", info: Int(status)) }
+    }
+
     private static func mirrorUpperTriangle(_ matrix: UnsafeMutableBufferPointer<Double>, size: Int) {
         for row in 1..<max(size, 1) {
             for column in 0..<row {
