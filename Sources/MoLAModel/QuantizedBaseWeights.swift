@@ -3,7 +3,7 @@ import MoLATensor
 
 /// A GGUF base's matrices in their file's block quantization (those stored as Q4_0, Q4_1 or
 /// Q8_0), beside the model's Float32 copy of the same values: products with one token's vector,
-/// a step of generation, read these instead, a fifth to a quarter of the bytes.
+/// a step of generation, read these instead: 0.75 or 1.25 bytes per value instead of 4.
 ///
 /// Only `LlamaModel.loadBase(gguf:)` makes them; any other load of the base's weights drops them,
 /// and passes of a model whose base is trained never read them.

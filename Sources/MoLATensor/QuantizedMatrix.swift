@@ -1,5 +1,5 @@
 /// A `[rows, columns]` matrix kept as blocks of 32 values with 4-bit or 8-bit codes, for
-/// products with one vector (a token's step of generation) that read 0.75 or 1.125 bytes per
+/// products with one vector (a token's step of generation) that read 0.75 or 1.25 bytes per
 /// value instead of Float32's 4.
 ///
 /// Every value is `scale * (code - bias) + offset`, with one Float `scale` and `offset` per block
