@@ -42,6 +42,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case tokenizerVocabulary = "tokenizer-vocabulary"
     /// A data file read as JSONL, JSON, plain text and pre-tokenised ids (`TextDataset`).
     case dataset
+    /// `model.safetensors.index.json` beside two real shards (`ShardedTensorFile`), every tensor read.
+    case shardIndex = "shard-index"
 
     /// Runs the parser over `bytes`.
     ///
@@ -64,6 +66,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .byteLevelTokenizer: try Self.byteLevelTokenizer(bytes)
         case .tokenizerVocabulary: try Self.tokenizerVocabulary(bytes)
         case .dataset: try Self.dataset(bytes)
+        case .shardIndex: try Self.shardIndex(bytes)
         }
     }
 

@@ -22,21 +22,29 @@ extension AdapterSpec {
 }
 
 extension LlamaModel {
-    /// Copies a Hugging Face base's weights (`model.safetensors`, F32, F16 or BF16) into this model.
+    /// Copies a Hugging Face base's weights into this model, from the file or the shards of
+    /// `directory` (`BaseWeightFiles`: safetensors or `torch.save`, one file or sharded with an
+    /// index; F32, F16 or BF16).
+    ///
+    /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor, and the
+    ///   readers' errors (`BaseWeightFilesError`, `ShardIndexError`, ...).
+    public func loadBase(directory: String) throws {
+        try loadBase(file: BaseWeightFiles.open(directory: directory))
+    }
+
+    /// Copies a base's weights from `file` (any `TensorFile` with the Hugging Face names).
     ///
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor.
-    public func loadBase(safetensors path: String) throws {
-        let file = try SafetensorsFile(path: path)
-        let available = Set(file.records.map(\.name))
+    public func loadBase(file: any TensorFile) throws {
+        let available = Dictionary(file.descriptions.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         for name in base.names {
             let view = base.view(name)
             let expected = BaseTensorName.fileShape(name, view)
-            guard available.contains(name) else { throw ModelError.missingTensor(file: path, tensor: name, expected: expected) }
-            let record = try file.record(named: name)
-            guard record.shape == expected else {
-                throw ModelError.tensorShape(file: path, tensor: name, expected: expected, found: record.shape)
+            guard let shape = available[name] else { throw ModelError.missingTensor(file: file.path, tensor: name, expected: expected) }
+            guard shape == expected else {
+                throw ModelError.tensorShape(file: file.path, tensor: name, expected: expected, found: shape)
             }
-            base.write(name, try record.doubles().map { Float($0) })
+            base.write(name, try file.record(named: name).doubles().map { Float($0) })
         }
     }
 
@@ -63,7 +71,7 @@ extension LlamaModel {
         }
     }
 
-    /// Opens a Hugging Face LLaMA directory (`config.json`, `model.safetensors`), optionally with a
+    /// Opens a Hugging Face LLaMA directory (`config.json` and the weights `BaseWeightFiles` finds), optionally with a
     /// MoLA adapter (a checkpoint written by the reference code or by this project).
     ///
     /// - Parameters:
@@ -79,7 +87,7 @@ extension LlamaModel {
         }
         let model = try make(config: ModelConfig(huggingFaceConfig: configPath), adapter: checkpoint, topK: topK,
                              balanceCoefficient: balanceCoefficient, batch: batch, time: time, threadCount: threadCount)
-        try model.loadBase(safetensors: directory.appendingPathComponent("model.safetensors").path)
+        try model.loadBase(directory: baseDirectory)
         if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
         return model
     }
