@@ -56,6 +56,8 @@ public enum TopKSource: Sendable, Equatable {
     case sidecar
     /// The reference default: the files do not record it.
     case referenceDefault
+    /// The manifest of a routing trace recorded in PyTorch.
+    case routingTrace
 
     /// How reports name the sources the files give; the caller's is for the caller to name.
     public var fileDescription: String? {
@@ -63,6 +65,7 @@ public enum TopKSource: Sendable, Equatable {
         case .caller: nil
         case .sidecar: "mola_config.json"
         case .referenceDefault: "reference default; the files do not record it"
+        case .routingTrace: "the routing trace's manifest"
         }
     }
 }
