@@ -115,4 +115,12 @@ extension FuzzTarget {
             for description in file.descriptions { _ = try file.record(named: description.name).doubles() }
         }
     }
+
+    static func routingTrace(_ bytes: UnsafeRawBufferPointer) throws {
+        try FuzzScratch.withDirectory { directory in
+            try directory.write(bytes, to: RoutingTraceManifest.fileName(rank: 0))
+            try directory.link("rank-00000.safetensors", to: FuzzFixtures.path("routing-trace/rank-00000.safetensors"))
+            _ = try RoutingTrace(directory: directory.path).report(includePadding: false)
+        }
+    }
 }

@@ -44,6 +44,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case dataset
     /// `model.safetensors.index.json` beside two real shards (`ShardedTensorFile`), every tensor read.
     case shardIndex = "shard-index"
+    /// A routing trace's `rank-00000.json` beside the fixture trace's shard (`RoutingTrace`), its statistics computed.
+    case routingTrace = "routing-trace"
 
     /// Runs the parser over `bytes`.
     ///
@@ -67,6 +69,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .tokenizerVocabulary: try Self.tokenizerVocabulary(bytes)
         case .dataset: try Self.dataset(bytes)
         case .shardIndex: try Self.shardIndex(bytes)
+        case .routingTrace: try Self.routingTrace(bytes)
         }
     }
 
