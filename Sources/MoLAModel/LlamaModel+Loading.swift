@@ -95,6 +95,22 @@ extension LlamaModel {
     /// A model of `config` with room for the adapter of `checkpoint`, checked to fit the base.
     private static func make(config: ModelConfig, adapter checkpoint: Checkpoint?, topK: [Int]?, balanceCoefficient: Double?,
                              batch: Int, time: Int, threadCount: Int) throws -> LlamaModel {
+        let spec = try AdapterSpec.checked(config: config, adapter: checkpoint, topK: topK, balanceCoefficient: balanceCoefficient)
+        return try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+    }
+
+    /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
+    public func loadAdapter(_ adapter: MoLAAdapter) throws {
+        try self.adapter.load(adapter, projection: projection)
+    }
+}
+
+extension AdapterSpec {
+    /// The spec of `checkpoint`'s adapter on a base of `config`, checked to fit it (nil without one).
+    ///
+    /// - Throws: `ModelError.adapterMismatch`, `.invalidAdapter`.
+    static func checked(config: ModelConfig, adapter checkpoint: Checkpoint?, topK: [Int]?,
+                        balanceCoefficient: Double?) throws -> AdapterSpec? {
         var spec: AdapterSpec?
         if let checkpoint {
             let adapter = checkpoint.adapter
@@ -110,22 +126,25 @@ extension LlamaModel {
             spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(requested: nil).perLayer)
             spec?.balanceCoefficient = balanceCoefficient
         }
-        return try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+        return spec
     }
+}
 
-    /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
-    public func loadAdapter(_ adapter: MoLAAdapter) throws {
+extension ParameterSet {
+    /// Copies an adapter's experts and routers into this adapter set, laid out for the
+    /// projections `projection(layer, kind)` returns.
+    func load(_ adapter: MoLAAdapter, projection: (Int, ProjectionKind) -> MoLALinear) throws {
         for source in adapter.projections {
             let target = projection(source.layer, source.kind)
             guard target.experts == source.expertCount, target.rank == source.rank else {
                 throw ModelError.adapterMismatch("\(source.label) has \(source.expertCount) experts of rank \(source.rank), the model \(target.experts) of rank \(target.rank)")
             }
             for (expert, names) in source.experts.enumerated() {
-                self.adapter.write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
-                self.adapter.write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
+                write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
+                write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
             }
             if let router = source.router, target.hasRouter {
-                self.adapter.write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
+                write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
             }
         }
     }

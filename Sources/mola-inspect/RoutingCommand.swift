@@ -85,7 +85,9 @@ struct RoutingCommand: ParsableCommand {
             padding = tokenizer.paddingId
             tokenizerName = tokenizer.description
         }
-        let model = try base.model(adapter: checkpoint, topK: topK, batch: batchSize, length: windowLength, threads: threads)
+        // A directory's weights stay mapped and run layer by layer (bounded memory); a GGUF base is dequantized once.
+        let model = try LayerwiseModel.routingPass(base: basePath, adapter: checkpoint, topK: topK, batch: batchSize, time: windowLength,
+                                                   threadCount: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {
                 throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")
