@@ -7,6 +7,37 @@ extension LayerwiseModel {
     ///
     /// - Throws: `ModelError.tokenOutOfRange`; the readers' errors if the mapped file went bad.
     public func routingForward(tokens: [Int]) throws {
+        _ = try decode(tokens, throughLastDown: false)
+    }
+
+    /// The logits of `tokens` ([B, T] row-major), [B T, V]: the decoder layer by layer, then the
+    /// final norm and the LM head, whose rows are converted a block at a time into the layer buffer.
+    ///
+    /// - Throws: `ModelError.tokenOutOfRange`; the readers' errors if the mapped file went bad.
+    public func logits(tokens: [Int]) throws -> [Float] {
+        let x = try decode(tokens, throughLastDown: true)
+        let count = tokens.count, c = config.hiddenSize, v = config.vocabularySize
+        let norm = activations.norm1.pointer, rstd = activations.rstd1.pointer
+        var weight = [Float](repeating: 0, count: c)
+        try weight.withUnsafeMutableBufferPointer { try file.record(named: BaseTensorName.finalNorm).readFloats(into: $0.baseAddress!) }
+        RMSNorm.forward(x, weight: weight, out: norm, rstd: rstd, count: count, channels: c, epsilon: Float(config.rmsNormEpsilon))
+        let head = try file.record(named: config.tiedEmbeddings ? BaseTensorName.embedding : BaseTensorName.head)
+        let block = max(1, min(v, layerWeights.count / c))
+        var logits = [Float](repeating: 0, count: count * v)
+        try logits.withUnsafeMutableBufferPointer { out in
+            for first in stride(from: 0, to: v, by: block) {
+                let rows = min(block, v - first)
+                try head.readFloats(rows: first..<(first + rows), into: layerWeights.values.pointer)
+                LinearAlgebra.multiply(norm, layerWeights.values.pointer, transposeB: true, into: out.baseAddress! + first,
+                                       leadingC: v, m: count, n: rows, k: c)
+            }
+        }
+        return logits
+    }
+
+    /// Runs the decoder layer by layer; returns the last layer's output (the residual stream),
+    /// or, without `throughLastDown`, stops once the last down projection has routed.
+    private func decode(_ tokens: [Int], throughLastDown: Bool) throws -> UnsafeMutablePointer<Float> {
         let count = tokens.count, c = config.hiddenSize
         precondition(count % time == 0 && count / time <= batch && count > 0,
                      "routingForward: \(count) tokens is not 1 to \(batch) sequences of \(time)")
@@ -31,8 +62,8 @@ extension LayerwiseModel {
                                        epsilon: Float(config.rmsNormEpsilon))
             var buffers = activations.buffers(output: y)
             buffers.input = x.pointer
-            // Nothing reads the last layer's output, only its down projection's routing.
-            let last = layer == config.layerCount - 1
+            // A routing pass reads nothing of the last layer's output but its down projection's routing.
+            let last = layer == config.layerCount - 1 && !throughLastDown
             decoder.forward(buffers, count: count, base: layerWeights, steps: LayerwiseSteps(model: self, layer: layer, count: count, shape: shape),
                             stopBeforeDown: last)
             if last { projections[layer][ProjectionKind.down.rawValue].routeOnly(activations.activated.pointer, count: count, adapter: adapter) }
@@ -44,6 +75,7 @@ extension LayerwiseModel {
                 for projection in layer where projection.experts > 0 { routingTap.record([(projection, count)]) }
             }
         }
+        return x.pointer
     }
 }
 

@@ -23,11 +23,11 @@ extension LayerwiseModel {
         return model
     }
 
-    /// The model a routing run uses on the base `path` (`BaseModelSource`): a Hugging Face
-    /// directory's weights stay mapped (`LayerwiseModel`); a GGUF base, whose quantized blocks
-    /// are dequantized once, runs as a `LlamaModel`.
-    public static func routingPass(base path: String, adapter checkpoint: Checkpoint?, topK: [Int]? = nil,
-                                   batch: Int, time: Int, threadCount: Int = 1) throws -> any RoutingPass {
+    /// The model a pass without a backward (routing, scoring) uses on the base `path`
+    /// (`BaseModelSource`): a Hugging Face directory's weights stay mapped (`LayerwiseModel`); a
+    /// GGUF base, whose quantized blocks are dequantized once, runs as a `LlamaModel`.
+    public static func passWithoutBackward(base path: String, adapter checkpoint: Checkpoint?, topK: [Int]? = nil,
+                                           batch: Int, time: Int, threadCount: Int = 1) throws -> any RoutingPass & LogitsPass {
         switch try BaseModelSource(path: path) {
         case let .huggingFace(directory):
             try load(baseDirectory: directory, adapter: checkpoint, topK: topK, batch: batch, time: time, threadCount: threadCount)

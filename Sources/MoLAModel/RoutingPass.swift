@@ -14,6 +14,27 @@ public protocol RoutingPass: AnyObject {
     func routingForward(tokens: [Int]) throws
 }
 
+/// A model that scores text: the logits of a window, [T, V] (`TokenScorer`). `LlamaModel` and
+/// `LayerwiseModel` are both.
+public protocol LogitsPass: AnyObject {
+    var config: ModelConfig { get }
+    /// Window length.
+    var time: Int { get }
+    /// The logits of `tokens` (one window of `time` tokens), [time, V].
+    ///
+    /// - Throws: `ModelError.tokenOutOfRange`.
+    func logits(tokens: [Int]) throws -> [Float]
+}
+
+extension LlamaModel: LogitsPass {
+    public func logits(tokens: [Int]) throws -> [Float] {
+        try forward(tokens: tokens, logits: true)
+        return logits
+    }
+}
+
+extension LayerwiseModel: LogitsPass {}
+
 extension LlamaModel: RoutingPass {
     public func routingForward(tokens: [Int]) throws {
         try forward(tokens: tokens, logits: false)

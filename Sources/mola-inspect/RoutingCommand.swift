@@ -86,7 +86,7 @@ struct RoutingCommand: ParsableCommand {
             tokenizerName = tokenizer.description
         }
         // A directory's weights stay mapped and run layer by layer (bounded memory); a GGUF base is dequantized once.
-        let model = try LayerwiseModel.routingPass(base: basePath, adapter: checkpoint, topK: topK, batch: batchSize, time: windowLength,
+        let model = try LayerwiseModel.passWithoutBackward(base: basePath, adapter: checkpoint, topK: topK, batch: batchSize, time: windowLength,
                                                    threadCount: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {

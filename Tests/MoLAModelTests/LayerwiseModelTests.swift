@@ -37,6 +37,16 @@ import Testing
         assertClose(again[20].probabilities.map(Double.init), expected[20].probabilities.prefix(10 * 3).map(Double.init), rtol: 0, atol: 1e-6)
     }
 
+    @Test func logitsAsTheFullModelGivesThem() throws {
+        let checkpoint = try Checkpoint(path: "\(Self.directory)/adapter")
+        let full = try LlamaModel.load(baseDirectory: "\(Self.directory)/base", adapter: checkpoint, batch: 1, time: 12)
+        // The head is converted in blocks of rows that fit the one-layer buffer.
+        let layerwise = try LayerwiseModel.load(baseDirectory: "\(Self.directory)/base", adapter: checkpoint, batch: 1, time: 12)
+        let tokens = (0..<12).map { ($0 * 53 + 7) % 300 }
+        assertClose(try layerwise.logits(tokens: tokens).map(Double.init), try full.logits(tokens: tokens).map(Double.init),
+                    rtol: 0, atol: 2e-5)
+    }
+
     @Test func refusesABaseThatIsNotTheConfigs() throws {
         let file = try SafetensorsFile(path: "\(Self.directory)/base/model.safetensors")
         var config = try ModelConfig(huggingFaceConfig: "\(Self.directory)/base/config.json")
