@@ -123,10 +123,22 @@ public final class LayerwiseModel: RoutingPass {
         try self.adapter.load(adapter, projection: { self.projections[$0][$1.rawValue] })
     }
 
-    /// Converts layer `layer`'s base weights from the mapped file into `layerWeights`.
+    /// Converts layer `layer`'s base weights from the mapped file into `layerWeights`, each
+    /// matrix's rows split between the threads.
     func convertLayer(_ layer: Int) throws {
-        for (name, _, _) in Self.layerBlocks(config, layer: layer) {
-            try file.record(named: name).readFloats(into: layerWeights.values(name))
+        for (name, rows, columns) in Self.layerBlocks(config, layer: layer) {
+            let record = try file.record(named: name), target = layerWeights.values(name)
+            guard rows > 1, threadCount > 1 else { try record.readFloats(into: target); continue }
+            let parts = threadCount
+            // One slot per thread: no two threads write the same memory.
+            let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: parts)
+            failures.initialize(repeating: nil)
+            defer { failures.deallocate() }
+            parallel(parts, threads: parts) { part in
+                let range = (part * rows / parts)..<((part + 1) * rows / parts)
+                do { try record.readFloats(rows: range, into: target + range.lowerBound * columns) } catch { failures[part] = error }
+            }
+            if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         }
     }
 }
