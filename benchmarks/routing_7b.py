@@ -123,7 +123,7 @@ def tokens(binary):
     records = [json.loads(line) for line in (REPO / "examples/sample-data.jsonl").read_text().splitlines() if line.strip()]
     text = "\n\n".join(ALPACA.format(**record) for record in records)
     out = subprocess.run([binary, "tokenize", "--base", str(CACHE), text, "--json"], capture_output=True, text=True, check=True)
-    ids = [token["id"] for token in json.loads(out.stdout)["tokens"]]
+    ids = json.loads(out.stdout)["ids"]
     while len(ids) < TOKENS:
         ids += ids
     return ids[:TOKENS]

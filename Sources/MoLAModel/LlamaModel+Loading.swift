@@ -85,7 +85,10 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw ModelError.invalidConfig("no config.json: \(baseDirectory) is not a Hugging Face model directory")
         }
-        let model = try make(config: ModelConfig(huggingFaceConfig: configPath), adapter: checkpoint, topK: topK,
+        let config = try ModelConfig(huggingFaceConfig: configPath)
+        // Before anything is allocated: every weight in Float32 must fit.
+        try config.weightMemory.require(for: "the weights it describes", source: configPath)
+        let model = try make(config: config, adapter: checkpoint, topK: topK,
                              balanceCoefficient: balanceCoefficient, batch: batch, time: time, threadCount: threadCount)
         try model.loadBase(directory: baseDirectory)
         if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
