@@ -66,6 +66,18 @@ import Testing
         }
     }
 
+    /// The layer-by-layer pass reads shards of every format and type as the full model loads them.
+    @Test func theLayerwisePassReadsShardsAsTheFullModelLoadsThem() throws {
+        let tokens = (0..<8).map { ($0 * 41 + 3) % 300 }
+        for (name, torch, dtype) in [("f16", false, DType.float16), ("bf16", false, .bfloat16), ("bin", true, .float32)] {
+            let path = try shardedBase(name, shardCount: 3, torch: torch, dtype: dtype)
+            let full = try LlamaModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 8)
+            let layerwise = try LayerwiseModel.load(baseDirectory: path, adapter: nil, batch: 1, time: 8, threadCount: 2)
+            assertClose(try layerwise.logits(tokens: tokens).map(Double.init), try full.logits(tokens: tokens).map(Double.init),
+                        rtol: 0, atol: 2e-5, name)
+        }
+    }
+
     @Test func aShardedBaseMissingATensorNamesIt() throws {
         let path = try shardedBase("partial", shardCount: 2, torch: false)
         let indexPath = "\(path)/model.safetensors.index.json"
