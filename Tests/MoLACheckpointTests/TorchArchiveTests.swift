@@ -30,6 +30,18 @@ import Testing
         // Element (i, j) is storage[2 + i + 3 j].
         #expect(try archive.record(named: "t").doubles() == [2, 5, 3, 6, 4, 7])
         #expect(try archive.record(named: "w").doubles() == [0, 1, 2, 3])
+        // The Float path of the layer-by-layer pass: whole views and row ranges, strided or not.
+        func converted(_ name: String, rows: Range<Int>? = nil) throws -> [Float] {
+            let record = try archive.record(named: name)
+            let count = (rows?.count ?? record.shape[0]) * record.shape[1]
+            return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try record.readFloats(rows: rows, into: buffer.baseAddress!)
+                initialized = count
+            }
+        }
+        #expect(try converted("t") == [2, 5, 3, 6, 4, 7])
+        #expect(try converted("t", rows: 1..<3) == [3, 6, 4, 7])
+        #expect(try converted("w", rows: 1..<2) == [2, 3])
     }
 
     @Test func persistentIDForAMissingRecord() throws {
