@@ -24,8 +24,10 @@ Files in DIR, per rank R (`torch.distributed` rank, else $RANK, else 0), NNNNN =
 2. `rank-NNNNN.json`, the manifest: format, version, model, rank, world_size, projections,
    experts_per_layer, top_k, full_softmax, tokens (N), counted_tokens (mask sum), shard.
 
-The mask comes from the `attention_mask` argument of each forward of `model` (all ones when it
-is absent), or from `set_mask()` before the forward. Routers recomputed by activation
+The mask comes from the `attention_mask` keyword argument of each forward of `model` (all ones
+when it is absent), or from `set_mask()` before the forward. Record forwards over whole
+sequences (training, evaluation, scoring); generation with a key/value cache feeds the routers
+one position at a time against a longer mask, which `close()` refuses. Routers recomputed by activation
 checkpointing during the backward are not recorded twice. Statistics such as the mean
 probability, the balance term and entropies need `full_softmax=True` (the default).
 """

@@ -15,15 +15,15 @@ extension TensorRecord {
         let bytes = storage.bytes
         let start = storageOffset * size
         precondition(start + elementCount * size <= bytes.count, "integers: \(name) outside its storage")
-        return (0..<elementCount).map { index in
-            let offset = start + index * size
-            switch storedTypeName {
-            case "U8", "BOOL": return Int(bytes[offset])
-            case "I8": return Int(Int8(bitPattern: bytes[offset]))
-            case "I16": return Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
-            case "I32": return Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
-            default: return Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-            }
+        // The type decided once, not per element.
+        let element: (Int) -> Int
+        switch storedTypeName {
+        case "U8", "BOOL": element = { Int(bytes[$0]) }
+        case "I8": element = { Int(Int8(bitPattern: bytes[$0])) }
+        case "I16": element = { Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0, as: Int16.self))) }
+        case "I32": element = { Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0, as: Int32.self))) }
+        default: element = { Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0, as: Int64.self))) }
         }
+        return (0..<elementCount).map { element(start + $0 * size) }
     }
 }

@@ -107,5 +107,10 @@ import Testing
         #expect(throws: TensorFileError.legacyTorchFormat(file: legacy)) { try openTensorFile(path: legacy) }
         let unknown = try scratch.write(Array("neither a ZIP nor safetensors".utf8), to: "adapter_model.txt")
         #expect(throws: TensorFileError.unrecognisedFormat(file: unknown)) { try openTensorFile(path: unknown) }
+        // A safetensors header of 0x280 bytes: its length starts 0x80 0x02, as a pickle's PROTO 2 does.
+        let json = #"{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#
+        let header = json + String(repeating: " ", count: 0x280 - json.utf8.count)
+        let lookalike = try scratch.write(safetensorsBytes(header: header, buffer: [0, 0, 0x80, 0x3F]), to: "model.safetensors")
+        #expect(try openTensorFile(path: lookalike).record(named: "w").doubles() == [1])
     }
 }
