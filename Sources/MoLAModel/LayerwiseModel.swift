@@ -13,8 +13,9 @@ import MoLATensor
 /// ```
 /// Memory is one layer's weights, the adapter and one layer's activations for the chunk,
 /// whatever the depth: a LLaMA-2-7B-shaped base in F16 (13.5 GB mapped) routes in under 1.5 GB
-/// of anonymous memory. Each chunk converts every layer once, so larger chunks (`batch` windows)
-/// spend proportionally less time converting. Routing only: no logits.
+/// of anonymous memory (`benchmarks/routing_7b.py`). Each chunk converts every layer once, so
+/// larger chunks (`batch` windows) spend proportionally less time converting. Passes without a
+/// backward only: routing (`routingForward`) and scoring (`logits`).
 public final class LayerwiseModel: RoutingPass {
     public let config: ModelConfig
     public let adapterSpec: AdapterSpec?
