@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "MoLATensorTests", dependencies: ["MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLATextTests", dependencies: ["MoLAText", "MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLARoutingTests",
-                    dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLATestSupport"]),
+                    dependencies: ["MoLARouting", "MoLAModel", "MoLACheckpoint", "MoLAFiles", "MoLATestSupport"]),
         .testTarget(name: "MoLACheckpointTests", dependencies: ["MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),
         .testTarget(name: "MoLAAnalysisTests",
                     dependencies: ["MoLAAnalysis", "MoLACheckpoint", "MoLAFiles", "MoLATensor", "MoLATestSupport"]),

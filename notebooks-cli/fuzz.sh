@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 targets=(safetensors zip pickle torch-archive gguf model-config adapter-config framework-config sidecar trainer-state
          tokenizer-config redundancy-document routing-document tokenizer byte-level-tokenizer
-         tokenizer-vocabulary dataset)
+         tokenizer-vocabulary dataset shard-index routing-trace)
 
 usage() {
   echo "usage: notebooks-cli/fuzz.sh (TARGET|all) SECONDS | list" >&2

@@ -66,12 +66,14 @@ public func openTensorFile(path: String) throws -> any TensorFile {
     if let magic = file.bytes(at: 0, count: 4), magic.elementsEqual([0x50, 0x4B, 0x03, 0x04]) {
         return try TorchArchive(file: file)
     }
+    // A safetensors header is a JSON object right after its 8-byte length. Checked before the
+    // pickle protocol byte: a header length whose low bytes are 0x80 0x0N looks like `PROTO N`
+    // (a legacy torch file's byte 8 is inside its magic number, never JSON).
+    if let first = file.bytes(at: 8, count: 1)?.first, [0x7B, 0x20, 0x0A, 0x0D, 0x09].contains(first) {
+        return try SafetensorsFile(file: file)
+    }
     if let magic = file.bytes(at: 0, count: 2), magic[0] == 0x80, magic[1] <= 5 {
         throw TensorFileError.legacyTorchFormat(file: path)
     }
-    // A safetensors header is a JSON object right after its 8-byte length.
-    guard let first = file.bytes(at: 8, count: 1)?.first, [0x7B, 0x20, 0x0A, 0x0D, 0x09].contains(first) else {
-        throw TensorFileError.unrecognisedFormat(file: path)
-    }
-    return try SafetensorsFile(file: file)
+    throw TensorFileError.unrecognisedFormat(file: path)
 }

@@ -99,4 +99,43 @@ extension FuzzTarget {
         let document = try JSONDocument.decode(RoutingDocument.self, from: Data(bytes), file: "fuzz:routing.json")
         _ = try JSONDocument.rendered(document)
     }
+
+    /// The shards the index target is read beside: the tiny base's tensors split in two, written once per process.
+    private static let shardFiles: [String]? = {
+        let directory = FuzzScratch.root.appendingPathComponent("mola-fuzz-\(getpid())-shards")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let file = try SafetensorsFile(path: FuzzFixtures.path("tiny-model/base/model.safetensors"))
+            var paths: [String] = []
+            for shard in 0..<2 {
+                let entries = try file.records.enumerated().filter { $0.offset % 2 == shard }.map {
+                    SafetensorsWriter.Entry(name: $0.element.name, shape: $0.element.shape,
+                                            values: try $0.element.doubles().map { Float($0) })
+                }
+                let path = directory.appendingPathComponent("model-0000\(shard + 1)-of-00002.safetensors").path
+                try SafetensorsWriter.write(entries, to: path)
+                paths.append(path)
+            }
+            return paths
+        } catch {
+            return nil
+        }
+    }()
+
+    static func shardIndex(_ bytes: UnsafeRawBufferPointer) throws {
+        try FuzzScratch.withDirectory { directory in
+            let index = try directory.write(bytes, to: "model.safetensors.index.json")
+            for shard in shardFiles ?? [] { try directory.link(URL(fileURLWithPath: shard).lastPathComponent, to: shard) }
+            let file = try ShardedTensorFile(indexPath: index)
+            for description in file.descriptions { _ = try file.record(named: description.name).doubles() }
+        }
+    }
+
+    static func routingTrace(_ bytes: UnsafeRawBufferPointer) throws {
+        try FuzzScratch.withDirectory { directory in
+            try directory.write(bytes, to: RoutingTraceManifest.fileName(rank: 0))
+            try directory.link("rank-00000.safetensors", to: FuzzFixtures.path("routing-trace/rank-00000.safetensors"))
+            _ = try RoutingTrace(directory: directory.path).report(includePadding: false)
+        }
+    }
 }

@@ -45,6 +45,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case tokenizerVocabulary = "tokenizer-vocabulary"
     /// A data file read as JSONL, JSON, plain text and pre-tokenised ids (`TextDataset`).
     case dataset
+    /// `model.safetensors.index.json` beside two real shards (`ShardedTensorFile`), every tensor read.
+    case shardIndex = "shard-index"
+    /// A routing trace's `rank-00000.json` beside the fixture trace's shard (`RoutingTrace`), its statistics computed.
+    case routingTrace = "routing-trace"
 
     /// Runs the parser over `bytes`.
     ///
@@ -68,6 +72,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .byteLevelTokenizer: try Self.byteLevelTokenizer(bytes)
         case .tokenizerVocabulary: try Self.tokenizerVocabulary(bytes)
         case .dataset: try Self.dataset(bytes)
+        case .shardIndex: try Self.shardIndex(bytes)
+        case .routingTrace: try Self.routingTrace(bytes)
         }
     }
 

@@ -106,7 +106,7 @@ extension ModelConfig {
         } catch let ModelError.invalidConfig(reason) {
             throw ModelError.invalidConfig("\(reason) (\(path))")
         }
-        // Before anything is allocated: the weights alone must fit.
-        try weightMemory.require(for: "the weights it describes", source: path)
+        // Whether the weights fit in memory is for the model that holds them all to ask
+        // (`LlamaModel.load`); a layer-by-layer pass holds one layer (`LayerwiseModel`).
     }
 }

@@ -88,7 +88,7 @@ extension LlamaModel {
 
 /// Where a base model comes from: what `--base` names.
 public enum BaseModelSource: Sendable, Equatable {
-    /// A Hugging Face directory: `config.json`, `model.safetensors`, the tokenizer's files.
+    /// A Hugging Face directory: `config.json`, the weights (`BaseWeightFiles`), the tokenizer's files.
     case huggingFace(directory: String)
     /// A llama.cpp GGUF file: configuration, tokenizer and weights in one.
     case gguf(file: String)

@@ -54,22 +54,30 @@ extension AdapterSpec {
 }
 
 extension LlamaModel {
-    /// Copies a Hugging Face base's weights (`model.safetensors`, F32, F16 or BF16) into this model.
+    /// Copies a Hugging Face base's weights into this model, from the file or the shards of
+    /// `directory` (`BaseWeightFiles`: safetensors or `torch.save`, one file or sharded with an
+    /// index; F32, F16 or BF16).
+    ///
+    /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor, and the
+    ///   readers' errors (`BaseWeightFilesError`, `ShardIndexError`, ...).
+    public func loadBase(directory: String) throws {
+        try loadBase(file: BaseWeightFiles.open(directory: directory))
+    }
+
+    /// Copies a base's weights from `file` (any `TensorFile` with the Hugging Face names).
     ///
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor.
-    public func loadBase(safetensors path: String) throws {
-        let file = try SafetensorsFile(path: path)
+    public func loadBase(file: any TensorFile) throws {
         quantizedBase = nil
-        let available = Set(file.records.map(\.name))
+        let available = Dictionary(file.descriptions.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         for name in base.names {
             let view = base.view(name)
             let expected = BaseTensorName.fileShape(name, view)
-            guard available.contains(name) else { throw ModelError.missingTensor(file: path, tensor: name, expected: expected) }
-            let record = try file.record(named: name)
-            guard record.shape == expected else {
-                throw ModelError.tensorShape(file: path, tensor: name, expected: expected, found: record.shape)
+            guard let shape = available[name] else { throw ModelError.missingTensor(file: file.path, tensor: name, expected: expected) }
+            guard shape == expected else {
+                throw ModelError.tensorShape(file: file.path, tensor: name, expected: expected, found: shape)
             }
-            base.write(name, try record.doubles().map { Float($0) })
+            base.write(name, try file.record(named: name).doubles().map { Float($0) })
         }
     }
 
@@ -96,7 +104,7 @@ extension LlamaModel {
         }
     }
 
-    /// Opens a Hugging Face LLaMA directory (`config.json`, `model.safetensors`), optionally with a
+    /// Opens a Hugging Face LLaMA directory (`config.json` and the weights `BaseWeightFiles` finds), optionally with a
     /// MoLA adapter (a checkpoint written by the reference code or by this project).
     ///
     /// - Parameters:
@@ -110,9 +118,12 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw ModelError.invalidConfig("no config.json: \(baseDirectory) is not a Hugging Face model directory")
         }
-        let model = try make(config: ModelConfig(huggingFaceConfig: configPath), adapter: checkpoint, topK: topK,
+        let config = try ModelConfig(huggingFaceConfig: configPath)
+        // Before anything is allocated: every weight in Float32 must fit.
+        try config.weightMemory.require(for: "the weights it describes", source: configPath)
+        let model = try make(config: config, adapter: checkpoint, topK: topK,
                              balanceCoefficient: balanceCoefficient, batch: batch, time: time, threadCount: threadCount)
-        try model.loadBase(safetensors: directory.appendingPathComponent("model.safetensors").path)
+        try model.loadBase(directory: baseDirectory)
         if let checkpoint { try model.loadAdapter(checkpoint.adapter) }
         return model
     }
@@ -120,6 +131,22 @@ extension LlamaModel {
     /// A model of `config` with room for the adapter of `checkpoint`, checked to fit the base.
     private static func make(config: ModelConfig, adapter checkpoint: Checkpoint?, topK: [Int]?, balanceCoefficient: Double?,
                              batch: Int, time: Int, threadCount: Int) throws -> LlamaModel {
+        let spec = try AdapterSpec.checked(config: config, adapter: checkpoint, topK: topK, balanceCoefficient: balanceCoefficient)
+        return try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+    }
+
+    /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
+    public func loadAdapter(_ adapter: MoLAAdapter) throws {
+        try self.adapter.load(adapter, projection: projection)
+    }
+}
+
+extension AdapterSpec {
+    /// The spec of `checkpoint`'s adapter on a base of `config`, checked to fit it (nil without one).
+    ///
+    /// - Throws: `ModelError.adapterMismatch`, `.invalidAdapter`.
+    static func checked(config: ModelConfig, adapter checkpoint: Checkpoint?, topK: [Int]?,
+                        balanceCoefficient: Double?) throws -> AdapterSpec? {
         var spec: AdapterSpec?
         if let checkpoint {
             let adapter = checkpoint.adapter
@@ -135,22 +162,25 @@ extension LlamaModel {
             spec = try AdapterSpec(checkpoint: adapter, topK: topK ?? checkpoint.topK(requested: nil).perLayer)
             spec?.balanceCoefficient = balanceCoefficient
         }
-        return try LlamaModel(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+        return spec
     }
+}
 
-    /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
-    public func loadAdapter(_ adapter: MoLAAdapter) throws {
+extension ParameterSet {
+    /// Copies an adapter's experts and routers into this adapter set, laid out for the
+    /// projections `projection(layer, kind)` returns.
+    func load(_ adapter: MoLAAdapter, projection: (Int, ProjectionKind) -> MoLALinear) throws {
         for source in adapter.projections {
             let target = projection(source.layer, source.kind)
             guard target.experts == source.expertCount, target.rank == source.rank else {
                 throw ModelError.adapterMismatch("\(source.label) has \(source.expertCount) experts of rank \(source.rank), the model \(target.experts) of rank \(target.rank)")
             }
             for (expert, names) in source.experts.enumerated() {
-                self.adapter.write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
-                self.adapter.write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
+                write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
+                write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
             }
             if let router = source.router, target.hasRouter {
-                self.adapter.write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
+                write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
             }
         }
     }

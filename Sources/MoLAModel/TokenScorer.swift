@@ -38,14 +38,13 @@ public enum TokenScorer {
     ///
     /// - Parameter top: how many of the most likely tokens to list at each position (0: none).
     /// - Throws: `ModelError.tokenOutOfRange`, `.invalidConfig` for a sequence longer than the model's length.
-    public static func score(_ tokens: [Int], model: LlamaModel, top: Int) throws -> SequenceScore {
+    public static func score(_ tokens: [Int], model: any LogitsPass, top: Int) throws -> SequenceScore {
         guard let first = tokens.first else { return SequenceScore(logProbabilities: [], alternatives: [], next: []) }
         guard tokens.count <= model.time else {
             throw ModelError.invalidConfig("\(tokens.count) tokens do not fit the model's \(model.time) positions")
         }
-        try model.forward(tokens: tokens + Array(repeating: first, count: model.time - tokens.count), logits: true)
+        let logits = try model.logits(tokens: tokens + Array(repeating: first, count: model.time - tokens.count))
         let vocabulary = model.config.vocabularySize
-        let logits = model.logits
         var logProbabilities: [Double?] = [nil]
         var alternatives: [[TokenCandidate]?] = [nil]
         var next: [TokenCandidate] = []

@@ -13,7 +13,7 @@ public enum RoutingRun {
     ///   - perToken: called for every window with its records and mask (for `--per-token`).
     /// - Throws: `ModelError.tokenOutOfRange`, `RoutingError.nonFiniteProbabilities` (before
     ///   `perToken` sees that batch).
-    public static func run(model: LlamaModel, sequences: [[Int]], padding: Int, includePadding: Bool, maxTokens: Int?,
+    public static func run(model: any RoutingPass, sequences: [[Int]], padding: Int, includePadding: Bool, maxTokens: Int?,
                            progress: ((Int, Int) -> Void)? = nil,
                            perToken: ((_ windowTokens: [[Int]], _ records: [RoutingRecord], _ counted: [Bool]) throws -> Void)? = nil)
         throws -> RoutingReport {
@@ -43,7 +43,7 @@ public enum RoutingRun {
                 counted += Array(repeating: true, count: window.count)
                     + Array(repeating: includePadding, count: model.time - window.count)
             }
-            try model.forward(tokens: tokens, logits: false)
+            try model.routingForward(tokens: tokens)
             try accumulator.add(tap.records, counted: counted)
             try perToken?(batch, tap.records, counted)
             done += batch.reduce(0) { $0 + $1.count }

@@ -22,7 +22,7 @@ import MoLATrain
 struct BenchmarkOptions: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "mola-benchmark", summary: "the model-core benchmark",
-        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only] | --gguf FILE [--dump PATH | --prefill N [--generate M]]",
+        usage: "mola-benchmark [--threads N] [--steps N] [--shape benchmark|smollm2] [--routing-only] | --gguf FILE [--dump PATH | --prefill N [--generate M]] | --sgemm N",
         abstract: "Times one MoLA fine-tuning step, the routing forward and the routing analysis of the benchmark model; prints one JSON line.")
 
     @Option(name: "--threads", help: "worker threads", in: 1...1024) var threads = 2
@@ -34,6 +34,8 @@ struct BenchmarkOptions: ParsableCommand {
     var prefill: Int?
     @Option(name: "--generate", help: "with --prefill: greedy tokens to generate", in: 1...65_536) var generate = 128
     @Option(name: "--dump", valueName: "PATH", help: "with --gguf: write a few dequantized tensors to this safetensors file") var dump: FilePath?
+    @Option(name: "--sgemm", valueName: "N", help: "time the Float32 products of a LLaMA-2-7B layer over N rows instead (SgemmRate)", in: 1...65_536)
+    var sgemm: Int?
 }
 
 /// The model the benchmark times, as ../shared/bench/torch_mola_speed.py's SHAPE names it.
@@ -58,6 +60,7 @@ enum BenchmarkShape: String, CaseIterable, ExpressibleByArgument {
 
 let options = BenchmarkOptions.parseOrExit(Array(CommandLine.arguments.dropFirst()))
 let (threads, steps, routingOnly) = (options.threads, options.steps, options.routingOnly)
+if let rows = options.sgemm { printResult(SgemmRate.run(rows: rows, threads: threads)) }
 if let gguf = options.gguf, let prefill = options.prefill {
     printResult(try GGUFInferenceBenchmark.run(path: gguf.path, threads: threads, prefill: prefill, generate: options.generate))
 }

@@ -11,7 +11,7 @@ import MoLAText
 struct RoutingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "routing", summary: "where tokens go: selection counts, shares, probabilities, balance per expert",
-        usage: "mola-inspect routing --base BASE <adapter> (--data FILE | --tokens FILE) [options]",
+        usage: "mola-inspect routing --base BASE <adapter> (--data FILE | --tokens FILE) [options], or routing <adapter> --trace DIR",
         abstract: "Runs the base with the adapter over a dataset and reports, for every layer, projection and expert, how often it is among the top-K (count and share), its mean softmax probability over all tokens and its mean renormalised weight when chosen; per projection the balance term, the routing entropy, experts never selected and experts taking more than twice their even share. Padding is excluded.",
         details: """
         Text goes through the base's own tokenizer: a GGUF file's tokenizer.ggml.* metadata (byte-level BPE
@@ -20,6 +20,9 @@ struct RoutingCommand: ParsableCommand {
         project's byte tokenizer where tokenizer_config.json declares "tokenizer_class": "MoLAByteTokenizer";
         the end token is appended as the reference appends it. Other tokenizers: tokenise with them and pass
         the ids with --tokens.
+        --trace DIR computes the same statistics from a routing trace recorded inside a PyTorch job by
+        python/mola_trace.py (every rank's shard merged; the trace's mask excludes padding and its manifest
+        gives top-K); the adapter must have the trace's experts per layer.
         """)
 
     @Argument(valueName: "adapter", help: "the adapter checkpoint: a directory or file") var adapter: FilePath
@@ -45,6 +48,10 @@ struct RoutingCommand: ParsableCommand {
 
     /// Runs the base with the adapter over the data the options name.
     static func analyse(_ options: RoutingRunOptions, threads: Int, adapterPath: String, perToken writer: PerTokenWriter? = nil) throws -> RoutingView {
+        if let trace = options.trace?.path {
+            guard writer == nil else { throw UsageError("--per-token needs a run over data; a trace is analysed with --json or --csv") }
+            return try analyse(trace: trace, options: options, adapterPath: adapterPath)
+        }
         guard let basePath = options.base?.path else { throw UsageError("missing --base BASE, the base model (a GGUF file or a Hugging Face directory)") }
         guard (options.data == nil) != (options.tokens == nil) else { throw UsageError("give one of --data FILE and --tokens FILE") }
         let topKFlag = options.topK.topK
@@ -58,7 +65,9 @@ struct RoutingCommand: ParsableCommand {
         let base = try OpenedBase(path: basePath)
         // Data before the model, so a bad file fails fast.
         let (sequences, padding, tokenizerName) = try options.sequences(base: base)
-        let model = try base.model(adapter: checkpoint, topK: topK, batch: batchSize, length: windowLength, threads: threads)
+        // A directory's weights stay mapped and run layer by layer (bounded memory); a GGUF base is dequantized once.
+        let model = try LayerwiseModel.passWithoutBackward(base: basePath, adapter: checkpoint, topK: topK, batch: batchSize, time: windowLength,
+                                                           threadCount: threads)
         for (index, sequence) in sequences.enumerated() {
             if let position = sequence.firstIndex(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {
                 throw ModelError.invalidConfig("token id \(sequence[position]) (sequence \(index), position \(position)) is outside the base's vocabulary of \(model.config.vocabularySize)")
@@ -72,6 +81,29 @@ struct RoutingCommand: ParsableCommand {
         progress.finish()
         guard report.tokens > 0 else { throw CommandError.failed("the data holds no tokens to route") }
         return RoutingView(basePath: basePath, tokenizer: tokenizerName, checkpoint: checkpoint, report: report, topK: topK, topKSource: topKSource,
+                           includePadding: options.includePadding)
+    }
+}
+
+extension RoutingCommand {
+    /// The statistics of a routing trace recorded in PyTorch, on the adapter it was recorded with.
+    static func analyse(trace: String, options: RoutingRunOptions, adapterPath: String) throws -> RoutingView {
+        let given = [("--base", options.base != nil), ("--data", options.data != nil), ("--tokens", options.tokens != nil),
+                     ("--max-tokens", options.maxTokens != nil), ("--top-k", options.topK.topK != nil)]
+        if let option = given.first(where: \.1)?.0 {
+            throw UsageError("\(option) does not apply to --trace: the trace holds the tokens, their routing and top-K")
+        }
+        let checkpoint = try Checkpoint(path: adapterPath)
+        let recorded = try RoutingTrace(directory: trace)
+        let adapterExperts = checkpoint.adapter.allocation.expertsPerLayer
+        guard recorded.reference.expertsPerLayer == adapterExperts else {
+            throw RoutingTraceError.allocationMismatch(directory: trace, trace: recorded.reference.expertsPerLayer, adapter: adapterExperts)
+        }
+        let report = try recorded.report(includePadding: options.includePadding)
+        guard report.tokens > 0 else { throw CommandError.failed("the trace holds no tokens to count (\(trace))") }
+        let ranks = recorded.manifests.count
+        return RoutingView(basePath: recorded.reference.model, tokenizer: "routing trace \(trace), \(ranks) rank\(ranks == 1 ? "" : "s")",
+                           checkpoint: checkpoint, report: report, topK: recorded.reference.topK, topKSource: .routingTrace,
                            includePadding: options.includePadding)
     }
 }

@@ -38,8 +38,9 @@ struct ScoreCommand: ParsableCommand {
         }
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
         let resolution = try checkpoint.map { try $0.resolveTopK(option: topK.topK) }
-        let model = try source.model(adapter: checkpoint, topK: resolution?.perLayer, batch: 1,
-                                     length: encoded.map(\.count).max() ?? 1, threads: threads.count)
+        // A directory's weights stay mapped and run layer by layer (bounded memory); a GGUF base is dequantized once.
+        let model = try LayerwiseModel.passWithoutBackward(base: base.path, adapter: checkpoint, topK: resolution?.perLayer, batch: 1,
+                                                           time: encoded.map(\.count).max() ?? 1, threadCount: threads.count)
         let progress = ProgressBar(label: "scoring", unit: "texts")
         var scores: [SequenceScore] = []
         for ids in encoded {

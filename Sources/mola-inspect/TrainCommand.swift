@@ -173,7 +173,7 @@ struct TrainCommand: ParsableCommand {
             let model = try LlamaModel(config: config, adapter: nil, batch: microBatch, time: length, threadCount: threads, seed: seed)
             model.trainBase = true
             if resuming {
-                try model.loadBase(safetensors: URL(fileURLWithPath: outPath).appendingPathComponent("model.safetensors").path)
+                try model.loadBase(directory: outPath)
             } else {
                 model.initialiseBase(seed: seed)
             }

@@ -30,6 +30,18 @@ import Testing
         // Element (i, j) is storage[2 + i + 3 j].
         #expect(try archive.record(named: "t").doubles() == [2, 5, 3, 6, 4, 7])
         #expect(try archive.record(named: "w").doubles() == [0, 1, 2, 3])
+        // The Float path of the layer-by-layer pass: whole views and row ranges, strided or not.
+        func converted(_ name: String, rows: Range<Int>? = nil) throws -> [Float] {
+            let record = try archive.record(named: name)
+            let count = (rows?.count ?? record.shape[0]) * record.shape[1]
+            return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try record.readFloats(rows: rows, into: buffer.baseAddress!)
+                initialized = count
+            }
+        }
+        #expect(try converted("t") == [2, 5, 3, 6, 4, 7])
+        #expect(try converted("t", rows: 1..<3) == [3, 6, 4, 7])
+        #expect(try converted("w", rows: 1..<2) == [2, 3])
     }
 
     @Test func persistentIDForAMissingRecord() throws {
@@ -95,5 +107,10 @@ import Testing
         #expect(throws: TensorFileError.legacyTorchFormat(file: legacy)) { try openTensorFile(path: legacy) }
         let unknown = try scratch.write(Array("neither a ZIP nor safetensors".utf8), to: "adapter_model.txt")
         #expect(throws: TensorFileError.unrecognisedFormat(file: unknown)) { try openTensorFile(path: unknown) }
+        // A safetensors header of 0x280 bytes: its length starts 0x80 0x02, as a pickle's PROTO 2 does.
+        let json = #"{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#
+        let header = json + String(repeating: " ", count: 0x280 - json.utf8.count)
+        let lookalike = try scratch.write(safetensorsBytes(header: header, buffer: [0, 0, 0x80, 0x3F]), to: "model.safetensors")
+        #expect(try openTensorFile(path: lookalike).record(named: "w").doubles() == [1])
     }
 }

@@ -91,6 +91,8 @@ import Testing
         (.byteLevelTokenizer, "bpe-tokenizers/smollm/tokenizer.json"),
         (.tokenizerVocabulary, "bpe-tokenizers/smollm-vocabulary.json"),
         (.tokenizerVocabulary, "bpe-tokenizers/spm-vocabulary.json"),
+        (.shardIndex, "fuzz-seeds/shard-index/model.safetensors.index.json"),
+        (.routingTrace, "fuzz-seeds/routing-trace/rank-00000.json"),
     ])
     func fixturesAreAccepted(target: FuzzTarget, fixture: String) throws {
         try target.run([UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture)))))

@@ -67,6 +67,8 @@ public enum TopKSource: Sendable, Equatable {
     case adapterConfig
     /// Fixed by a routing rule other than top-K (dense softmax: every expert).
     case routingRule(RoutingRule)
+    /// The manifest of a routing trace recorded in PyTorch.
+    case routingTrace
 
     /// How reports name the sources the files give; the caller's is for the caller to name.
     public var fileDescription: String? {
@@ -76,6 +78,7 @@ public enum TopKSource: Sendable, Equatable {
         case .referenceDefault: "reference default; the files do not record it"
         case .adapterConfig: "adapter_config.json top_k"
         case let .routingRule(rule): "fixed by the routing rule: \(rule.summary)"
+        case .routingTrace: "the routing trace's manifest"
         }
     }
 }

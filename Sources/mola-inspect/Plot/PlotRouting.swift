@@ -35,7 +35,7 @@ struct PlotRoutingShares: ParsableCommand {
         name: "routing", summary: "selection share per layer and expert, as a heatmap",
         usage: "mola-inspect plot routing \(PlotRoutingShares.inputs) -o FILE [options]",
         abstract: "Selection share of every expert, layer by layer, as a layer x expert heatmap (mean over the projections chosen with --projections, default all). Empty cells: the layer has fewer experts.")
-    static let inputs = "<adapter> --base BASE (--data FILE | --tokens FILE), or <routing.json>"
+    static let inputs = "<adapter> --base BASE (--data FILE | --tokens FILE), <adapter> --trace DIR, or <routing.json>"
 
     @OptionGroup var source: RoutingFigureInput
     @OptionGroup var figure: FigureOptions
@@ -82,8 +82,8 @@ struct PlotRoutingWeights: ParsableCommand {
 struct PlotRoutingRedundancy: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "routing-redundancy", summary: "per layer, expert distances beside routing entropy and balance",
-        usage: "mola-inspect plot routing-redundancy <adapter> (--base BASE (--data FILE | --tokens FILE) | --routing FILE) -o FILE [options]",
-        abstract: "Routing beside redundancy for one checkpoint: per layer, the mean pairwise expert distance (top; --projections, default attention) and the routing's normalised entropy and balance term (bottom). The adapter must be a checkpoint (for the distances); routing comes from --base and the data, or from --routing FILE.json.")
+        usage: "mola-inspect plot routing-redundancy <adapter> (--base BASE (--data FILE | --tokens FILE) | --trace DIR | --routing FILE) -o FILE [options]",
+        abstract: "Routing beside redundancy for one checkpoint: per layer, the mean pairwise expert distance (top; --projections, default attention) and the routing's normalised entropy and balance term (bottom). The adapter must be a checkpoint (for the distances); routing comes from --base and the data, from a PyTorch routing trace (--trace DIR), or from --routing FILE.json.")
 
     @Argument(valueName: "adapter", help: "the adapter checkpoint: its distances, and its routing unless --routing") var adapter: FilePath
     @OptionGroup var routing: RoutingRunOptions

@@ -56,7 +56,7 @@ struct OpenedBase {
         if let gguf {
             try model.loadBase(gguf: gguf)
         } else if case let .huggingFace(directory) = source {
-            try model.loadBase(safetensors: URL(fileURLWithPath: directory).appendingPathComponent("model.safetensors").path)
+            try model.loadBase(directory: directory)
         }
         return model
     }

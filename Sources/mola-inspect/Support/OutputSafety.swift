@@ -10,11 +10,11 @@ enum CommandInput {
     /// A checkpoint: a directory (the files `Checkpoint` looks for in it), or a tensor file with
     /// the `adapter_config.json` and sidecar that `Checkpoint` reads beside it.
     case checkpoint(String?)
-    /// A base model directory: `config.json`, `model.safetensors` and the tokenizer's files.
+    /// A base model directory: `config.json`, the weights (`BaseWeightFiles`) and the tokenizer's files.
     case base(String?)
 
     /// The files of a base directory that the commands read (`LlamaModel.load`, `BaseTokenizer`).
-    static let baseFileNames = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer.model", TokenizerConfig.fileName]
+    static let baseFileNames = ["config.json"] + BaseWeightFiles.fileNames + ["tokenizer.json", "tokenizer.model", TokenizerConfig.fileName]
     /// The files of a checkpoint directory, or beside a checkpoint file, that `Checkpoint` reads.
     static let checkpointFileNames = Checkpoint.tensorFileNames + [Checkpoint.configFileName, Checkpoint.sidecarFileName]
 }

@@ -11,9 +11,10 @@ struct RoutingRunOptions: ParsableArguments {
     @Option(name: "--max-tokens", help: "stop after N counted tokens", in: 1...) var maxTokens: Int?
     @Option(name: "--length", help: "window length: longer sequences are cut into windows", in: 1...65_536) var length = 256
     @Option(name: "--batch", help: "windows per forward pass", in: 1...4096) var batch = 8
+    @Option(name: "--trace", valueName: "DIR", help: "a routing trace recorded in PyTorch by python/mola_trace.py instead of a base and data (every rank's shard merged)") var trace: FilePath?
 
     /// What a routing run over `adapter` reads, for `OutputSafety`.
     func inputs(adapter: String) -> [CommandInput] {
-        [.checkpoint(adapter), .base(base?.path), .file(data?.path), .file(tokens?.path)]
+        [.checkpoint(adapter), .base(base?.path), .file(data?.path), .file(tokens?.path), .file(trace?.path)]
     }
 }
