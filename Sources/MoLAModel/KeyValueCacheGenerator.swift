@@ -114,7 +114,7 @@ public final class KeyValueCacheGenerator {
             decoderLayer.forward(buffers, count: count, base: model.base, steps: CachedSteps(generator: self, layer: layer, count: count))
         }
         stack.logits(x.pointer + (count - 1) * c, count: 1, base: model.base, norm: norm.pointer, rstd: rstd.pointer,
-                     into: logitsBuffer.pointer, oneToken: oneToken(model.quantizedBase?.head))
+                     into: logitsBuffer.pointer, oneToken: oneToken(model.quantizedBase?.head ?? nil))
         length += count
     }
 
@@ -122,13 +122,13 @@ public final class KeyValueCacheGenerator {
                              _ output: UnsafeMutablePointer<Float>, count: Int) {
         model.projection(layer, kind).forwardWithoutBackward(input, count: count, base: model.base, adapter: model.adapter,
                                                              out: output, scratch: scratch,
-                                                             oneToken: oneToken(model.quantizedBase?.projections[layer][kind.rawValue]))
+                                                             oneToken: oneToken(model.quantizedBase?.projections[layer][kind.rawValue] ?? nil))
     }
 
     /// A quantized base matrix for one-token products, unless the base is trained (its Float32
     /// copy would then have moved away from the file's values).
-    private func oneToken(_ weights: QuantizedMatrix??) -> OneTokenProduct? {
-        guard !model.trainBase, let weights = weights ?? nil else { return nil }
+    private func oneToken(_ weights: QuantizedMatrix?) -> OneTokenProduct? {
+        guard !model.trainBase, let weights else { return nil }
         return OneTokenProduct(weights: weights, threads: model.threadCount)
     }
 

@@ -30,10 +30,11 @@ enum QuantizedKernels {
                 let source = shared.storage + row * rowBytes
                 switch codes {
                 case .fourBit(let bias):
-                    shared.y[row] = fourBitRow(source, blocks: blocks, bias: Float(bias), x: shared.x, blockSums: shared.blockSums,
-                                               scratch: scratch)
+                    shared.y[row] = dotRow(source, blocks: blocks, codeBytes: 16, bias: Float(bias), x: shared.x,
+                                           blockSums: shared.blockSums, scratch: scratch, widen: widenNibbles)
                 case .eightBit:
-                    shared.y[row] = eightBitRow(source, blocks: blocks, x: shared.x, blockSums: shared.blockSums, scratch: scratch)
+                    shared.y[row] = dotRow(source, blocks: blocks, codeBytes: 32, bias: 0, x: shared.x,
+                                           blockSums: shared.blockSums, scratch: scratch, widen: widenBytes)
                 }
             }
         }
@@ -51,20 +52,18 @@ enum QuantizedKernels {
         let y: UnsafeMutablePointer<Float>
     }
 
-    /// One row of 4-bit blocks: `sum_b scale_b (sum_j nibble_j x_j) + (offset_b - scale_b bias) S_b`.
+    /// One row of blocks: `sum_b scale_b (sum_j code_j x_j) + (offset_b - scale_b bias) S_b`, each
+    /// block's codes widened into `scratch` by `widen`.
     @inline(__always)
-    static func fourBitRow(_ row: UnsafeRawPointer, blocks: Int, bias: Float, x: UnsafePointer<Float>,
-                           blockSums: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
+    static func dotRow(_ row: UnsafeRawPointer, blocks: Int, codeBytes: Int, bias: Float, x: UnsafePointer<Float>,
+                       blockSums: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                       widen: (UnsafeRawPointer, UnsafeMutablePointer<Float>) -> Void) -> Float {
         var accumulator0 = Lanes(), accumulator1 = Lanes()
         var corrections: Float = 0
         for block in 0..<blocks {
-            let source = row + block * (QuantizedMatrix.headerBytes + 16)
+            let source = row + block * (QuantizedMatrix.headerBytes + codeBytes)
             let scale = source.loadUnaligned(as: Float.self), offset = source.loadUnaligned(fromByteOffset: 4, as: Float.self)
-            let codes = (source + QuantizedMatrix.headerBytes).assumingMemoryBound(to: UInt8.self)
-            for i in 0..<16 {
-                scratch[i] = Float(codes[i] & 0x0F)
-                scratch[i + 16] = Float(codes[i] &>> 4)
-            }
+            widen(source + QuantizedMatrix.headerBytes, scratch)
             let (sum0, sum1) = products(scratch, x + block * QuantizedMatrix.blockSize)
             accumulator0 += sum0 * scale
             accumulator1 += sum1 * scale
@@ -73,23 +72,21 @@ enum QuantizedKernels {
         return (accumulator0 + accumulator1).sum() + corrections
     }
 
-    /// One row of 8-bit blocks: `sum_b scale_b (sum_j code_j x_j) + offset_b S_b`.
+    /// 16 bytes of nibbles to 32 values: byte j's low nibble is value j, its high nibble value j + 16.
     @inline(__always)
-    static func eightBitRow(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>,
-                            blockSums: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
-        var accumulator0 = Lanes(), accumulator1 = Lanes()
-        var corrections: Float = 0
-        for block in 0..<blocks {
-            let source = row + block * (QuantizedMatrix.headerBytes + 32)
-            let scale = source.loadUnaligned(as: Float.self), offset = source.loadUnaligned(fromByteOffset: 4, as: Float.self)
-            let codes = (source + QuantizedMatrix.headerBytes).assumingMemoryBound(to: Int8.self)
-            for i in 0..<32 { scratch[i] = Float(codes[i]) }
-            let (sum0, sum1) = products(scratch, x + block * QuantizedMatrix.blockSize)
-            accumulator0 += sum0 * scale
-            accumulator1 += sum1 * scale
-            corrections += offset * blockSums[block]
+    static func widenNibbles(_ codes: UnsafeRawPointer, _ values: UnsafeMutablePointer<Float>) {
+        let bytes = codes.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<16 {
+            values[i] = Float(bytes[i] & 0x0F)
+            values[i + 16] = Float(bytes[i] &>> 4)
         }
-        return (accumulator0 + accumulator1).sum() + corrections
+    }
+
+    /// 32 signed bytes to 32 values.
+    @inline(__always)
+    static func widenBytes(_ codes: UnsafeRawPointer, _ values: UnsafeMutablePointer<Float>) {
+        let bytes = codes.assumingMemoryBound(to: Int8.self)
+        for i in 0..<32 { values[i] = Float(bytes[i]) }
     }
 
     /// The 32 products of `codes` and `x`, folded into two sets of eight lanes.
