@@ -38,7 +38,8 @@ extension FuzzTarget {
     }
 
     /// What a GGUF base goes through before the model is allocated (allocating it is left out: a
-    /// small file can describe a model of gigabytes, which the memory check allows).
+    /// small file can describe a model of gigabytes, which the memory check allows), the blocks
+    /// kept for generation included.
     static func gguf(_ bytes: UnsafeRawBufferPointer) throws {
         try FuzzScratch.withDirectory { directory in
             let file = try GGUFFile(path: directory.write(bytes, to: "base.gguf"))
@@ -46,6 +47,11 @@ extension FuzzTarget {
                 let values = try file.floats(of: tensor, threadCount: 1)
                 guard values.count == tensor.elementCount else {
                     preconditionFailure("GGUFFile.floats gave \(values.count) values for \(tensor.elementCount) elements")
+                }
+                // The blocks generation reads hold the same values, bit for bit.
+                if let matrix = try file.quantizedMatrix(of: tensor),
+                   !Swift.zip(matrix.dequantized(), values).allSatisfy({ $0.bitPattern == $1.bitPattern }) {
+                    preconditionFailure("GGUFFile.quantizedMatrix of \(tensor.name) differs from its dequantized values")
                 }
             }
             _ = try? GGUFTokenizerMetadata(file.metadata)
