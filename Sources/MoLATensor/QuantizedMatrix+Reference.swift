@@ -1,6 +1,6 @@
 extension QuantizedMatrix {
-    /// Every value, `scale * (code - bias) + offset` in that order of operations (for a bias of
-    /// 0 and an offset of 0 the terms vanish exactly), row-major: the naive reference the product
+    /// Every value, `scale * (code - bias) + offset` in that order of operations (the offset
+    /// added only when the matrix has offsets), row-major: the naive reference the product
     /// is tested against, and what ggml's `dequantize_row_*` gives for the types mapped here.
     public func dequantized() -> [Float] {
         var values = [Float](repeating: 0, count: rows * columns)
@@ -18,7 +18,7 @@ extension QuantizedMatrix {
                     case .eightBit:
                         code = Float(codeBytes.load(fromByteOffset: j, as: Int8.self))
                     }
-                    values[block * Self.blockSize + j] = offset == 0 ? code * scale : code * scale + offset
+                    values[block * Self.blockSize + j] = hasOffsets ? code * scale + offset : code * scale
                 }
             }
         }

@@ -4,8 +4,9 @@
 ///
 /// Every value is `scale * (code - bias) + offset`, with one Float `scale` and `offset` per block
 /// and one `bias` per matrix: ggml's block quantizations map onto it exactly (Q4_0: nibbles, bias
-/// 8, offset 0; Q4_1: nibbles, bias 0, offset m; Q8_0: signed bytes), so that `dequantized()`
-/// gives the values ggml's `dequantize_row_*` gives, bit for bit, for those types.
+/// 8, no offsets; Q4_1: nibbles, bias 0, offset m; Q8_0: signed bytes, no offsets), so that
+/// `dequantized()` gives the values ggml's `dequantize_row_*` gives, bit for bit, for those types.
+/// (A matrix without offsets stores 0 and never adds it: `-0 + 0` is `+0`, and ggml adds nothing.)
 ///
 /// A block in `storage` (row-major, `columns / 32` blocks per row):
 /// ```
@@ -44,6 +45,8 @@ public struct QuantizedMatrix: Sendable {
     public let rows: Int
     public let columns: Int
     public let codes: Codes
+    /// Whether values have an offset added (Q4_1); without (Q4_0, Q8_0) the stored offsets are 0.
+    public let hasOffsets: Bool
     /// The blocks, row-major (see the layout above).
     let storage: [UInt8]
 
@@ -53,19 +56,22 @@ public struct QuantizedMatrix: Sendable {
     /// A matrix from each block's scale and offset and its codes in ggml's order.
     ///
     /// - Parameters:
-    ///   - scales, offsets: one per block, row-major (`rows * columns / 32` each).
+    ///   - scales: one per block, row-major (`rows * columns / 32`).
+    ///   - offsets: as many, or nil for a quantization whose values have none.
     ///   - packedCodes: `codes.byteCount` bytes per block, row-major.
     /// - Precondition: `columns` is a positive multiple of 32 and the arrays have those sizes
     ///   (the caller, which read them from a file, has checked them).
-    public init(rows: Int, columns: Int, codes: Codes, scales: [Float], offsets: [Float], packedCodes: [UInt8]) {
+    public init(rows: Int, columns: Int, codes: Codes, scales: [Float], offsets: [Float]?, packedCodes: [UInt8]) {
         let blockCount = rows * columns / Self.blockSize
         precondition(rows > 0 && columns > 0 && columns % Self.blockSize == 0,
                      "QuantizedMatrix: \(rows) x \(columns) is not a whole number of 32-value blocks per row")
-        precondition(scales.count == blockCount && offsets.count == blockCount && packedCodes.count == blockCount * codes.byteCount,
-                     "QuantizedMatrix: \(scales.count) scales, \(offsets.count) offsets, \(packedCodes.count) code bytes for \(blockCount) blocks")
+        precondition(scales.count == blockCount && (offsets?.count ?? blockCount) == blockCount
+                     && packedCodes.count == blockCount * codes.byteCount,
+                     "QuantizedMatrix: \(scales.count) scales, \(offsets?.count ?? 0) offsets, \(packedCodes.count) code bytes for \(blockCount) blocks")
         self.rows = rows
         self.columns = columns
         self.codes = codes
+        hasOffsets = offsets != nil
         let codeBytes = codes.byteCount, blockBytes = Self.headerBytes + codeBytes
         storage = [UInt8](unsafeUninitializedCapacity: blockCount * blockBytes) { buffer, initialized in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
@@ -73,7 +79,7 @@ public struct QuantizedMatrix: Sendable {
                 for block in 0..<blockCount {
                     let target = base + block * blockBytes
                     target.storeBytes(of: scales[block], as: Float.self)
-                    target.storeBytes(of: offsets[block], toByteOffset: 4, as: Float.self)
+                    target.storeBytes(of: offsets?[block] ?? 0, toByteOffset: 4, as: Float.self)
                     (target + Self.headerBytes).copyMemory(from: source.baseAddress! + block * codeBytes, byteCount: codeBytes)
                 }
             }

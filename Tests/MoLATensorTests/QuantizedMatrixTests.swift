@@ -10,7 +10,7 @@ import Testing
         var random = SplitMix(seed: seed)
         let blocks = rows * columns / QuantizedMatrix.blockSize
         let scales = (0..<blocks).map { _ in Float(random.nextUnit() * 0.2 + 0.01) }
-        let offsetValues = (0..<blocks).map { _ in offsets ? Float(random.nextUnit() - 0.5) : 0 }
+        let offsetValues = offsets ? (0..<blocks).map { _ in Float(random.nextUnit() - 0.5) } : nil
         let packed = (0..<(blocks * codes.byteCount)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         return QuantizedMatrix(rows: rows, columns: columns, codes: codes, scales: scales, offsets: offsetValues, packedCodes: packed)
     }
@@ -47,9 +47,19 @@ import Testing
         let matrix = QuantizedMatrix(rows: 1, columns: 32, codes: .fourBit(bias: 8), scales: [0.5], offsets: [0.25], packedCodes: packed)
         let expected = (0..<32).map { j -> Double in Double((j < 16 ? j : 31 - j) - 8) * 0.5 + 0.25 }
         assertClose(matrix.dequantized().map(Double.init), expected, rtol: 0, atol: 0, "4-bit layout")
-        let signed = QuantizedMatrix(rows: 1, columns: 32, codes: .eightBit, scales: [2], offsets: [0],
+        let signed = QuantizedMatrix(rows: 1, columns: 32, codes: .eightBit, scales: [2], offsets: nil,
                                      packedCodes: (0..<32).map { UInt8(bitPattern: Int8($0 - 16)) })
         assertClose(signed.dequantized().map(Double.init), (0..<32).map { Double(($0 - 16) * 2) }, rtol: 0, atol: 0, "8-bit layout")
         #expect(matrix.byteCount == 24 && signed.byteCount == 40)
+    }
+
+    /// ggml adds Q4_1's offset even when it is +0 (turning a -0 product into +0) and adds nothing
+    /// for Q4_0 and Q8_0 (keeping -0): the signs of zeros follow it (a fuzzing finding).
+    @Test func zerosKeepGGMLsSign() {
+        let zeroCodes = [UInt8](repeating: 0, count: 16), eightCodes = [UInt8](repeating: 0x88, count: 16)
+        let withOffset = QuantizedMatrix(rows: 1, columns: 32, codes: .fourBit(bias: 0), scales: [-2], offsets: [0], packedCodes: zeroCodes)
+        #expect(withOffset.dequantized().allSatisfy { $0 == 0 && $0.sign == .plus })
+        let withoutOffset = QuantizedMatrix(rows: 1, columns: 32, codes: .fourBit(bias: 8), scales: [-2], offsets: nil, packedCodes: eightCodes)
+        #expect(withoutOffset.dequantized().allSatisfy { $0 == 0 && $0.sign == .minus })
     }
 }

@@ -56,7 +56,7 @@ extension GGUFFile {
                 }
             }
         }
-        return QuantizedMatrix(rows: rows, columns: tensor.rowLength, codes: codes, scales: scales, offsets: offsets,
+        return QuantizedMatrix(rows: rows, columns: tensor.rowLength, codes: codes, scales: scales, offsets: hasOffset ? offsets : nil,
                                packedCodes: packed)
     }
 }
