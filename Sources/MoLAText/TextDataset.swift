@@ -57,6 +57,21 @@ public enum TextDataset {
         return questions
     }
 
+    /// Records with both an `output` to train on and an `answer` to score, from JSON or JSONL in
+    /// the reference layout (a domain of `continual`, split into training and questions).
+    ///
+    /// - Throws: `DatasetError` naming the file, the line and the missing field.
+    public static func loadAnsweredRecords(path: String) throws -> [(prompt: String, output: String, answer: String)] {
+        let answered = try records(path: path).map { entry -> (prompt: String, output: String, answer: String) in
+            for (field, value) in [("output", entry.record.output), ("answer", entry.record.answer)] where value == nil {
+                throw DatasetError.missingField(file: path, line: entry.line, record: entry.index, field: field)
+            }
+            return (entry.record.prompt, entry.record.output!, entry.record.answer!)
+        }
+        guard !answered.isEmpty else { throw DatasetError.empty(file: path) }
+        return answered
+    }
+
     /// The file's text, which must be UTF-8.
     private static func text(path: String) throws -> String {
         let data = try InputFile.contents(of: path, limit: sizeLimit)

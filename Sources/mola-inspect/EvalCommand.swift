@@ -43,8 +43,7 @@ struct EvalCommand: ParsableCommand {
         let tokenizer = try base.tokenizer()
         let items: [Evaluation.Item]
         if let count = tasks {
-            let generated = taskOptions.generate(count: count, seed: UInt64(seed))
-            items = generated.map { Evaluation.Item(group: $0.domain.rawValue, prompt: PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), answer: $0.answer) }
+            items = taskOptions.generate(count: count, seed: UInt64(seed)).map(\.question)
         } else {
             items = try TextDataset.loadQuestions(path: data!.path).map {
                 Evaluation.Item(group: "all", prompt: $0.prompt, answer: $0.answer)

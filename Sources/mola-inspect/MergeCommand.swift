@@ -49,7 +49,7 @@ struct MergeCommand: ParsableCommand {
         let checkpoint = try Checkpoint(path: path)
         let before = checkpoint.adapter.allocation.expertsPerLayer
         let target: ExpertMerger.Target = if let to {
-            .allocation(try TrainCommand.parseAllocation(to, layerCount: before.count, option: "--to", owner: "the checkpoint"))
+            .allocation(try AdapterSpecOptions.parseAllocation(to, layerCount: before.count, option: "--to", owner: "the checkpoint"))
         } else {
             .threshold(threshold!)
         }

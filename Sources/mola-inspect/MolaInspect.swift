@@ -18,7 +18,7 @@ struct MolaInspect: ParsableCommand {
         usage: "mola-inspect <command> [options]",
         abstract: "mola-inspect \(version): look inside MoLA (mixture of LoRA experts) checkpoints",
         subcommands: [InfoCommand.self, RedundancyCommand.self, SpectrumCommand.self, CheckCommand.self, DiffCommand.self, AdviseCommand.self, MergeCommand.self,
-                      RoutingCommand.self, PlotCommand.self, TrainCommand.self, EvalCommand.self,
+                      RoutingCommand.self, PlotCommand.self, TrainCommand.self, EvalCommand.self, ContinualCommand.self,
                       TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self, ConvertCommand.self])
 
     static func main() {

@@ -24,45 +24,23 @@ struct TrainCommand: ParsableCommand {
     @Option(name: "--mlp", help: "pretraining: MLP width", in: 1...262_144) var mlp = 344
     @Option(name: "--vocab", help: "pretraining: vocabulary size, at least the \(ByteTokenizer.minimumVocabulary) byte-level ids",
             in: ByteTokenizer.minimumVocabulary...1_000_000) var vocabulary = ByteTokenizer.minimumVocabulary
-    @Option(name: "--allocation", valueName: "DIGITS|LIST",
-            help: "experts per layer: paper digits (2468, 8642, 8228, 5555, 8888) or a list 2,2,4,4 (required with --base)")
-    var allocation: String?
-    @Option(name: "--projections", valueName: "SET", help: "adapted projections: all, attention, mlp or a list like q_proj,v_proj")
-    var projections = ProjectionSelection.all
-    @Option(name: "--rank", valueName: "R", help: "LoRA rank of every expert", in: 1...4096) var rank = 8
-    @Option(name: "--alpha", valueName: "A", help: "LoRA alpha (s = alpha / r)", in: 0.001...1_000_000) var alpha = 16.0
-    @Option(name: "--top-k", valueName: "K", help: "experts chosen per token", in: 1...1024) var topK = 2
-    @Option(name: "--balance-loss", valueName: "COEFFICIENT", help: "add the load-balancing loss with this coefficient (reference: 0.001)", in: 0...1_000_000)
-    var balance: Double?
-    @Option(name: "--dropout", valueName: "P", help: "dropout on the adapter input", in: 0..<1) var dropout = 0.05
+    @OptionGroup var adapter: AdapterSpecOptions
     @Option(name: "--data", valueName: "FILE", help: "text, or JSON/JSONL in the reference layout") var data: FilePath?
     @Option(name: "--tasks", help: "train on N generated examples per synthetic domain instead of --data", in: 1...100_000) var tasks: Int?
     @OptionGroup var taskOptions: SyntheticTaskOptions
     @Flag(name: "--train-on-outputs-only", help: "compute the loss on the outputs only (default: whole sequence)") var outputsOnly: Bool
-    @Option(name: "--epochs", help: "passes over the data", in: 1...100_000) var epochs = 1
-    @Option(name: "--steps", help: "optimizer steps instead of --epochs", in: 1...10_000_000) var steps: Int?
-    @Option(name: "--lr", valueName: "RATE", help: "peak learning rate", in: 0...1e30) var learningRate = 3e-4
-    @Option(name: "--warmup", help: "warm-up steps, by default 100 or a tenth of a shorter run", in: 0...10_000_000) var warmup: Int?
-    @Option(name: "--weight-decay", valueName: "W", help: "AdamW's decoupled weight decay, as in the reference", in: 0...1_000_000) var weightDecay = 0.0
-    @Option(name: "--batch", help: "sequences per optimizer step", in: 1...100_000) var batch = 128
-    @Option(name: "--micro-batch", help: "sequences per forward pass, by default 8 or --batch when smaller", in: 1...4096) var microBatch: Int?
-    @Option(name: "--cutoff", help: "tokens per sequence; longer ones are truncated", in: 2...65_536) var cutoff = 256
-    @Option(name: "--seed", help: "random seed", in: 0...) var seed = 42
+    @OptionGroup var optimizer: OptimizerOptions
     @Option(name: "--format", help: "adapter file format") var format = AdapterFormatChoice.safetensors
     @Option(name: "--save-every", help: "also save the checkpoint and the training state every N steps", in: 1...) var saveEvery: Int?
     @Flag(name: "--resume", help: "continue the run saved in --out (same options), exactly where it stopped") var resume: Bool
     @Flag(name: "--json", help: "log each step as one JSON object") var json: Bool
     @OptionGroup var threads: ThreadOptions
 
-    /// `--micro-batch`, else 8 or `--batch` when smaller.
-    var microBatchSize: Int { microBatch ?? min(8, batch) }
-
     func validate() throws {
         guard pretrain != (base != nil) else { throw UsageError("give one of --pretrain and --base BASE") }
         guard (data == nil) != (tasks == nil) else { throw UsageError("give one of --data FILE and --tasks N") }
         try taskOptions.validate(tasks: tasks)
-        guard batch % microBatchSize == 0 else { throw UsageError("--batch \(batch) is not a multiple of --micro-batch \(microBatchSize)") }
-        if base != nil, allocation == nil { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }
+        if base != nil, adapter.allocation == nil { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }
         if pretrain {
             // The sizes must fit together (--hidden a multiple of --heads, ...) before any data is read.
             do {
@@ -90,16 +68,9 @@ struct TrainCommand: ParsableCommand {
         try OutputSafety.check(directory: outPath, option: "--out", writing: Self.writtenFileNames,
                                inputs: [.base(basePath), .file(data?.path)])
         if !resuming { try refuseExistingCheckpoint(outPath, overwrite: overwrite) }
-        var training = TrainingOptions()
-        let peakRate = learningRate
-        training.learningRate = Float(peakRate)
-        training.weightDecay = Float(weightDecay)
-        training.steps = steps
-        training.epochs = epochs
-        training.batchSize = batch
-        training.microBatchSize = microBatchSize
-        training.seed = UInt64(seed)
-        let sequenceLength = cutoff
+        let training = optimizer.trainingOptions
+        let peakRate = optimizer.learningRate
+        let sequenceLength = optimizer.cutoff
         let threads = self.threads.count
         let fileFormat = format.fileFormat
         // Fine-tunes tokenise with the base's own tokenizer; a new base is byte-level.
@@ -109,7 +80,6 @@ struct TrainCommand: ParsableCommand {
         if let baseSource { try baseSource.checkFits(sequenceLength, what: "--cutoff") }
         let model = try makeModel(pretraining: isPretraining, base: baseSource, outPath: outPath, resuming: resuming,
                                   microBatch: training.microBatchSize, length: sequenceLength, threads: threads, seed: training.seed)
-        training.warmupSteps = warmup
         let run = try Trainer(model: model, sequences: sequences, options: training)
         let fingerprint = self.fingerprint(threads: threads)
         // What --out holds, for the message if training stops: the step of the checkpoint there.
@@ -180,7 +150,7 @@ struct TrainCommand: ParsableCommand {
             return model
         }
         let base = base!
-        let model = try base.model(adapter: try adapterSpec(layerCount: base.config.layerCount),
+        let model = try base.model(adapter: try adapter.spec(layerCount: base.config.layerCount),
                                    batch: microBatch, length: length, threads: threads, seed: seed)
         if resuming {
             try model.loadAdapter(Checkpoint(path: outPath).adapter)
@@ -215,46 +185,13 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The adapter to train from --allocation, --projections, --rank, --alpha, --top-k, --balance-loss, --dropout.
-    func adapterSpec(layerCount: Int) throws -> AdapterSpec {
-        guard let text = allocation else { throw UsageError("missing --allocation (e.g. 2468 or 2,2,4,4)") }
-        let experts = try Self.parseAllocation(text, layerCount: layerCount)
-        let kinds = projections.kinds
-        let k = topK
-        if let layer = experts.firstIndex(where: { $0 < k }), experts[layer] > 1 {
-            throw UsageError("--top-k \(k) exceeds the \(experts[layer]) experts of layer \(layer)")
-        }
-        var spec = AdapterSpec(projections: kinds, expertsPerLayer: experts, rank: rank, alpha: alpha, topK: k, dropout: dropout)
-        if let coefficient = balance { spec.balanceCoefficient = coefficient }
-        return spec
-    }
-
-    /// `2468` (the paper's digits over equal groups of layers) or `2,2,4,4` (one per layer).
-    static func parseAllocation(_ text: String, layerCount: Int, option: String = "--allocation", owner: String = "the base") throws -> [Int] {
-        if text.contains(",") {
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw UsageError("\(option) \"\(text)\" is not a list of positive integers") }
-            guard parts.count == layerCount else {
-                throw UsageError("\(option) lists \(parts.count) layers but \(owner) has \(layerCount)")
-            }
-            return parts.map { $0! }
-        }
-        let digits = text.compactMap { $0.wholeNumberValue }
-        guard !text.isEmpty, digits.count == text.count, digits.allSatisfy({ $0 >= 1 }), digits.count <= layerCount else {
-            throw UsageError("\(option) \"\(text)\" is neither the paper's digits (1-9, at most one per layer, e.g. 2468) nor a list like 2,2,4,4")
-        }
-        return Allocation(digits: digits, layerCount: layerCount).expertsPerLayer
-    }
-
     /// Sequences from --data or --tasks, tokenised by `tokenizer`.
     private func trainingSequences(cutoff: Int, seed: UInt64, tokenizer: BaseTokenizer) throws -> ([TrainingSequence], Int) {
         var examples: [(prompt: String, output: String)] = []
         if let count = tasks {
             try TrainingData.memoryRequirement(count: count * taskOptions.chosenDomains.count, cutoff: cutoff)
                 .require(for: "the training sequences", source: "--tasks \(count) --cutoff \(cutoff)")
-            examples = taskOptions.generate(count: count, seed: seed).map {
-                (PromptTemplate.alpaca(instruction: $0.instruction, input: $0.input, output: ""), $0.output)
-            }
+            examples = taskOptions.generate(count: count, seed: seed).map { ($0.prompt, $0.output) }
         } else {
             examples = try TextDataset.loadRecords(path: data!.path)
             try TrainingData.memoryRequirement(count: examples.count, cutoff: cutoff)
