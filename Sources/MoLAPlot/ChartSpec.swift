@@ -132,9 +132,20 @@ public struct BarSeries: Sendable {
     public var name: String
     /// One value per category; nil leaves the slot empty.
     public var values: [Double?]
+    /// Per category, the half-length of an error bar drawn over the bar (a standard deviation,
+    /// say); nil entries, or no list, draw none.
+    public var errors: [Double?]?
 
-    public init(name: String, values: [Double?]) {
+    public init(name: String, values: [Double?], errors: [Double?]? = nil) {
+        precondition(errors == nil || errors!.count == values.count, "BarSeries: \(errors!.count) errors for \(values.count) values")
         self.name = name
         self.values = values
+        self.errors = errors
+    }
+
+    /// The error bar of category `index`, when there is a finite one.
+    func error(at index: Int) -> Double? {
+        guard let error = errors?[index] ?? nil, error.isFinite else { return nil }
+        return abs(error)
     }
 }

@@ -8,7 +8,13 @@ extension ChartRenderer {
             : []
         let legendHeight = legendHeight(entries)
         let notesHeight = notesHeight(spec.notes)
-        let values = spec.series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
+        // The axis covers the bars and the ends of their error bars.
+        let values = spec.series.flatMap { series in
+            series.values.indices.flatMap { index -> [Double] in
+                guard let value = series.values[index], value.isFinite else { return [] }
+                return series.error(at: index).map { [value - $0, value + $0] } ?? [value]
+            }
+        }
 
         // Category labels: horizontal if they fit, else rotated 90 degrees (never cut, never overlapping).
         let labelWidths = spec.categories.map { measure.width($0, font: style.tick) }
@@ -37,6 +43,12 @@ extension ChartRenderer {
                 let x = slotX + slotWidth * 0.1 + Double(index) * barWidth
                 let (y0, y1) = (mapY(max(0, yScale.lower)), mapY(value))
                 canvas.fill(Rect(x: x, y: min(y0, y1), width: barWidth, height: abs(y1 - y0)), Palette.series(index))
+                if let error = series.error(at: category) {
+                    let center = x + barWidth / 2, cap = min(barWidth / 4, 4)
+                    let (low, high) = (mapY(value - error), mapY(value + error))
+                    canvas.line([Point(center, low), Point(center, high)], .ink, width: 0.8, dashed: false)
+                    for end in [low, high] { canvas.line([Point(center - cap, end), Point(center + cap, end)], .ink, width: 0.8, dashed: false) }
+                }
             }
             guard category % step == 0 else { continue }
             let center = slotX + slotWidth / 2

@@ -128,25 +128,30 @@ extension ChartRenderer {
         let count = max(spec.panels.count, 1)
         let largest = max(spec.panels.map { max($0.values.count, $0.columnLabels.count) }.max() ?? 1, 1)
         let titleHeight = lineHeight(style.panelTitle) + 1
+        // Row labels are layer numbers, or names: room for the widest.
+        let widestRowLabel = spec.panels.flatMap(\.rowLabels).max { measure.width($0, font: Font(size: 5)) < measure.width($1, font: Font(size: 5)) }
+            ?? String(largest - 1)
         // Choose the column count that gives the largest cells.
         var best = (columns: 1, cell: 0.0)
         for columns in 1...count {
             let rows = (count + columns - 1) / columns
             let panelWidth = area.width / Double(columns), panelHeight = area.height / Double(rows)
-            let labelSpace = measure.width(String(largest - 1), font: Font(size: 5)) + 3
-            let side = min(panelWidth - labelSpace - 3 * style.gap, panelHeight - titleHeight - labelSpace - 2 * style.gap)
+            let rowLabelSpace = measure.width(widestRowLabel, font: Font(size: 5)) + 3
+            let columnLabelSpace = measure.width(String(largest - 1), font: Font(size: 5)) + 3
+            let side = min(panelWidth - rowLabelSpace - 3 * style.gap, panelHeight - titleHeight - columnLabelSpace - 2 * style.gap)
             let cell = side / Double(largest)
             if cell > best.cell { best = (columns, cell) }
         }
         let columns = best.columns
         let cell = max(best.cell, 0.5)
         let labelFont = Font(size: min(6.5, max(4, cell * 0.6)))
+        let rowLabelSpace = measure.width(widestRowLabel, font: labelFont) + 3
         let labelSpace = measure.width(String(largest - 1), font: labelFont) + 3
         let panelWidth = area.width / Double(columns)
         let panelHeight = area.height / Double((count + columns - 1) / columns)
         for (index, panel) in spec.panels.enumerated() {
             let origin = Point(area.x + Double(index % columns) * panelWidth, area.y + Double(index / columns) * panelHeight)
-            let matrix = Rect(x: origin.x + labelSpace, y: origin.y + titleHeight + labelSpace,
+            let matrix = Rect(x: origin.x + rowLabelSpace, y: origin.y + titleHeight + labelSpace,
                               width: cell * Double(panel.columnLabels.count), height: cell * Double(panel.rowLabels.count))
             text(panel.title, x: matrix.x, top: origin.y, font: style.panelTitle, alignment: .start)
             drawCells(panel.values, area: matrix, range: range)
