@@ -55,24 +55,17 @@ struct EvalCommand: ParsableCommand {
         let progress = ProgressBar(label: "evaluating", unit: "questions")
         let result = try Evaluation.run(items, generator: KeyValueCacheGenerator(model: model), tokenizer: tokenizer, maxNewTokens: newTokens) { progress.update(done: $0, total: $1) }
         progress.finish()
+        let report = EvaluationReport(base: basePath, adapter: checkpoint?.path, topK: topK?.perLayer,
+                                      topKSource: topK?.source.reportName, result: result)
         let text: String
         if output.json {
-            text = JSONValue.object([
-                ("base", .string(basePath)), ("adapter", checkpoint.map { .string($0.path) } ?? .null),
-                ("top_k", topK.map { .array($0.perLayer.map(JSONValue.integer)) } ?? .null),
-                ("top_k_source", topK.map { .string($0.source.reportName) } ?? .null),
-                ("items", .integer(result.total)), ("correct", .integer(result.correct)), ("accuracy", .number(result.accuracy)),
-                ("groups", .array(result.groups.map { group in
-                    .object([("name", .string(group.name)), ("correct", .integer(group.correct)), ("total", .integer(group.total)),
-                             ("accuracy", .number(group.total > 0 ? Double(group.correct) / Double(group.total) : 0))])
-                })),
-            ]).rendered()
+            text = try JSONDocument.rendered(report)
         } else {
             var table = TextTable(headers: ["group", "correct", "total", "accuracy"], rightAligned: [1, 2, 3])
-            for group in result.groups {
-                table.append([group.name, String(group.correct), String(group.total), String(format: "%.3f", Double(group.correct) / Double(max(group.total, 1)))])
+            for group in report.groups {
+                table.append([group.name, String(group.correct), String(group.total), String(format: "%.3f", group.accuracy)])
             }
-            table.append(["all", String(result.correct), String(result.total), String(format: "%.3f", result.accuracy)])
+            table.append(["all", String(report.correct), String(report.items), String(format: "%.3f", report.accuracy)])
             text = table.rendered()
         }
         try output.destination.write(text, format: output.format)

@@ -8,11 +8,11 @@ import MoLAPlot
 /// `mola-inspect plot <figure> ...`: figures for papers, drawn with Cairo.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "plot", summary: "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing, spectrum, diff, continual",
+        name: "plot", summary: "figures as PNG, SVG or PDF: redundancy (Figure 3), pairs, allocation, routing, spectrum, diff, accuracy, continual",
         usage: "mola-inspect plot <figure> <inputs> -o FILE [options]",
         abstract: "Draws a figure as PNG, SVG or PDF (by the output's extension), in DejaVu Sans with colorblind-safe colors.",
         subcommands: [PlotRedundancy.self, PlotPairs.self, PlotAllocation.self, PlotRoutingShares.self, PlotRoutingWeights.self,
-                      PlotRoutingRedundancy.self, PlotSpectrum.self, PlotDiff.self, PlotContinual.self],
+                      PlotRoutingRedundancy.self, PlotSpectrum.self, PlotDiff.self, PlotAccuracy.self, PlotContinual.self],
         subcommandNoun: "figure")
 
     /// Says where the figure went (standard error, so standard output stays empty).

@@ -44,17 +44,17 @@ struct PlotContinual: ParsableCommand {
         let panels = methods.map { method in
             let domains = method.reports[0].domains
             let mean = (0..<domains.count).map { row in
-                (0..<domains.count).map { column -> Double? in Self.mean(method.reports.map { $0.accuracies[row][column] }) }
+                (0..<domains.count).map { column -> Double? in RunStatistics.mean(method.reports.map { $0.accuracies[row][column] }) }
             }
-            return HeatmapPanel(title: "\(method.label) (\(Self.runs(method.reports.count)))", rowLabels: domains.map { "after \($0)" },
+            return HeatmapPanel(title: "\(method.label) (\(RunStatistics.runs(method.reports.count)))", rowLabels: domains.map { "after \($0)" },
                                 columnLabels: domains, values: mean)
         }
         let bars = BarChart(xTitle: "", yTitle: "accuracy", categories: ["overall performance (OP)", "backward transfer (BWT)"],
                             series: methods.map { method in
                                 let op = method.reports.map(\.overallPerformance), bwt = method.reports.map(\.backwardTransfer)
-                                return BarSeries(name: "\(method.label) (\(Self.runs(method.reports.count)))",
-                                                 values: [Self.mean(op), Self.mean(bwt)],
-                                                 errors: method.reports.count > 1 ? [Self.standardDeviation(op), Self.standardDeviation(bwt)] : nil)
+                                return BarSeries(name: "\(method.label) (\(RunStatistics.runs(method.reports.count)))",
+                                                 values: [RunStatistics.mean(op), RunStatistics.mean(bwt)],
+                                                 errors: method.reports.count > 1 ? [RunStatistics.standardDeviation(op), RunStatistics.standardDeviation(bwt)] : nil)
                             },
                             notes: methods.contains { $0.reports.count > 1 } ? ["error bars: one standard deviation over the runs of a method"] : [])
         let title = figure.title(standard: "Continual learning: R, OP and BWT")
@@ -69,15 +69,5 @@ struct PlotContinual: ParsableCommand {
     /// The default label of a run: `LoRA` for one expert per layer, else the allocation (`2468`).
     static func method(_ report: ContinualReport) -> String {
         report.allocation.allSatisfy { $0 == 1 } ? "LoRA" : Allocation(expertsPerLayer: report.allocation).notation
-    }
-
-    static func runs(_ count: Int) -> String { count == 1 ? "1 run" : "\(count) runs" }
-
-    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-
-    /// The sample standard deviation (n - 1).
-    static func standardDeviation(_ values: [Double]) -> Double {
-        let center = mean(values)
-        return (values.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(max(values.count - 1, 1))).squareRoot()
     }
 }

@@ -1,9 +1,9 @@
-// `mola-inspect plot continual`: runs of one method averaged, methods side by side, refusals.
+// `mola-inspect plot continual` and `plot accuracy`: runs of one method averaged, methods side by side, refusals.
 import Foundation
 import MoLATestSupport
 import Testing
 
-@Suite final class PlotContinualTests {
+@Suite final class PlotExperimentTests {
     let scratch: ScratchDirectory
     init() throws { scratch = try ScratchDirectory() }
     deinit { scratch.remove() }
@@ -56,5 +56,36 @@ import Testing
         let refused = try runMolaInspect(["plot", "continual", broken, "-o", figure])
         #expect(refused.status == 1 && refused.standardError.contains("overall_performance"), "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: figure))
+    }
+
+    func evaluation(_ name: String, adapter: String, topic: (Int, Int), sorting: (Int, Int)) throws -> String {
+        let correct = topic.0 + sorting.0, items = topic.1 + sorting.1
+        let text = """
+            {"base": "b.gguf", "adapter": "\(adapter)", "top_k": [2, 2], "top_k_source": "mola_config.json", "items": \(items),
+             "correct": \(correct), "accuracy": \(Double(correct) / Double(items)), "groups": [
+              {"name": "topic", "correct": \(topic.0), "total": \(topic.1), "accuracy": \(Double(topic.0) / Double(topic.1))},
+              {"name": "sorting", "correct": \(sorting.0), "total": \(sorting.1), "accuracy": \(Double(sorting.0) / Double(sorting.1))}]}
+            """
+        return try scratch.write(Array(text.utf8), to: name)
+    }
+
+    @Test func accuracyBarsAverageRunsOfAMethod() throws {
+        let first = try evaluation("a.json", adapter: "runs/seed-1/mola-2468", topic: (4, 4), sorting: (1, 4))
+        let second = try evaluation("b.json", adapter: "runs/seed-2/mola-2468", topic: (2, 4), sorting: (1, 4))
+        let other = try evaluation("c.json", adapter: "runs/seed-1/lora", topic: (3, 4), sorting: (3, 4))
+        let figure = scratch.path("accuracy.svg")
+        let result = try runMolaInspect(["plot", "accuracy", first, second, other, "-o", figure])
+        #expect(result.status == 0, "\(result.standardError)")
+        let svg = try String(contentsOfFile: figure, encoding: .utf8)
+        for expected in ["mola-2468 (2 runs)", "lora (1 run)", "topic", "sorting", "all", "questions per report: 8", "one standard deviation"] {
+            #expect(svg.contains(expected), "missing \(expected)")
+        }
+        // Counts that do not add up are refused, naming the field; nothing is written.
+        let text = try String(contentsOfFile: first, encoding: .utf8).replacingOccurrences(of: "\"items\": 8", with: "\"items\": 9")
+        let broken = try scratch.write(Array(text.utf8), to: "broken.json")
+        let refusedFigure = scratch.path("refused.svg")
+        let refused = try runMolaInspect(["plot", "accuracy", broken, "-o", refusedFigure])
+        #expect(refused.status == 1 && refused.standardError.contains("groups"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: refusedFigure))
     }
 }

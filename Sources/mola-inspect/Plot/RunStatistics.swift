@@ -1,0 +1,13 @@
+/// Several runs of one method (seeds) summarised for a figure: their mean and spread.
+enum RunStatistics {
+    /// `1 run`, `3 runs`.
+    static func runs(_ count: Int) -> String { count == 1 ? "1 run" : "\(count) runs" }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+
+    /// The sample standard deviation (n - 1; 0 for one value).
+    static func standardDeviation(_ values: [Double]) -> Double {
+        let center = mean(values)
+        return (values.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(max(values.count - 1, 1))).squareRoot()
+    }
+}
