@@ -45,6 +45,11 @@ build_release() {
 }
 
 # Builds mola-inspect in release and sets $mola to the binary: the notebooks' one way to get it.
+# MOLA_INSPECT=path uses that binary instead (a long experiment that must not see a rebuild).
 build_mola_inspect() {
-  mola="$(build_release mola-inspect)"
+  if [ -n "${MOLA_INSPECT:-}" ]; then
+    mola="$MOLA_INSPECT"
+  else
+    mola="$(build_release mola-inspect)"
+  fi
 }

@@ -7,10 +7,11 @@ import Testing
 @Suite struct HelpTextTests {
     /// Every command that takes options, as its words on the command line.
     static let commands: [[String]] = [
-        ["info"], ["redundancy"], ["spectrum"], ["check"], ["diff"], ["routing"], ["train"], ["eval"],
+        ["info"], ["redundancy"], ["spectrum"], ["check"], ["diff"], ["advise"], ["merge"], ["routing"], ["train"], ["eval"], ["continual"],
         ["tokenize"], ["score"], ["generate"], ["convert"],
         ["plot", "redundancy"], ["plot", "pairs"], ["plot", "allocation"],
         ["plot", "routing"], ["plot", "routing-weights"], ["plot", "routing-redundancy"], ["plot", "spectrum"], ["plot", "diff"],
+        ["plot", "accuracy"], ["plot", "continual"],
     ]
 
     /// The help line of `option` in `command --help`.
