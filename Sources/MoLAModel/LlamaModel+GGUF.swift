@@ -5,11 +5,11 @@ extension LlamaModel {
     /// Copies a GGUF base's weights (any type `GGUFFile` dequantizes) into this model, with the
     /// rows of `attn_q` and `attn_k` put back in Hugging Face's order (`rotaryRowOrder`), and
     /// keeps the matrices stored as Q4_0, Q4_1 or Q8_0 in that form too (`quantizedBase`), for
-    /// one-token products.
+    /// one-token products, unless `keepingQuantized` is false (a model that only trains).
     ///
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor, `GGUFError` for a
     ///   tensor whose type cannot be dequantized.
-    public func loadBase(gguf file: GGUFFile) throws {
+    public func loadBase(gguf file: GGUFFile, keepingQuantized: Bool = true) throws {
         let names = GGUFBaseTensorName.map(config)
         var quantized = QuantizedBaseWeights(layerCount: config.layerCount)
         for name in base.names {
@@ -32,6 +32,7 @@ extension LlamaModel {
                 precondition(view.rowStride == view.columns, "base views are contiguous")
                 try file.dequantize(tensor, into: UnsafeMutableBufferPointer(start: base.values(view), count: view.count))
             }
+            guard keepingQuantized else { continue }
             let rowOrder = rotaryHeads.map { Self.rotaryRowOrder(rowCount: view.rows, headCount: $0) }
             if let layer, let kind = ProjectionKind.allCases.first(where: { name == BaseTensorName.projection(layer: layer, $0) }) {
                 quantized.projections[layer][kind.rawValue] = try file.quantizedMatrix(of: tensor, rowOrder: rowOrder)
@@ -39,7 +40,7 @@ extension LlamaModel {
                 quantized.head = try file.quantizedMatrix(of: tensor)
             }
         }
-        quantizedBase = quantized
+        quantizedBase = keepingQuantized ? quantized : nil
     }
 
     /// Opens `path` and copies its weights (see `loadBase(gguf:)` for a file already open).

@@ -83,7 +83,7 @@ struct ContinualCommand: ParsableCommand {
         let model = try opened.model(adapter: spec, batch: training.microBatchSize, length: cutoff, threads: threadCount, seed: seed)
         model.initialiseAdapter(seed: seed)
         // Questions are answered by a second model, one sequence long, with each domain's saved adapter.
-        let scorer = try opened.model(adapter: spec, batch: 1, length: length, threads: threadCount, seed: seed)
+        let scorer = try opened.model(adapter: spec, batch: 1, length: length, threads: threadCount, seed: seed, generating: true)
         let generator = try KeyValueCacheGenerator(model: scorer)
 
         let staging = try StagingDirectory(for: outPath)

@@ -50,11 +50,12 @@ struct OpenedBase {
         try LlamaModel.load(base: path, adapter: adapter, topK: topK, batch: batch, time: length, threadCount: threads)
     }
 
-    /// The model with new adapters of `spec` (to be initialised or loaded), for training.
-    func model(adapter spec: AdapterSpec, batch: Int, length: Int, threads: Int, seed: UInt64) throws -> LlamaModel {
+    /// The model with new adapters of `spec` (to be initialised or loaded), for training, or for
+    /// generation too when `generating` (a GGUF base's quantized matrices are then kept as well).
+    func model(adapter spec: AdapterSpec, batch: Int, length: Int, threads: Int, seed: UInt64, generating: Bool = false) throws -> LlamaModel {
         let model = try LlamaModel(config: config, adapter: spec, batch: batch, time: length, threadCount: threads, seed: seed)
         if let gguf {
-            try model.loadBase(gguf: gguf)
+            try model.loadBase(gguf: gguf, keepingQuantized: generating)
         } else if case let .huggingFace(directory) = source {
             try model.loadBase(directory: directory)
         }
