@@ -58,27 +58,12 @@ struct ContinualCommand: ParsableCommand {
         let opened = try OpenedBase(path: basePath)
         let tokenizer = try opened.tokenizer()
         let spec = try adapter.spec(layerCount: opened.config.layerCount)
-        var training = optimizer.trainingOptions
+        let training = optimizer.trainingOptions
         let seed = training.seed
-        let loaded = try entries.map { entry -> ContinualDomain in
-            switch entry {
-            case let .synthetic(domain):
-                .synthetic(domain, style: style, count: tasks, seed: seed, questionCount: questions, questionSeed: UInt64(questionSeed))
-            case let .file(path):
-                try .file(path, name: entry.name, heldOut: heldOut, seed: seed)
-            }
-        }
+        let loaded = try loadDomains(seed: seed)
         let cutoff = optimizer.cutoff
         try opened.checkFits(cutoff, what: "--cutoff")
-        let sequences = try loaded.map { domain in
-            try TrainingData.memoryRequirement(count: domain.training.count, cutoff: cutoff)
-                .require(for: "the training sequences of domain \(domain.name)", source: "--cutoff \(cutoff)")
-            let result = TrainingData.sequences(domain.training, outputsOnly: outputsOnly, cutoff: cutoff, tokenizer: tokenizer)
-            if result.truncated > 0 {
-                warn("\(result.truncated) of \(result.sequences.count) sequences of domain \(domain.name) were longer than --cutoff \(cutoff) and were truncated")
-            }
-            return result.sequences
-        }
+        let sequences = try loaded.map { try trainingSequences(of: $0, tokenizer: tokenizer, cutoff: cutoff) }
         let threadCount = threads.count
         let model = try opened.model(adapter: spec, batch: training.microBatchSize, length: cutoff, threads: threadCount, seed: seed)
         model.initialiseAdapter(seed: seed)
@@ -92,24 +77,7 @@ struct ContinualCommand: ParsableCommand {
         var runs: [ContinualReport.Run] = []
         for (index, domain) in loaded.enumerated() {
             let label = "domain \(index + 1)/\(loaded.count) \(domain.name)"
-            // A new trainer: fresh AdamW moments and schedule, the adapter as the last domain left it.
-            training.seed = seed
-            let trainer = try Trainer(model: model, sequences: sequences[index], options: training)
-            let progress = ProgressBar(label: "training \(label)", unit: "steps")
-            var lastLoss = Double.nan
-            let started = Date()
-            do {
-                try trainer.run { log in
-                    lastLoss = log.loss
-                    progress.update(done: log.step, total: log.totalSteps, detail: String(format: "loss %.4f", log.loss))
-                }
-                progress.finish()
-                try trainer.requireFiniteParameters()
-            } catch let error as TrainingError {
-                progress.finish()
-                throw CommandError.failed("training on \(label) stopped: \(error); nothing was written (\(outPath))")
-            }
-            let trainingSeconds = Date().timeIntervalSince(started)
+            let (trainer, lastLoss, trainingSeconds) = try train(model, on: sequences[index], options: training, label: label, outPath: outPath)
             let directory = URL(fileURLWithPath: staging.path).appendingPathComponent(checkpointNames[index]).path
             try model.saveAdapter(to: directory, format: format.fileFormat, baseModel: basePath,
                                   training: MoLASidecar.Training(steps: trainer.totalSteps, step: trainer.step,
@@ -118,12 +86,7 @@ struct ContinualCommand: ParsableCommand {
             // Scored from what was saved, so that the numbers belong to the checkpoint on disk.
             try scorer.loadAdapter(Checkpoint(path: directory).adapter)
             let scoring = Date()
-            let accuracies = try loaded.map { questionsDomain -> Double in
-                let bar = ProgressBar(label: "scoring \(questionsDomain.name) after \(domain.name)", unit: "questions")
-                defer { bar.finish() }
-                return try Evaluation.run(questionsDomain.questions, generator: generator, tokenizer: tokenizer,
-                                          maxNewTokens: maxNewTokens) { bar.update(done: $0, total: $1) }.accuracy
-            }
+            let accuracies = try loaded.map { try score($0, after: domain.name, generator: generator, tokenizer: tokenizer) }
             matrix.append(accuracies)
             runs.append(ContinualReport.Run(domain: domain.name, steps: trainer.totalSteps, loss: lastLoss, trainingSeconds: trainingSeconds,
                                             evaluationSeconds: Date().timeIntervalSince(scoring), checkpoint: checkpointNames[index]))
@@ -142,6 +105,61 @@ struct ContinualCommand: ParsableCommand {
         let text = output.json ? try JSONDocument.rendered(report) : ContinualView.table(report)
         try output.destination.write(text, format: output.format)
         StandardStream.error.writeDiagnostic("wrote \(TerminalText.escaped(outPath))\n")
+    }
+
+    /// Each domain of `--domains`, its training examples and questions made or read.
+    private func loadDomains(seed: UInt64) throws -> [ContinualDomain] {
+        try domains.entries.map { entry in
+            switch entry {
+            case let .synthetic(domain):
+                .synthetic(domain, style: style, count: tasks, seed: seed, questionCount: questions, questionSeed: UInt64(questionSeed))
+            case let .file(path):
+                try .file(path, name: entry.name, heldOut: heldOut, seed: seed)
+            }
+        }
+    }
+
+    /// A domain's training examples tokenised, truncated at `cutoff` (with a warning saying how many were).
+    private func trainingSequences(of domain: ContinualDomain, tokenizer: BaseTokenizer, cutoff: Int) throws -> [TrainingSequence] {
+        try TrainingData.memoryRequirement(count: domain.training.count, cutoff: cutoff)
+            .require(for: "the training sequences of domain \(domain.name)", source: "--cutoff \(cutoff)")
+        let result = TrainingData.sequences(domain.training, outputsOnly: outputsOnly, cutoff: cutoff, tokenizer: tokenizer)
+        if result.truncated > 0 {
+            warn("\(result.truncated) of \(result.sequences.count) sequences of domain \(domain.name) were longer than --cutoff \(cutoff) and were truncated")
+        }
+        return result.sequences
+    }
+
+    /// Trains `model`'s adapter on one domain with a new trainer: fresh AdamW moments and schedule,
+    /// the adapter as the last domain left it. Returns the trainer, its last loss and the seconds taken.
+    private func train(_ model: LlamaModel, on sequences: [TrainingSequence], options: TrainingOptions, label: String,
+                       outPath: String) throws -> (Trainer, Double, Double) {
+        let trainer = try Trainer(model: model, sequences: sequences, options: options)
+        let progress = ProgressBar(label: "training \(label)", unit: "steps")
+        var lastLoss = Double.nan
+        let started = Date()
+        do {
+            try trainer.run { log in
+                lastLoss = log.loss
+                progress.update(done: log.step, total: log.totalSteps, detail: String(format: "loss %.4f", log.loss))
+            }
+            progress.finish()
+            try trainer.requireFiniteParameters()
+        } catch let error as TrainingError {
+            progress.finish()
+            throw CommandError.failed("training on \(label) stopped: \(error); nothing was written (\(outPath))")
+        }
+        return (trainer, lastLoss, Date().timeIntervalSince(started))
+    }
+
+    /// The accuracy on `domain`'s questions of the adapter `generator`'s model holds.
+    private func score(_ domain: ContinualDomain, after trained: String, generator: KeyValueCacheGenerator,
+                       tokenizer: BaseTokenizer) throws -> Double {
+        let bar = ProgressBar(label: "scoring \(domain.name) after \(trained)", unit: "questions")
+        defer { bar.finish() }
+        return try Evaluation.run(domain.questions, generator: generator, tokenizer: tokenizer, maxNewTokens: maxNewTokens) {
+            bar.update(done: $0, total: $1)
+        }.accuracy
     }
 
     /// Refuses to write over a continual run already in `directory`, unless asked.
