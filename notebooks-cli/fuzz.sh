@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(safetensors zip pickle torch-archive gguf model-config adapter-config framework-config sidecar trainer-state
-         tokenizer-config redundancy-document routing-document tokenizer byte-level-tokenizer
+         tokenizer-config redundancy-document routing-document experiment-report tokenizer byte-level-tokenizer
          tokenizer-vocabulary dataset shard-index routing-trace)
 
 usage() {

@@ -100,6 +100,25 @@ extension FuzzTarget {
         _ = try JSONDocument.rendered(document)
     }
 
+    /// Read as `eval --json`'s report and as `continual.json`: one of them may accept it.
+    static func experimentReport(_ bytes: UnsafeRawBufferPointer) throws {
+        let data = Data(bytes)
+        var errors: [any Error] = []
+        do {
+            _ = try JSONDocument.rendered(JSONDocument.decode(EvaluationReport.self, from: data, file: "fuzz:eval.json"))
+        } catch {
+            errors.append(error)
+        }
+        do {
+            let report = try JSONDocument.decode(ContinualReport.self, from: data, file: "fuzz:continual.json")
+            // What plot continual asks of it.
+            _ = (report.matrix.overallPerformance, report.matrix.backwardTransfer, try JSONDocument.rendered(report))
+        } catch {
+            errors.append(error)
+        }
+        if errors.count == 2 { throw errors[1] }
+    }
+
     /// The shards the index target is read beside: the tiny base's tensors split in two, written once per process.
     private static let shardFiles: [String]? = {
         let directory = FuzzScratch.root.appendingPathComponent("mola-fuzz-\(getpid())-shards")

@@ -36,6 +36,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case redundancyDocument = "redundancy-document"
     /// The `routing --json` report `plot` reads (`RoutingDocument`).
     case routingDocument = "routing-document"
+    /// The experiment reports `plot accuracy` and `plot continual` read (`EvaluationReport`, `ContinualReport`).
+    case experimentReport = "experiment-report"
     /// `tokenizer.json` (`SentencePieceBPETokenizer`), then texts encoded and ids decoded.
     case tokenizer
     /// A byte-level `tokenizer.json` (`ByteLevelBPETokenizer`), then texts encoded and ids decoded.
@@ -68,6 +70,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .tokenizerConfig: try Self.tokenizerConfig(bytes)
         case .redundancyDocument: try Self.redundancyDocument(bytes)
         case .routingDocument: try Self.routingDocument(bytes)
+        case .experimentReport: try Self.experimentReport(bytes)
         case .tokenizer: try Self.tokenizer(bytes)
         case .byteLevelTokenizer: try Self.byteLevelTokenizer(bytes)
         case .tokenizerVocabulary: try Self.tokenizerVocabulary(bytes)

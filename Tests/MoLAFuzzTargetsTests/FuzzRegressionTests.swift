@@ -86,6 +86,8 @@ import Testing
         (.tokenizerConfig, "llama-tokenizer/tokenizer_config.json"),
         (.redundancyDocument, "fuzz-seeds/redundancy-document/near-duplicate-q.json"),
         (.routingDocument, "fuzz-seeds/routing-document/tiny-model.json"),
+        (.experimentReport, "fuzz-seeds/experiment-report/continual.json"),
+        (.experimentReport, "fuzz-seeds/experiment-report/eval.json"),
         (.tokenizer, "llama-tokenizer/metaspace/tokenizer.json"),
         (.byteLevelTokenizer, "bpe-tokenizers/llama3/tokenizer.json"),
         (.byteLevelTokenizer, "bpe-tokenizers/smollm/tokenizer.json"),
