@@ -13,45 +13,24 @@ MoE-PEFT 2.0.2 from PyPI (`pip install moe-peft==2.0.2`, which wants transformer
 hand from the repository root:
     python3 Tests/Fixtures/generate_moe_peft_mixlora_routing.py
 """
-import shutil, tempfile
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-import moe_peft
-from moe_peft.common import LLMBatchConfig, LLMModelInput
+# Its neighbour: the base loaded and run as the fixtures were made.
+from generate_moe_peft_fixtures import load_base, run
 
-ROOT = Path(__file__).resolve().parent
-BASE = ROOT / "tiny-model" / "base"
-FIXTURE = ROOT / "frameworks" / "moe-peft-mixlora"
+FIXTURE = Path(__file__).resolve().parent / "frameworks" / "moe-peft-mixlora"
 NAME = "mixlora"
 
 
 def main():
-    # transformers 4.46 wants the safetensors metadata {"format": "pt"}, which the tiny base lacks.
-    base = Path(tempfile.mkdtemp())
-    shutil.copy(BASE / "config.json", base / "config.json")
-    save_file(load_file(str(BASE / "model.safetensors")), str(base / "model.safetensors"), metadata={"format": "pt"})
-    model = moe_peft.LLMModel.from_pretrained(str(base), device="cpu", load_dtype=torch.float32,
-                                              compute_dtype=torch.float32)
+    model = load_base()
     model.load_adapter(str(FIXTURE), NAME)
-    model.eval()
-    # The LoRAs sit in plain dicts, out of reach of eval(): dropout off by hand.
-    for layer in model.model_.layers_:
-        attention, mlp = layer.state_dict()
-        for linear in list(attention.values()) + list(mlp.values()):
-            for lora in linear.loras_.values():
-                lora.dropout_.p = 0.0
     golden = load_file(str(FIXTURE / "golden.safetensors"))
-    tokens = golden["tokens"].to(torch.int64)
-    batch = tokens.shape[0]
-    with torch.no_grad():
-        output = model.forward(LLMModelInput(
-            batch_configs_=[LLMBatchConfig(adapter_name_=NAME, batch_start_idx_=0, batch_end_idx_=batch)],
-            batch_tokens_=tokens.tolist(), batch_masks_=None, inference_mode_=True, efficient_operator_=False,
-            output_router_logits_=True))[0]
+    output = run(model, NAME, golden["tokens"].to(torch.int64))  # router logits are output by default
     # The adapter read back computes what was saved.
     difference = (output.logits.float() - golden["logits"]).abs().max().item()
     assert difference < 1e-6, difference
