@@ -12,10 +12,10 @@ import MoLATensor
 /// out      = sum_{e in S} w_e FFN_e(h)                       [N, C], the MLP's output
 /// ```
 /// (The weights sum to 1, so `out` replaces the MLP; a projection without LoRA, not in
-/// `target_modules`, is the base alone in every expert.) Computed as MoE-PEFT's efficient operator
-/// arranges it (`LlamaMLP._mixlora_forward`): the base products of gate and up once for every
-/// token, each expert's LoRA updates and activations for its own tokens only, and, down being
-/// linear, its base product once over the weighted sum of the activations:
+/// `target_modules`, is the base alone in every expert.) Computed with the base products of gate
+/// and up once for every token, as MoE-PEFT's efficient operator does (`LlamaMLP._mixlora_forward`),
+/// each expert's LoRA updates and activations for its own tokens only, and, down being linear, its
+/// base product once over the weighted sum of the activations (MoE-PEFT multiplies each expert's):
 /// ```
 /// G = h W_g^T,  U = h W_u^T                                          [N, F]
 /// for each expert e, over its n_e tokens S_e with weights w:
