@@ -49,9 +49,14 @@ public enum ExpertMerger {
     /// - Parameters:
     ///   - usage: per layer and projection, each expert's usage weight (nil: equal).
     /// - Throws: `AnalysisError.allocationLayerCount`, `.allocationExceedsCheckpoint`,
-    ///   `.nonFiniteValues`, `.lapackFailed`; read errors.
+    ///   `.nonFiniteValues`, `.lapackFailed`; `AdapterConversionError.feedForwardExperts` for
+    ///   MixLoRA, whose experts no per-projection layout holds; read errors.
     public static func merge(_ adapter: MoLAAdapter, target: Target,
                              usage: (Int, ProjectionKind) -> [Double]?) throws -> Result {
+        // The merged adapter is written in the reference layout, a router per projection.
+        if adapter.framework.routerScope == .feedForwardBlock {
+            throw AdapterConversionError.feedForwardExperts(framework: adapter.framework.displayName)
+        }
         try check(target, against: adapter.allocation.expertsPerLayer)
         var entries: [SafetensorsWriter.Entry] = [], after: [Int] = [], layers: [MergeReport.Layer] = []
         for layer in adapter.layers {

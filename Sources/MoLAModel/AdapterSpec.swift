@@ -17,12 +17,32 @@ public struct AdapterSpec: Sendable, Equatable {
     /// Coefficient of the load-balancing loss; nil when it is off.
     public var balanceCoefficient: Double?
     /// Projections that are plain LoRA (one expert, no router) in every layer whatever the layer's
-    /// expert count: MoE-PEFT's LoRAMoE puts plain LoRA on attention beside the MLP's mixtures.
+    /// expert count: MoE-PEFT's LoRAMoE and MixLoRA put plain LoRA on attention beside the MLP's mixtures.
     public var plainProjections: Set<ProjectionKind> = []
+    /// Where the routers sit: one per adapted projection, or one per feed-forward block whose
+    /// experts are whole MLPs (MoE-PEFT's MixLoRA: the experts of gate, up and down in
+    /// `projections` are the blocks' LoRA, and have no router of their own).
+    public var routerScope: RouterScope = .projection
 
     /// Experts of one projection of a layer.
     public func experts(layer: Int, _ kind: ProjectionKind) -> Int {
         plainProjections.contains(kind) ? 1 : expertsPerLayer[layer]
+    }
+
+    /// The feed-forward experts of `layer` (MixLoRA), nil where its MLP, if adapted, is routed per
+    /// projection (or a single expert, which is plain LoRA on gate, up and down either way).
+    public func feedForwardExperts(layer: Int) -> Int? {
+        routerScope == .feedForwardBlock && expertsPerLayer[layer] > 1 ? expertsPerLayer[layer] : nil
+    }
+
+    /// Whether the experts of projection `kind` of `layer` are its layer's feed-forward experts' LoRA.
+    public func isFeedForwardExpertProjection(layer: Int, _ kind: ProjectionKind) -> Bool {
+        feedForwardExperts(layer: layer) != nil && !kind.isAttention && projections.contains(kind)
+    }
+
+    /// Whether projection `kind` of `layer` has a router of its own.
+    public func hasProjectionRouter(layer: Int, _ kind: ProjectionKind) -> Bool {
+        projections.contains(kind) && experts(layer: layer, kind) > 1 && !isFeedForwardExpertProjection(layer: layer, kind)
     }
 
     public init(projections: [ProjectionKind] = ProjectionKind.allCases, expertsPerLayer: [Int], rank: Int = 8,
@@ -54,5 +74,8 @@ public struct AdapterSpec: Sendable, Equatable {
             }
         }
         guard dropout >= 0, dropout < 1 else { throw fail("dropout \(dropout) outside [0, 1)") }
+        if routerScope == .feedForwardBlock, let plain = plainProjections.sorted().first(where: { !$0.isAttention }) {
+            throw fail("\(plain.checkpointName) is plain LoRA, but the feed-forward experts' LoRA is on gate, up and down alike")
+        }
     }
 }

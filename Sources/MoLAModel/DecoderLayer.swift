@@ -12,6 +12,11 @@ protocol DecoderLayerSteps {
     /// `out = causal attention(q, k, v)`, [N, H D].
     func attend(query: UnsafeMutablePointer<Float>, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>,
                 into out: UnsafeMutablePointer<Float>)
+    /// This layer's feed-forward experts (MoE-PEFT MixLoRA) in place of its MLP: `b.output` =
+    /// their mixture of `b.norm2` over the layer's rows (`FeedForwardExperts.forward`, with
+    /// `b.gate`, `b.up`, `b.activated` as its work space), or with `routeOnly` their router's
+    /// decisions alone. Returns false, doing nothing, where the MLP is gate, up and down projections.
+    func runFeedForwardExperts(_ b: LayerBuffers, routeOnly: Bool) -> Bool
 }
 
 /// The buffers one layer's forward reads and writes. Legend: N rows, C hidden, Ckv key/value
@@ -33,6 +38,7 @@ struct LayerBuffers {
 /// h = rmsnorm(x) * w1;  q, k, v = projections of h;  rotate q, k
 /// m = x + o_proj(attention(q, k, v))
 /// h = rmsnorm(m) * w2;  out = m + down_proj(silu(gate_proj(h)) * up_proj(h))
+///                      (or out = m + sum_{e in top-K} w_e FFN_e(h), MixLoRA's `FeedForwardExperts`)
 /// ```
 struct DecoderLayer {
     let weights: BaseWeights.Layer
@@ -43,7 +49,8 @@ struct DecoderLayer {
     /// Runs the layer on `count` rows of `buffers.input` into `buffers.output`.
     ///
     /// - Parameter stopBeforeDown: stops once `activated` (the down projection's input) is
-    ///   written, for a routing pass that reads only the last down projection's routing.
+    ///   written, for a routing pass that reads only the last down projection's routing; a layer
+    ///   of feed-forward experts stops once their router has routed.
     @inline(__always)
     func forward<Steps: DecoderLayerSteps>(_ b: LayerBuffers, count: Int, base: ParameterSet, steps: Steps,
                                            stopBeforeDown: Bool = false) {
@@ -59,11 +66,15 @@ struct DecoderLayer {
         for i in 0..<(count * c) { b.middle[i] += b.input[i] }
         RMSNorm.forward(b.middle, weight: base.values(weights.postAttentionNorm), out: b.norm2, rstd: b.rstd2,
                         count: count, channels: c, epsilon: epsilon)
-        steps.project(.gate, b.norm2, into: b.gate)
-        steps.project(.up, b.norm2, into: b.up)
-        SwiGLU.forward(gate: b.gate, up: b.up, out: b.activated, count: count * intermediateSize)
-        guard !stopBeforeDown else { return }
-        steps.project(.down, b.activated, into: b.output)
+        if steps.runFeedForwardExperts(b, routeOnly: stopBeforeDown) {
+            guard !stopBeforeDown else { return }
+        } else {
+            steps.project(.gate, b.norm2, into: b.gate)
+            steps.project(.up, b.norm2, into: b.up)
+            SwiGLU.forward(gate: b.gate, up: b.up, out: b.activated, count: count * intermediateSize)
+            guard !stopBeforeDown else { return }
+            steps.project(.down, b.activated, into: b.output)
+        }
         for i in 0..<(count * c) { b.output[i] += b.middle[i] }
     }
 }

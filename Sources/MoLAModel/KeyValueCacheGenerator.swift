@@ -31,7 +31,7 @@ public final class KeyValueCacheGenerator {
     private let logitsBuffer: FloatBuffer
     fileprivate let rotary: RotaryTable
     private let stack: DecoderStack
-    private let scratch = Scratch()
+    fileprivate let scratch = Scratch()
 
     /// - Parameter chunkCapacity: the most prompt tokens per pass (at most the model's length).
     /// - Throws: `MemoryError` when the cache for the model's length does not fit the machine.
@@ -180,6 +180,15 @@ private struct CachedSteps: DecoderLayerSteps {
             generator.rotary.apply(row: query + row * config.hiddenSize, position: generator.length + row, heads: config.headCount)
             generator.rotary.apply(row: key + row * config.keyValueWidth, position: generator.length + row, heads: config.keyValueHeadCount)
         }
+    }
+
+    /// Lane 0's feed-forward experts on the model's weights (their base products in Float32: a
+    /// quantized base's one-token products serve the projections only).
+    func runFeedForwardExperts(_ b: LayerBuffers, routeOnly: Bool) -> Bool {
+        let model = generator.model
+        guard let experts = model.lanes[0].feedForwardExperts[layer] else { return false }
+        experts.run(b, count: count, base: model.base, adapter: model.adapter, scratch: generator.scratch, routeOnly: routeOnly)
+        return true
     }
 
     func attend(query: UnsafeMutablePointer<Float>, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>,

@@ -13,6 +13,8 @@ final class Lane {
     /// The layer sequence and the base's weight handles, shared with the other lanes.
     let stack: DecoderStack
     let projections: [[MoLALinear]]
+    /// Per layer, its feed-forward experts (MixLoRA) where they replace its MLP.
+    let feedForwardExperts: [FeedForwardExperts?]
     let activations: [LayerActivations]
     let final: FinalActivations
     let rotary: RotaryTable
@@ -24,7 +26,7 @@ final class Lane {
     /// Per layer, dLoss/dP of the balance term (one value per expert), set by the model.
     var balanceGradients: [[Float]?] = []
 
-    init(stack: DecoderStack, layouts: [[ProjectionLayout]], capacity: Int, time: Int, base: ParameterSet, adapter: ParameterSet,
+    init(stack: DecoderStack, layout: AdapterLayout, capacity: Int, time: Int, base: ParameterSet, adapter: ParameterSet,
          rotary: RotaryTable, seed: UInt64) {
         let config = stack.config
         self.config = config
@@ -36,13 +38,16 @@ final class Lane {
         self.rotary = rotary
         random = SplitMix(seed: seed)
         let tokens = capacity * time
-        projections = layouts.map { $0.map { MoLALinear($0, capacity: tokens, base: base, adapter: adapter) } }
+        (projections, feedForwardExperts) = layout.layers(capacity: tokens, base: base, adapter: adapter)
         let shared = SharedActivations(config: config, count: tokens)
         activations = (0..<config.layerCount).map { _ in LayerActivations(config: config, batch: capacity, time: time, shared: shared) }
         final = FinalActivations(config: config, count: tokens)
     }
 
     func projection(_ layer: Int, _ kind: ProjectionKind) -> MoLALinear { projections[layer][kind.rawValue] }
+
+    /// The routers of `layer` in site order (`Router.ofLayer`).
+    func routers(_ layer: Int) -> [Router] { Router.ofLayer(projections[layer], feedForwardExperts[layer]) }
 
     /// Forward over this lane's sequences; returns the summed (not averaged) cross-entropy.
     func forward(tokens: [Int], targets: [Int], training: Bool, logits: Bool, threads: Int) -> Double {
@@ -187,5 +192,11 @@ struct BatchedSteps: DecoderLayerSteps {
     func attend(query: UnsafeMutablePointer<Float>, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>,
                 into out: UnsafeMutablePointer<Float>) {
         Attention.forward(q: query, k: key, v: value, probabilities: probabilities, out: out, shape: shape, threads: threads)
+    }
+
+    func runFeedForwardExperts(_ b: LayerBuffers, routeOnly: Bool) -> Bool {
+        guard let experts = lane.feedForwardExperts[layer] else { return false }
+        experts.run(b, count: lane.count, base: lane.base, adapter: lane.adapter, scratch: lane.scratch, routeOnly: routeOnly)
+        return true
     }
 }

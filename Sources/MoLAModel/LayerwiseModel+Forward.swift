@@ -71,8 +71,8 @@ extension LayerwiseModel {
         }
         if let routingTap {
             routingTap.reset()
-            for layer in projections {
-                for projection in layer where projection.experts > 0 { routingTap.record([(projection, count)]) }
+            for (layer, experts) in zip(projections, feedForwardExperts) {
+                for router in Router.ofLayer(layer, experts) { routingTap.record([(router, count)]) }
             }
         }
         return x.pointer
@@ -101,5 +101,11 @@ struct LayerwiseSteps: DecoderLayerSteps {
                 into out: UnsafeMutablePointer<Float>) {
         Attention.forward(q: query, k: key, v: value, probabilities: model.activations.probabilities.pointer, out: out,
                           shape: shape, threads: model.threadCount)
+    }
+
+    func runFeedForwardExperts(_ b: LayerBuffers, routeOnly: Bool) -> Bool {
+        guard let experts = model.feedForwardExperts[layer] else { return false }
+        experts.run(b, count: count, base: model.layerWeights, adapter: model.adapter, scratch: model.scratch, routeOnly: routeOnly)
+        return true
     }
 }

@@ -28,7 +28,11 @@ public final class LayerwiseModel: RoutingPass {
     /// One layer's base weights in Float32; every layer's views point into the same floats.
     let layerWeights: ParameterSet
     let adapter: ParameterSet
+    /// Where each adapter parameter sits in `adapter`.
+    let adapterLayout: AdapterLayout
     let projections: [[MoLALinear]]
+    /// Per layer, its feed-forward experts (MixLoRA) where they replace its MLP.
+    let feedForwardExperts: [FeedForwardExperts?]
     let activations: LayerActivations
     /// The other half of the residual stream: layers alternate between it and `activations.input`.
     let residual: FloatBuffer
@@ -66,12 +70,10 @@ public final class LayerwiseModel: RoutingPass {
             zip(Self.layerBlocks(config, layer: layer), slotViews).map { ($0.0.name, $0.1) }
         }
         let layerWeights = ParameterSet(blocks: slot, extraViews: aliases)
-        let layouts = ProjectionLayout.all(config: config, spec: spec)
-        let adapterBlocks = layouts.joined().flatMap(\.adapterBlocks)
-        let offsets = ParameterSet(blocks: adapterBlocks).views
-        let adapter = ParameterSet(blocks: adapterBlocks, extraViews: layouts.joined().flatMap { $0.expertViews(in: offsets) })
+        adapterLayout = AdapterLayout(config: config, spec: spec)
+        let adapter = adapterLayout.parameterSet()
         let tokens = batch * time
-        projections = layouts.map { $0.map { MoLALinear($0, capacity: tokens, base: layerWeights, adapter: adapter) } }
+        (projections, feedForwardExperts) = adapterLayout.layers(capacity: tokens, base: layerWeights, adapter: adapter)
         self.layerWeights = layerWeights
         self.adapter = adapter
         activations = LayerActivations(config: config, batch: batch, time: time,
@@ -114,6 +116,11 @@ public final class LayerwiseModel: RoutingPass {
                     estimate.add(experts, input)
                     estimate.add(n, experts + 2 * topK + 2 * experts * rank)
                 }
+                // A block router (MixLoRA) and its decisions (its projections' caches above are an upper bound).
+                if spec.feedForwardExperts(layer: layer) != nil {
+                    estimate.add(experts, c)
+                    estimate.add(n, experts + 2 * topK)
+                }
             }
         }
         return estimate
@@ -121,7 +128,7 @@ public final class LayerwiseModel: RoutingPass {
 
     /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
     public func loadAdapter(_ adapter: MoLAAdapter) throws {
-        try self.adapter.load(adapter, projection: { self.projections[$0][$1.rawValue] })
+        try self.adapter.load(adapter, layout: adapterLayout)
     }
 
     /// Converts layer `layer`'s base weights from the mapped file into `layerWeights`, each

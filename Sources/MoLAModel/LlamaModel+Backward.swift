@@ -4,6 +4,7 @@ extension LlamaModel {
     /// unless accumulating micro-batches. Overwrites the logits with their gradient.
     public func backward() {
         precondition(hasTargets, "backward: the last forward had no targets")
+        precondition(adapterSpec?.routerScope != .feedForwardBlock, "backward: \(Self.feedForwardExpertsHaveNoBackward)")
         let active = lastActiveLanes
         let threadsInside = active == 1 ? threadCount : 1
         logitsHoldGradients = true

@@ -18,9 +18,11 @@ extension LlamaModel {
     /// - Parameters:
     ///   - training: applies adapter dropout.
     ///   - logits: computes the final norm and LM head without targets (routing passes skip them).
-    /// - Throws: `ModelError.tokenOutOfRange`.
+    /// - Throws: `ModelError.tokenOutOfRange`; `.noBackward` for `training` with feed-forward
+    ///   experts (MixLoRA), which this model runs but does not train.
     @discardableResult
     public func forward(tokens: [Int], targets: [Int]? = nil, training: Bool = false, logits: Bool = true) throws -> ForwardResult {
+        if training, adapterSpec?.routerScope == .feedForwardBlock { throw ModelError.noBackward(Self.feedForwardExpertsHaveNoBackward) }
         let count = tokens.count
         precondition(count % time == 0 && count / time <= batch && count > 0,
                      "forward: \(count) tokens is not 1 to \(batch) sequences of \(time)")
@@ -70,21 +72,21 @@ extension LlamaModel {
         guard let coefficient = adapterSpec?.balanceCoefficient else { return 0 }
         var total = 0.0
         for layer in 0..<config.layerCount {
-            let routed = ProjectionKind.allCases.filter { lanes[0].projection(layer, $0).hasRouter }
-            guard let first = routed.first.map({ lanes[0].projection(layer, $0) }) else {
+            // Plain LoRA's trivial routing (one expert) takes no part.
+            let routed = lanes.prefix(active).map { lane in (routers: lane.routers(layer).filter { $0.experts > 1 }, count: lane.count) }
+            guard let first = routed.first?.routers.first else {
                 for lane in lanes { lane.balanceGradients.append(nil) }
                 continue
             }
             let experts = first.experts
             var selections = [Double](repeating: 0, count: experts), probabilities = selections
             var rows = 0.0
-            for lane in lanes.prefix(active) {
-                for kind in routed {
-                    let projection = lane.projection(layer, kind)
-                    rows += Double(lane.count)
+            for (routers, count) in routed {
+                for router in routers {
+                    rows += Double(count)
                     for e in 0..<experts {
-                        selections[e] += Double(projection.selectionCounts[e])
-                        probabilities[e] += projection.probabilitySums[e]
+                        selections[e] += Double(router.selectionCounts[e])
+                        probabilities[e] += router.probabilitySums[e]
                     }
                 }
             }
@@ -100,9 +102,14 @@ extension LlamaModel {
     private func recordRouting(into tap: RoutingTap, active: Int) {
         tap.reset()
         for layer in 0..<config.layerCount {
-            for kind in ProjectionKind.allCases where lanes[0].projection(layer, kind).experts > 0 {
-                tap.record(lanes.prefix(active).map { ($0.projection(layer, kind), $0.count) })
+            let perLane = lanes.prefix(active).map { (routers: $0.routers(layer), count: $0.count) }
+            for site in perLane[0].routers.indices {
+                tap.record(perLane.map { ($0.routers[site], $0.count) })
             }
         }
     }
+
+    /// Why `training` and `backward()` refuse an adapter of feed-forward experts.
+    static let feedForwardExpertsHaveNoBackward =
+        "MoE-PEFT MixLoRA's feed-forward experts are run here, not trained: train builds MoLA adapters"
 }

@@ -20,13 +20,18 @@ extension LlamaModel {
 
     /// The reference initialisation of the adapters: every `A_i` and the router rows
     /// kaiming-uniform with a = sqrt(5), i.e. uniform in `[-1/sqrt(d_in), 1/sqrt(d_in)]`; every
-    /// `B_i` zero, so the adapter adds nothing at step 0.
+    /// `B_i` zero, so the adapter adds nothing at step 0. Feed-forward experts' block routers
+    /// (MixLoRA) are uniform in `[-1/sqrt(C), 1/sqrt(C)]` alike.
     public func initialiseAdapter(seed: UInt64) {
         var random = SplitMix(seed: seed)
         adapter.values.zero()
-        for projection in lanes[0].projections.joined() where projection.experts > 0 {
-            let bound = 1 / Float(projection.inputWidth).squareRoot()
-            let names = [projection.aName] + (projection.hasRouter ? [projection.routerName] : [])
+        let projections = lanes[0].projections.joined().filter { $0.experts > 0 }.map { projection in
+            (bound: 1 / Float(projection.inputWidth).squareRoot(), names: [projection.aName] + (projection.hasRouter ? [projection.routerName] : []))
+        }
+        let blockRouters = adapterLayout.feedForwardExperts.compactMap { $0 }.map { layout in
+            (bound: 1 / Float(layout.hiddenSize).squareRoot(), names: [layout.routerName])
+        }
+        for (bound, names) in projections + blockRouters {
             for name in names {
                 let view = adapter.view(name)
                 for i in 0..<view.count { adapter.values.pointer[view.offset + i] = random.uniform(bound) }

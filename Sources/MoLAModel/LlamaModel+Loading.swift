@@ -6,20 +6,22 @@ extension AdapterSpec {
     /// top-K as given, capped at each layer's expert count by the caller's choice).
     ///
     /// The model runs the per-projection mixtures of MoLA, PEFT LoRA, MoE-PEFT MoLA and LoRAMoE,
-    /// LoRAMoE and HydraLoRA: top-K routing, and dense softmax as top-K with K = E (renormalising
-    /// over every expert divides by 1). MixLoRA's feed-forward experts, and its top-p and Switch
-    /// strategies, are another forward, refused by name.
+    /// LoRAMoE and HydraLoRA, and MoE-PEFT MixLoRA's feed-forward experts (`FeedForwardExperts`):
+    /// top-K routing, and dense softmax as top-K with K = E (renormalising over every expert
+    /// divides by 1). MixLoRA's top-p (`mixlora-dynamic`) and Switch (`mixlora-switch`) strategies,
+    /// and an activation in its experts other than the base's SiLU, are refused by name.
     ///
     /// - Throws: `ModelError.unsupportedForward` for those, `.invalidAdapter` for a layout the
     ///   model cannot hold (projections or ranks or scales that differ within a layer).
     public init(checkpoint adapter: MoLAAdapter, topK: [Int]) throws {
-        if adapter.framework.routerScope == .feedForwardBlock {
-            throw ModelError.unsupportedForward(framework: adapter.framework.displayName,
-                                                reason: "its experts are whole feed-forward blocks (the LoRA'd gate, up and down of each expert, chosen by one router per block), a forward this model does not implement")
-        }
         guard [.topK, .denseSoftmax, .single].contains(adapter.routingRule) else {
             throw ModelError.unsupportedForward(framework: adapter.framework.displayName,
                                                 reason: "its routing rule is \(adapter.routingRule.summary), which this model does not implement")
+        }
+        // MoE-PEFT fills a missing act_fn with the base's hidden_act, which a LLaMA base has as SiLU.
+        if let activation = adapter.feedForwardActivation, !["silu", "swish"].contains(activation) {
+            throw ModelError.unsupportedForward(framework: adapter.framework.displayName,
+                                                reason: "its feed-forward experts' activation is act_fn \"\(activation)\", and this model's feed-forward blocks compute SiLU")
         }
         let kinds = Set(adapter.projections.map(\.kind))
         for layer in adapter.layers where Set(layer.projections.map(\.kind)) != kinds {
@@ -40,7 +42,8 @@ extension AdapterSpec {
         self.ranks = ranks
         self.alphas = alphas
         self.topK = topK
-        // MoE-PEFT's LoRAMoE: plain LoRA on attention beside the MLP's mixtures, in every layer alike.
+        routerScope = adapter.framework.routerScope
+        // MoE-PEFT's LoRAMoE and MixLoRA: plain LoRA on attention beside the MLP's mixtures, in every layer alike.
         plainProjections = Set(kinds.filter { kind in
             adapter.layers.allSatisfy { $0.projection(kind)?.expertCount == 1 && $0.expertCount > 1 }
         })
@@ -137,7 +140,7 @@ extension LlamaModel {
 
     /// Copies an adapter's experts and routers (validated by `MoLAAdapter`) into this model.
     public func loadAdapter(_ adapter: MoLAAdapter) throws {
-        try self.adapter.load(adapter, projection: projection)
+        try self.adapter.load(adapter, layout: adapterLayout)
     }
 }
 
@@ -167,11 +170,18 @@ extension AdapterSpec {
 }
 
 extension ParameterSet {
-    /// Copies an adapter's experts and routers into this adapter set, laid out for the
-    /// projections `projection(layer, kind)` returns.
-    func load(_ adapter: MoLAAdapter, projection: (Int, ProjectionKind) -> MoLALinear) throws {
+    /// Copies an adapter's experts and routers into this adapter set, laid out by `layout`.
+    ///
+    /// - Throws: `ModelError.adapterMismatch` when the adapter's routers sit elsewhere than the
+    ///   layout's (a MixLoRA adapter on a model made for MoLA's, or the reverse) or a projection's
+    ///   experts or rank differ; the readers' errors.
+    func load(_ adapter: MoLAAdapter, layout: AdapterLayout) throws {
+        guard adapter.framework.routerScope == layout.routerScope else {
+            throw ModelError.adapterMismatch("the adapter (\(adapter.framework.displayName)) has \(adapter.framework.routerScope.summary), the model \(layout.routerScope.summary)")
+        }
+        var written: Set<String> = []
         for source in adapter.projections {
-            let target = projection(source.layer, source.kind)
+            let target = layout.projections[source.layer][source.kind.rawValue]
             guard target.experts == source.expertCount, target.rank == source.rank else {
                 throw ModelError.adapterMismatch("\(source.label) has \(source.expertCount) experts of rank \(source.rank), the model \(target.experts) of rank \(target.rank)")
             }
@@ -179,8 +189,11 @@ extension ParameterSet {
                 write(AdapterViewName.expert(target.aName, expert), try adapter.file.record(named: names.a).doubles().map { Float($0) })
                 write(AdapterViewName.expert(target.bName, expert), try adapter.file.record(named: names.b).doubles().map { Float($0) })
             }
-            if let router = source.router, target.hasRouter {
-                write(target.routerName, try adapter.file.record(named: router).doubles().map { Float($0) })
+            // A feed-forward block's router is named by each of gate, up and down: read once.
+            let routerView = target.hasRouter ? target.routerName
+                : target.inFeedForwardExperts ? layout.feedForwardExperts[source.layer]?.routerName : nil
+            if let router = source.router, let routerView, written.insert(routerView).inserted {
+                write(routerView, try adapter.file.record(named: router).doubles().map { Float($0) })
             }
         }
     }

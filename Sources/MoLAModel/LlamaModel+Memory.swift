@@ -35,7 +35,8 @@ extension LlamaModel {
     ///              adapter values, gradients, and one more gradient buffer per extra lane
     /// per lane     n = ceil(B / lanes) * T tokens
     ///   per layer  n (4 C + 2 Ckv + 2 F + 2) activations + (B / lanes) H T T attention probabilities
-    ///              + each adapted projection's caches: n (E + 2 K + 2 E R (+ 2 Cin with dropout))
+    ///              + each adapted projection's caches: n (E + 2 K + 2 E R (+ 2 Cin with dropout)),
+    ///              a feed-forward experts' block router's (MixLoRA) n (E + 2 K)
     ///   shared     n (C + F), the norms' and SwiGLU's outputs every layer recomputes into
     ///   final      n (2 C + V + 1);  backward scratch n (5 C + 3 F + 2 Ckv + 2 E R) (dlogits overwrite the logits)
     /// ```
@@ -59,7 +60,9 @@ extension LlamaModel {
                     let (input, output) = config.widths(kind)
                     adapterWeights.add(experts, rank, input)
                     adapterWeights.add(output, experts, rank)
-                    if experts > 1 { adapterWeights.add(experts, input) }
+                    if spec.hasProjectionRouter(layer: layer, kind) { adapterWeights.add(experts, input) }
+                    // Feed-forward experts' projections keep no caches: their block routes and runs them.
+                    guard !spec.isFeedForwardExpertProjection(layer: layer, kind) else { continue }
                     caches.add(experts)
                     caches.add(2, topK)
                     caches.add(2, experts, rank)
@@ -67,6 +70,11 @@ extension LlamaModel {
                     var width = MemoryEstimate()
                     width.add(2, experts, rank)
                     if !width.fits(in: widest.bytes) { widest = width }
+                }
+                if let experts = spec.feedForwardExperts(layer: layer) {
+                    adapterWeights.add(experts, c)
+                    caches.add(experts)
+                    caches.add(2, spec.topK[layer])
                 }
             }
         }

@@ -11,6 +11,9 @@ extension LlamaModel {
     public func saveAdapter(to directory: String, format: AdapterFileFormat = .safetensors, baseModel: String,
                             training: MoLASidecar.Training? = nil) throws {
         guard let spec = adapterSpec else { throw ModelError.invalidAdapter("the model has no adapter to save") }
+        guard spec.routerScope == .projection else {
+            throw ModelError.invalidAdapter("the reference layout has a router per projection, which no feed-forward experts' block router (MixLoRA) becomes")
+        }
         var entries: [SafetensorsWriter.Entry] = []
         for layer in 0..<config.layerCount {
             for kind in spec.projections {

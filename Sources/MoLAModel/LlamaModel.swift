@@ -24,6 +24,8 @@ public final class LlamaModel {
     public let time: Int
     public let base: ParameterSet
     public let adapter: ParameterSet
+    /// Where each adapter parameter sits in `adapter`.
+    let adapterLayout: AdapterLayout
     /// Whether the base weights receive gradients (pretraining) or stay frozen (fine-tuning).
     public var trainBase = false
     /// Worker threads: whole sequences are split between them (see `Lane`).
@@ -64,16 +66,14 @@ public final class LlamaModel {
         // With one lane, BLAS itself uses the threads; with several, each lane runs single-threaded.
         LinearAlgebra.setBLASThreadCount(laneCount == 1 ? self.threadCount : 1)
         base = ParameterSet(blocks: BaseWeights.blocks(config))
-        let layouts = ProjectionLayout.all(config: config, spec: spec)
-        let adapterBlocks = layouts.joined().flatMap(\.adapterBlocks)
-        let offsets = ParameterSet(blocks: adapterBlocks).views
-        adapter = ParameterSet(blocks: adapterBlocks, extraViews: layouts.joined().flatMap { $0.expertViews(in: offsets) })
+        adapterLayout = AdapterLayout(config: config, spec: spec)
+        adapter = adapterLayout.parameterSet()
         let stack = DecoderStack(config: config, weights: BaseWeights(resolving: base, config: config))
         let rotary = RotaryTable(length: time, dimension: config.headDimension, theta: config.ropeTheta)
         let perLane = (batch + laneCount - 1) / laneCount
         var lanes: [Lane] = []
         for index in 0..<laneCount {
-            lanes.append(Lane(stack: stack, layouts: layouts, capacity: perLane, time: time,
+            lanes.append(Lane(stack: stack, layout: adapterLayout, capacity: perLane, time: time,
                               base: index == 0 ? base : ParameterSet(sharingValuesOf: base),
                               adapter: index == 0 ? adapter : ParameterSet(sharingValuesOf: adapter),
                               rotary: rotary, seed: seed &+ UInt64(index) &* 0x9E37_79B9))

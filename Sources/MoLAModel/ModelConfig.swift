@@ -78,6 +78,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidAdapter(String)
     /// An adapter whose framework's forward rule the model does not implement.
     case unsupportedForward(framework: String, reason: String)
+    /// Training asked of an adapter whose forward has no backward here.
+    case noBackward(String)
     case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
 
     public var description: String {
@@ -91,6 +93,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case let .adapterMismatch(reason): "the adapter does not fit the base: \(reason)"
         case let .invalidAdapter(reason): "invalid adapter: \(reason)"
         case let .unsupportedForward(framework, reason): "cannot run a \(framework) adapter: \(reason)"
+        case let .noBackward(reason): "cannot train this adapter: \(reason)"
         case let .tokenOutOfRange(token, position, vocabularySize):
             "token id \(token) at position \(position) is outside the vocabulary of \(vocabularySize)"
         }

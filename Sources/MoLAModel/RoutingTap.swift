@@ -1,9 +1,10 @@
 import MoLACheckpoint
 
-/// Routing decisions of one projection of one layer for every token of a forward pass.
+/// Routing decisions of one router of one layer (a projection's, or MixLoRA's feed-forward
+/// block's) for every token of a forward pass.
 public struct RoutingRecord: Sendable {
     public let layer: Int
-    public let projection: ProjectionKind
+    public let site: RouterSite
     public let tokens: Int
     public let experts: Int
     public let topK: Int
@@ -14,12 +15,12 @@ public struct RoutingRecord: Sendable {
     /// Their renormalised weights, [tokens, topK].
     public let weights: [Float]
 
-    public init(layer: Int, projection: ProjectionKind, tokens: Int, experts: Int, topK: Int, probabilities: [Float],
+    public init(layer: Int, site: RouterSite, tokens: Int, experts: Int, topK: Int, probabilities: [Float],
                 chosen: [Int32], weights: [Float]) {
         precondition(probabilities.count == tokens * experts && chosen.count == tokens * topK && weights.count == tokens * topK,
                      "RoutingRecord: sizes do not match \(tokens) tokens")
         self.layer = layer
-        self.projection = projection
+        self.site = site
         self.tokens = tokens
         self.experts = experts
         self.topK = topK
@@ -31,23 +32,23 @@ public struct RoutingRecord: Sendable {
 
 /// Collects `RoutingRecord`s from forward passes. Costs nothing unless set on a model.
 public final class RoutingTap {
-    /// Records of the last forward pass, layer by layer, projections in order.
+    /// Records of the last forward pass, layer by layer, sites in order.
     public private(set) var records: [RoutingRecord] = []
 
     public init() {}
 
     func reset() { records.removeAll(keepingCapacity: true) }
 
-    /// One record from the same projection of every lane, in token order.
-    func record(_ parts: [(projection: MoLALinear, count: Int)]) {
-        guard let first = parts.first?.projection, first.experts > 0 else { return }
+    /// One record from the same router of every lane, in token order.
+    func record(_ parts: [(router: Router, count: Int)]) {
+        guard let first = parts.first?.router else { return }
         var probabilities: [Float] = [], chosen: [Int32] = [], weights: [Float] = []
-        for (projection, count) in parts {
-            probabilities += UnsafeBufferPointer(start: projection.probabilities.pointer, count: count * projection.experts)
-            chosen += projection.chosen[0..<(count * projection.topK)]
-            weights += UnsafeBufferPointer(start: projection.weights.pointer, count: count * projection.topK)
+        for (router, count) in parts {
+            probabilities += UnsafeBufferPointer(start: router.probabilities.pointer, count: count * router.experts)
+            chosen += router.chosen[0..<(count * router.topK)]
+            weights += UnsafeBufferPointer(start: router.weights.pointer, count: count * router.topK)
         }
-        records.append(RoutingRecord(layer: first.layer, projection: first.kind, tokens: parts.reduce(0) { $0 + $1.count },
+        records.append(RoutingRecord(layer: first.layer, site: first.site, tokens: parts.reduce(0) { $0 + $1.count },
                                      experts: first.experts, topK: first.topK, probabilities: probabilities,
                                      chosen: chosen, weights: weights))
     }

@@ -38,6 +38,13 @@ final class Scratch {
         case expertHidden
         /// Their H_i B_i^T, [n_i, Cout].
         case expertOutput
+
+        // The feed-forward experts' forward (`FeedForwardExperts.forward`, MixLoRA), per expert i,
+        // beside `gatheredInput` (its rows of h), `expertHidden` and `expertOutput` (its down update).
+        /// Its rows of gate's output, then their SwiGLU activation, [n_i, F].
+        case expertGate
+        /// Its rows of up's output, [n_i, F].
+        case expertUp
     }
 
     private var buffers = Role.allCases.map { _ in FloatBuffer(count: 0) }

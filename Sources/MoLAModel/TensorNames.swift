@@ -88,6 +88,8 @@ enum GGUFBaseTensorName {
 /// layers.{l}.{proj}.lora_B      (side by side, [Cout, E R]; no file name)
 /// layers.{l}.{proj}.lora_B_{e}  base_model.model.model.layers.{l}.{block}.{proj}.lora_B_{e}.weight
 /// layers.{l}.{proj}.router      base_model.model.model.layers.{l}.{block}.{proj}.router.router.weight
+/// layers.{l}.mlp.router         (MixLoRA's feed-forward block router, [E, C]; read from MoE-PEFT's
+///                               mixlora.layers.{l}.mlp.moe_gate.weight, never written)
 /// ```
 enum AdapterViewName {
     static func prefix(layer: Int, _ kind: ProjectionKind) -> String { "layers.\(layer).\(kind.checkpointName)" }
@@ -96,6 +98,8 @@ enum AdapterViewName {
     /// Every expert's B, side by side.
     static func b(layer: Int, _ kind: ProjectionKind) -> String { "\(prefix(layer: layer, kind)).lora_B" }
     static func router(layer: Int, _ kind: ProjectionKind) -> String { "\(prefix(layer: layer, kind)).router" }
+    /// The router of a layer's feed-forward experts (MixLoRA).
+    static func feedForwardRouter(layer: Int) -> String { "layers.\(layer).\(RouterSite.feedForwardBlock.checkpointName).router" }
     /// One expert's A or B inside the stacked block.
     static func expert(_ block: String, _ expert: Int) -> String { "\(block)_\(expert)" }
 

@@ -26,7 +26,8 @@ public struct RoutingDocument: Sendable, Codable {
         public var layer: Int
         /// The layer's pooled balance term; nil when no projection of it has a router.
         public var balance: Double?
-        public var projections: ProjectionTable<Projection>
+        /// Per router site: each routed projection's, and `mlp` for MixLoRA's feed-forward block.
+        public var projections: RouterTable<Projection>
     }
 
     public struct Projection: Sendable, Codable {
@@ -109,7 +110,7 @@ public struct RoutingDocument: Sendable, Codable {
         nearTies = report.nearTies
         layers = report.layers.map { layer in
             Layer(layer: layer.layer, balance: layer.balance,
-                  projections: ProjectionTable(layer.projections.map { ($0.kind, Projection($0)) }))
+                  projections: RouterTable(layer.projections.map { ($0.site, Projection($0)) }))
         }
     }
 }

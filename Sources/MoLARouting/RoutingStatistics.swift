@@ -2,10 +2,11 @@ import Foundation
 import MoLACheckpoint
 import MoLAModel
 
-/// How one projection of one layer routed the counted tokens.
+/// How one router of one layer (a projection's, or MixLoRA's feed-forward block's) routed the
+/// counted tokens.
 public struct ProjectionRouting: Sendable {
     public let layer: Int
-    public let kind: ProjectionKind
+    public let site: RouterSite
     public let experts: Int
     public let topK: Int
     /// Tokens counted (padding excluded unless asked for).
@@ -26,7 +27,7 @@ public struct ProjectionRouting: Sendable {
     public var meanProbabilities: [Double] { probabilitySums.map { tokens > 0 ? $0 / Double(tokens) : 0 } }
     /// Mean renormalised weight over the tokens that chose the expert; nil when none did.
     public var meanWeightsWhenSelected: [Double?] { zip(weightSums, selected).map { $1 > 0 ? $0 / Double($1) : nil } }
-    /// `E * sum_i f_i * Pbar_i` of this projection alone (1 under perfectly even routing).
+    /// `E * sum_i f_i * Pbar_i` of this router alone (1 under perfectly even routing).
     public var balance: Double { Double(experts) * zip(shares, meanProbabilities).reduce(0) { $0 + $1.0 * $1.1 } }
     /// Entropy of the selection shares in nats (log E when even).
     public var entropy: Double { -shares.filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } }
@@ -39,18 +40,21 @@ public struct ProjectionRouting: Sendable {
     public var overloaded: [Int] { shares.indices.filter { shares[$0] > 2 / Double(experts) } }
 }
 
-/// One layer's routing: its projections and the balance term pooled over them (MOLA.md).
+/// One layer's routing: its routers and the balance term pooled over them (MOLA.md).
 public struct LayerRouting: Sendable {
     public let layer: Int
     public let projections: [ProjectionRouting]
 
-    /// `E * sum_i f_i * Pbar_i` with f and Pbar pooled over every routed projection of the layer.
+    /// `E * sum_i f_i * Pbar_i` with f and Pbar pooled over every router of the layer (plain
+    /// LoRA's one expert, beside the mixtures of MoE-PEFT's LoRAMoE and MixLoRA, takes no part, as
+    /// in the model's balance loss).
     public var balance: Double? {
-        guard let first = projections.first else { return nil }
-        let rows = Double(projections.reduce(0) { $0 + $1.tokens })
+        let routed = projections.filter { $0.experts > 1 }
+        guard let first = routed.first else { return nil }
+        let rows = Double(routed.reduce(0) { $0 + $1.tokens })
         guard rows > 0 else { return nil }
         var f = [Double](repeating: 0, count: first.experts), p = f
-        for projection in projections {
+        for projection in routed {
             for e in 0..<first.experts {
                 f[e] += Double(projection.selected[e]) / (rows * Double(first.topK))
                 p[e] += projection.probabilitySums[e] / rows
@@ -84,7 +88,7 @@ public final class RoutingAccumulator {
     }
 
     private var sums: [String: Sums] = [:]
-    private var order: [(Int, ProjectionKind)] = []
+    private var order: [(Int, RouterSite)] = []
     public private(set) var tokens = 0
 
     public init() {}
@@ -101,15 +105,15 @@ public final class RoutingAccumulator {
                 counted[token] && !(0..<e).allSatisfy { record.probabilities[token * e + $0].isFinite }
             }
             if !bad.isEmpty {
-                throw RoutingError.nonFiniteProbabilities(layer: record.layer, projection: record.projection.checkpointName,
+                throw RoutingError.nonFiniteProbabilities(layer: record.layer, projection: record.site.checkpointName,
                                                           tokens: bad.count, firstToken: bad[0])
             }
         }
         tokens += counted.filter { $0 }.count
         for record in records {
-            let key = "\(record.layer).\(record.projection.rawValue)"
+            let key = "\(record.layer).\(record.site.checkpointName)"
             var entry = sums[key] ?? {
-                order.append((record.layer, record.projection))
+                order.append((record.layer, record.site))
                 return Sums(experts: record.experts, topK: record.topK, selected: Array(repeating: 0, count: record.experts),
                             probabilities: Array(repeating: 0, count: record.experts), weights: Array(repeating: 0, count: record.experts))
             }()
@@ -144,14 +148,14 @@ public final class RoutingAccumulator {
 
     public func report(windows: Int) -> RoutingReport {
         var layers: [Int: [ProjectionRouting]] = [:]
-        for (layer, kind) in order {
-            let entry = sums["\(layer).\(kind.rawValue)"]!
+        for (layer, site) in order {
+            let entry = sums["\(layer).\(site.checkpointName)"]!
             layers[layer, default: []].append(ProjectionRouting(
-                layer: layer, kind: kind, experts: entry.experts, topK: entry.topK, tokens: entry.tokens, selected: entry.selected,
+                layer: layer, site: site, experts: entry.experts, topK: entry.topK, tokens: entry.tokens, selected: entry.selected,
                 probabilitySums: entry.probabilities, weightSums: entry.weights, tokenEntropySum: entry.tokenEntropy,
                 nearTies: entry.nearTies))
         }
-        return RoutingReport(layers: layers.keys.sorted().map { LayerRouting(layer: $0, projections: layers[$0]!.sorted { $0.kind < $1.kind }) },
+        return RoutingReport(layers: layers.keys.sorted().map { LayerRouting(layer: $0, projections: layers[$0]!.sorted { $0.site < $1.site }) },
                              tokens: tokens, windows: windows)
     }
 }

@@ -46,7 +46,7 @@ extension RoutingTrace {
             for slot in row { weights[slot] = Float(chosen[slot] / sum) }
         }
         let softmax = try shard.record(named: name("softmax")).doubles().map { Float($0) }
-        return RoutingRecord(layer: layer, projection: kind, tokens: tokens, experts: experts, topK: topK,
+        return RoutingRecord(layer: layer, site: .projection(kind), tokens: tokens, experts: experts, topK: topK,
                              probabilities: softmax, chosen: indices.map { Int32($0) }, weights: weights)
     }
 }

@@ -63,7 +63,7 @@ struct CheckCommand: ParsableCommand {
         for layer in report.layers {
             for projection in layer.projections where projection.experts > 1 && projection.tokens > 0 {
                 func add(_ severity: CheckFinding.Severity, _ kind: String, _ experts: [Int], _ message: String) {
-                    findings.append(CheckFinding(severity: severity, kind: kind, layer: layer.layer, projection: projection.kind.checkpointName,
+                    findings.append(CheckFinding(severity: severity, kind: kind, layer: layer.layer, projection: projection.site.checkpointName,
                                                  experts: experts, message: message))
                 }
                 let never = projection.neverSelected

@@ -60,7 +60,10 @@ struct MergeCommand: ParsableCommand {
         if routing.base != nil {
             let view = try RoutingCommand.analyse(routing, threads: threads.count, adapterPath: path)
             for layer in view.report.layers {
-                for projection in layer.projections { usage[layer.layer, default: [:]][projection.kind] = projection.selected.map(Double.init) }
+                for projection in layer.projections {
+                    guard case let .projection(kind) = projection.site else { continue }
+                    usage[layer.layer, default: [:]][kind] = projection.selected.map(Double.init)
+                }
             }
         }
         let result = try ExpertMerger.merge(checkpoint.adapter, target: target) { usage[$0]?[$1] }

@@ -128,7 +128,7 @@ final class PerTokenWriter {
                 let token = index * time + position
                 let routes = records.map { record -> (String, JSONValue) in
                     let slots = (token * record.topK)..<((token + 1) * record.topK)
-                    return ("\(record.layer).\(record.projection.checkpointName)",
+                    return ("\(record.layer).\(record.site.checkpointName)",
                             .object([("experts", .array(slots.map { .integer(Int(record.chosen[$0])) })),
                                      ("weights", .array(slots.map { .float(record.weights[$0]) }))]))
                 }

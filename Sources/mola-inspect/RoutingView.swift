@@ -25,7 +25,7 @@ struct RoutingView {
                               rightAligned: [0, 2, 3, 4])
         for layer in report.layers {
             for projection in layer.projections {
-                table.append([String(layer.layer), projection.kind.checkpointName, String(projection.experts),
+                table.append([String(layer.layer), projection.site.checkpointName, String(projection.experts),
                               String(format: "%.3f", projection.balance), String(format: "%.3f", projection.normalisedEntropy),
                               projection.neverSelected.isEmpty ? "-" : projection.neverSelected.map(String.init).joined(separator: ","),
                               projection.overloaded.isEmpty ? "-" : projection.overloaded.map(String.init).joined(separator: ","),
@@ -50,7 +50,7 @@ struct RoutingView {
             for projection in layer.projections {
                 for expert in 0..<projection.experts {
                     let weight = projection.meanWeightsWhenSelected[expert].map { "\($0)" } ?? ""
-                    lines.append("\(layer.layer),\(projection.kind.checkpointName),\(expert),\(projection.selected[expert]),\(projection.shares[expert]),\(projection.meanProbabilities[expert]),\(weight),\(projection.tokens),\(projection.topK)")
+                    lines.append("\(layer.layer),\(projection.site.checkpointName),\(expert),\(projection.selected[expert]),\(projection.shares[expert]),\(projection.meanProbabilities[expert]),\(weight),\(projection.tokens),\(projection.topK)")
                 }
             }
         }

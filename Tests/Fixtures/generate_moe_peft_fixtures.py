@@ -41,8 +41,18 @@ ADAPTERS = {
 }
 
 
-def forward(model, name, tokens):
-    """MoE-PEFT's logits for `tokens` through adapter `name`, in eval mode."""
+def load_base():
+    """The tiny base in MoE-PEFT, float32."""
+    # transformers 4.46 wants the safetensors metadata {"format": "pt"}, which the tiny base lacks.
+    base = Path(tempfile.mkdtemp())
+    shutil.copy(BASE / "config.json", base / "config.json")
+    save_file(load_file(str(BASE / "model.safetensors")), str(base / "model.safetensors"), metadata={"format": "pt"})
+    return moe_peft.LLMModel.from_pretrained(str(base), device="cpu", load_dtype=torch.float32,
+                                             compute_dtype=torch.float32)
+
+
+def run(model, name, tokens):
+    """MoE-PEFT's output (`LLMModelOutput`: logits, router logits) for `tokens` through adapter `name`, in eval mode."""
     model.eval()
     # The LoRAs sit in plain dicts, out of reach of eval(), and some paths call F.dropout
     # directly: the forward is made deterministic by setting every LoRA's dropout to 0 (after the
@@ -54,19 +64,19 @@ def forward(model, name, tokens):
                 lora.dropout_.p = 0.0
     with torch.no_grad():
         outputs = model.forward(LLMModelInput(
-            batch_configs_=[LLMBatchConfig(adapter_name_=name, batch_start_idx_=0, batch_end_idx_=B)],
+            batch_configs_=[LLMBatchConfig(adapter_name_=name, batch_start_idx_=0, batch_end_idx_=tokens.shape[0])],
             batch_tokens_=tokens.tolist(), batch_masks_=None, inference_mode_=True, efficient_operator_=False))
-    return outputs[0].logits.float().contiguous()
+    return outputs[0]
+
+
+def forward(model, name, tokens):
+    """MoE-PEFT's logits for `tokens` through adapter `name`, in eval mode."""
+    return run(model, name, tokens).logits.float().contiguous()
 
 
 def main():
     torch.manual_seed(0)
-    # transformers 4.46 wants the safetensors metadata {"format": "pt"}, which the tiny base lacks.
-    base = Path(tempfile.mkdtemp())
-    shutil.copy(BASE / "config.json", base / "config.json")
-    save_file(load_file(str(BASE / "model.safetensors")), str(base / "model.safetensors"), metadata={"format": "pt"})
-    model = moe_peft.LLMModel.from_pretrained(str(base), device="cpu", load_dtype=torch.float32,
-                                              compute_dtype=torch.float32)
+    model = load_base()
     generator = torch.Generator().manual_seed(16)
     tokens = torch.randint(0, V, (B, T), generator=generator)
     for name, fields in ADAPTERS.items():

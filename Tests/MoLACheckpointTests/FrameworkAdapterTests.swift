@@ -187,6 +187,74 @@ import MoLAFiles
         }
     }
 
+    /// MixLoRA experts of layer `layer` on `projections` (C = 3, F = 4, rank 2), expert indices
+    /// `experts`, and the layer's block router with `routerRows` rows of `routerWidth`.
+    private static func mixLoRA(layer: Int, _ projections: [ProjectionKind], experts: [Int] = [0, 1], routerRows: Int = 2,
+                                routerWidth: Int = 3) -> [Tensor] {
+        projections.flatMap { kind in
+            let prefix = "mixlora.layers.\(layer).mlp.\(kind.checkpointName)"
+            let (input, output) = kind == .down ? (4, 3) : (3, 4)
+            return Self.experts(experts, a: { "\(prefix).experts.\($0).lora_A.weight" }, b: { "\(prefix).experts.\($0).lora_B.weight" },
+                                inputWidth: input, outputWidth: output)
+        } + [matrix("mixlora.layers.\(layer).mlp.moe_gate.weight", [routerRows, routerWidth])]
+    }
+
+    static let mixLoRAConfig = #"{"peft_type": "MIXLORA", "routing_strategy": "mixlora", "num_experts": 2, "top_k": 1, "r": 2, "lora_alpha": 4, "target_modules": ["gate_proj", "up_proj", "down_proj"]}"#
+
+    @Test func mixLoRAsBlockRouterIsReadByGateUpAndDown() throws {
+        let adapter = try checkpoint(Self.mixLoRA(layer: 0, ProjectionKind.mlp) + Self.mixLoRA(layer: 1, ProjectionKind.mlp),
+                                     config: Self.mixLoRAConfig).adapter
+        #expect(adapter.framework == .moePeftMixLoRA)
+        #expect(adapter.layers[1].projections.map(\.router) == Array(repeating: "mixlora.layers.1.mlp.moe_gate.weight", count: 3))
+        // down's input is F wide; the block router reads the block's input, C wide.
+        #expect(adapter.layers[1].projection(.down)?.routerWidth == 3 && adapter.layers[1].projection(.down)?.inputWidth == 4)
+        #expect(adapter.feedForwardActivation == nil)
+    }
+
+    /// Every expert of a MixLoRA block is the whole MLP: a layer whose experts lack gate, up or
+    /// down (that target_modules or the other layers say they carry) is its own error, as is an
+    /// MLP projection whose experts number otherwise than the block's.
+    @Test func mixLoRAExpertsMissingOneOfGateUpAndDown() throws {
+        let incomplete = Self.mixLoRA(layer: 0, ProjectionKind.mlp) + Self.mixLoRA(layer: 1, [.gate, .up])
+        #expect(throws: AdapterError.feedForwardExpertsIncomplete(file: path, layer: 1, missing: "down_proj", present: ["gate_proj", "up_proj"],
+                                                                 expectedBy: "target_modules names it")) {
+            try self.checkpoint(incomplete, config: Self.mixLoRAConfig)
+        }
+        try FileManager.default.removeItem(atPath: scratch.path(Checkpoint.configFileName))
+        #expect(throws: AdapterError.feedForwardExpertsIncomplete(file: path, layer: 1, missing: "down_proj", present: ["gate_proj", "up_proj"],
+                                                                 expectedBy: "other layers' experts carry it")) {
+            try self.checkpoint(incomplete)
+        }
+        // Every layer without gate, as target_modules says: the base gate in every expert.
+        let upDown = #"{"peft_type": "MIXLORA", "routing_strategy": "mixlora", "num_experts": 2, "r": 2, "target_modules": ["up_proj", "down_proj"]}"#
+        let adapter = try checkpoint(Self.mixLoRA(layer: 0, [.up, .down]) + Self.mixLoRA(layer: 1, [.up, .down]), config: upDown).adapter
+        #expect(adapter.projections.map(\.kind) == [.up, .down, .up, .down])
+        // down with one expert beside gate's and up's two: MoE-PEFT puts no plain LoRA on a MixLoRA MLP.
+        let oneDown = Self.mixLoRA(layer: 0, [.gate, .up]) + Array(Self.mixLoRA(layer: 0, [.down], experts: [0]).dropLast())
+        #expect(throws: AdapterError.layerExpertCountMismatch(file: path, layer: 0, counts: ["gate_proj": 2, "up_proj": 2, "down_proj": 1])) {
+            try self.checkpoint(oneDown, config: Self.mixLoRAConfig)
+        }
+    }
+
+    @Test func mixLoRAsRoutersAreTheBlocksAlone() throws {
+        let wide = Self.mixLoRA(layer: 0, ProjectionKind.mlp, routerWidth: 4)
+        #expect(throws: AdapterError.routerWidthMismatch(file: path, tensor: "mixlora.layers.0.mlp.moe_gate.weight", routerWidth: 4, inputWidth: 3)) {
+            try self.checkpoint(wide, config: Self.mixLoRAConfig)
+        }
+        let tall = Self.mixLoRA(layer: 0, ProjectionKind.mlp, routerRows: 3)
+        #expect(throws: AdapterError.routerExpertMismatch(file: path, tensor: "mixlora.layers.0.mlp.moe_gate.weight", routerRows: 3, experts: 2)) {
+            try self.checkpoint(tall, config: Self.mixLoRAConfig)
+        }
+        let projectionRouter = Self.mixLoRA(layer: 0, ProjectionKind.mlp) + [Self.matrix("mixlora.layers.0.mlp.up_proj.moe_gate.weight", [2, 3])]
+        #expect(throws: AdapterError.projectionRouterInBlockMixture(file: path, tensor: "mixlora.layers.0.mlp.up_proj.moe_gate.weight")) {
+            try self.checkpoint(projectionRouter, config: Self.mixLoRAConfig)
+        }
+        let unrouted = Array(Self.mixLoRA(layer: 0, ProjectionKind.mlp).dropLast())
+        #expect(throws: AdapterError.missingRouter(file: path, layer: 0, projection: "gate_proj", experts: 2)) {
+            try self.checkpoint(unrouted, config: Self.mixLoRAConfig)
+        }
+    }
+
     @Test func unknownPeftTypeAndRoutingStrategyAreNamed() throws {
         #expect(throws: AdapterError.unknownPeftType(file: path, peftType: "ADALORA")) {
             try self.checkpoint(self.moePeftMoLA(), config: #"{"peft_type": "ADALORA"}"#)

@@ -86,7 +86,7 @@ import Testing
         let golden = try SafetensorsFile(path: "\(Self.directory)/golden.safetensors")
         try model.forward(tokens: try golden.record(named: "tokens").doubles().map { Int($0) })
         #expect(tap.records.count == 3 * 7)
-        let record = tap.records.first { $0.layer == 1 && $0.projection == .up }!
+        let record = tap.records.first { $0.layer == 1 && $0.site == .projection(.up) }!
         #expect(record.experts == 4 && record.topK == 2 && record.tokens == 32)
         for token in 0..<32 {
             let probabilities = record.probabilities[(token * 4)..<(token * 4 + 4)]

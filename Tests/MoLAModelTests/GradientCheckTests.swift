@@ -32,7 +32,7 @@ import Testing
     static let targets = [5, 7, 2, 9, -1, 3, 11, 22, 0, -1]
 
     /// Every projection's top-K choices of the last forward.
-    static func choices(_ model: LlamaModel) -> [[Int32]] { model.lanes.flatMap { $0.projections.joined().map(\.chosen) } }
+    static func choices(_ model: LlamaModel) -> [[Int32]] { model.lanes.flatMap { $0.projections.joined().compactMap(\.routing?.chosen) } }
 
     /// Central differences around Float parameters, on a few coordinates of every view. A
     /// perturbation that changes a top-K choice crosses a discontinuity (the selection, and the

@@ -27,8 +27,8 @@ import Testing
         let expected = try records(full, tokens), found = try records(layerwise, tokens)
         #expect(found.count == 21 && expected.count == 21)
         for (ours, theirs) in zip(found, expected) {
-            #expect(ours.layer == theirs.layer && ours.projection == theirs.projection)
-            #expect(ours.chosen == theirs.chosen, "\(ours.layer).\(ours.projection)")
+            #expect(ours.layer == theirs.layer && ours.site == theirs.site)
+            #expect(ours.chosen == theirs.chosen, "\(ours.layer).\(ours.site)")
             assertClose(ours.probabilities.map(Double.init), theirs.probabilities.map(Double.init), rtol: 0, atol: 1e-6)
             assertClose(ours.weights.map(Double.init), theirs.weights.map(Double.init), rtol: 0, atol: 1e-6)
         }

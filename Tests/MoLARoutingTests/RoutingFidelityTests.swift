@@ -23,7 +23,7 @@ import Testing
         #expect(report.nearTies == 0)
         #expect(seen.count == 3 * 7)
         for record in seen {
-            let key = "\(record.layer).\(record.projection.checkpointName)"
+            let key = "\(record.layer).\(record.site.checkpointName)"
             let probabilities = try golden.record(named: "router.\(key)").doubles()
             assertClose(record.probabilities.map(Double.init), probabilities, rtol: 0, atol: 1e-5, key)
             let chosen = try golden.record(named: "chosen.\(key)").doubles().map { Int($0) }
@@ -31,7 +31,7 @@ import Testing
             // Same sets per token (the order within the top-K is best first in both).
             #expect(ours == chosen, "\(key)")
             // Counts and shares from the reference's choices.
-            let projection = report.layers[record.layer].projections.first { $0.kind == record.projection }!
+            let projection = report.layers[record.layer].projections.first { $0.site == record.site }!
             let counts = (0..<record.experts).map { expert in chosen.filter { $0 == expert }.count }
             #expect(projection.selected == counts, "\(key)")
             let reference = probabilities.count / record.experts
@@ -56,7 +56,7 @@ import Testing
 
     @Test func statisticsOfAHandMadeRecord() throws {
         // Two tokens, three experts, top-2.
-        let record = RoutingRecord(layer: 0, projection: .query, tokens: 2, experts: 3, topK: 2,
+        let record = RoutingRecord(layer: 0, site: .projection(.query), tokens: 2, experts: 3, topK: 2,
                                    probabilities: [0.5, 0.3, 0.2, 0.1, 0.6, 0.3],
                                    chosen: [0, 1, 1, 2], weights: [0.625, 0.375, 0.6667, 0.3333])
         let accumulator = RoutingAccumulator()
@@ -74,7 +74,7 @@ import Testing
 
     @Test func nonFiniteRouterProbabilitiesAreRefusedByName() throws {
         // The second token's router output is NaN (as a NaN or overflowing router weight makes it).
-        let record = RoutingRecord(layer: 3, projection: .value, tokens: 2, experts: 2, topK: 1,
+        let record = RoutingRecord(layer: 3, site: .projection(.value), tokens: 2, experts: 2, topK: 1,
                                    probabilities: [0.5, 0.5, .nan, .nan], chosen: [0, 0], weights: [1, 1])
         #expect(throws: RoutingError.nonFiniteProbabilities(layer: 3, projection: "v_proj", tokens: 1, firstToken: 1)) {
             try RoutingAccumulator().add([record], counted: [true, true])

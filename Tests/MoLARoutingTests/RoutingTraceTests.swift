@@ -30,8 +30,8 @@ import Testing
         #expect(found.nearTies == expected.nearTies)
         #expect(found.layers.count == expected.layers.count)
         for (ours, theirs) in zip(found.layers.flatMap(\.projections), expected.layers.flatMap(\.projections)) {
-            let label = "\(theirs.layer).\(theirs.kind.checkpointName)"
-            #expect(ours.layer == theirs.layer && ours.kind == theirs.kind && ours.topK == theirs.topK, "\(label)")
+            let label = "\(theirs.layer).\(theirs.site.checkpointName)"
+            #expect(ours.layer == theirs.layer && ours.site == theirs.site && ours.topK == theirs.topK, "\(label)")
             #expect(ours.selected == theirs.selected, "\(label)")
             assertClose(ours.meanProbabilities, theirs.meanProbabilities, rtol: 0, atol: 1e-6, label)
             assertClose(ours.meanWeightsWhenSelected.map { $0 ?? -1 }, theirs.meanWeightsWhenSelected.map { $0 ?? -1 },

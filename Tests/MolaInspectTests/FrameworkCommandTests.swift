@@ -52,20 +52,68 @@ import Testing
         #expect(hydra.standardOutput.contains("shared A              one lora_A for every B head"))
     }
 
-    @Test func routingRunsTheImplementedRulesAndRefusesMixLoRA() throws {
+    @Test func routingRunsEveryFormatsRule() throws {
         let tokens = try scratch.write(Array("[[1, 5, 9, 33, 100, 7], [4, 4, 200, 150, 3, 2]]".utf8), to: "tokens.json")
         for name in ["moe-peft-mola", "moe-peft-loramoe", "loramoe", "hydralora", "peft-lora"] {
             let result = try runMolaInspect(["routing", "--base", Self.base, Self.fixture(name), "--tokens", tokens])
             #expect(result.status == 0, "\(name): \(result.standardError)")
         }
-        let output = scratch.path("routing.json")
-        let mixLoRA = try runMolaInspect(["routing", "--base", Self.base, Self.fixture("moe-peft-mixlora"), "--tokens", tokens,
-                                          "--json", "--output", output])
-        #expect(mixLoRA.status == 1)
-        #expect(mixLoRA.standardError.hasPrefix("error: cannot run a MoE-PEFT MixLoRA adapter: its experts are whole feed-forward blocks"))
-        #expect(!FileManager.default.fileExists(atPath: output))
         let dense = try runMolaInspect(["routing", "--base", Self.base, Self.fixture("loramoe"), "--tokens", tokens, "--top-k", "2"])
         #expect(dense.status == 64, "\(dense.standardError)")
+    }
+
+    /// MixLoRA's block router is reported as the layer's `mlp`, beside its plain attention LoRA,
+    /// in the table, the JSON, the CSV and per token; `plot routing` averages over it alone.
+    @Test func mixLoRAsBlockRoutingIsReportedAsMLP() throws {
+        let tokens = try scratch.write(Array("[[1, 5, 9, 33, 100, 7], [4, 4, 200, 150, 3, 2]]".utf8), to: "tokens.json")
+        let adapter = Self.fixture("moe-peft-mixlora"), output = scratch.path("routing.json"), perToken = scratch.path("tokens.jsonl")
+        let run = try runMolaInspect(["routing", "--base", Self.base, adapter, "--tokens", tokens, "--json", "--output", output,
+                                      "--per-token", perToken])
+        #expect(run.status == 0, "\(run.standardError)")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as! [String: Any]
+        #expect(document["top_k"] as? [Int] == [2, 2, 2] && document["tokens"] as? Int == 12)
+        for layer in document["layers"] as! [[String: Any]] {
+            let projections = layer["projections"] as! [String: [String: Any]]
+            #expect(Set(projections.keys) == ["q_proj", "v_proj", "mlp"])
+            let mlp = projections["mlp"]!, experts = mlp["experts"] as! [[String: Any]]
+            #expect(experts.count == 4 && experts.reduce(0) { $0 + ($1["selected"] as! Int) } == 12 * 2)
+            // The layer's balance is the block router's: plain LoRA's one expert takes no part.
+            #expect(abs((layer["balance"] as! Double) - (mlp["balance"] as! Double)) < 1e-12)
+        }
+        let line = try String(contentsOfFile: perToken, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        let routes = (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["routes"] as! [String: [String: Any]]
+        #expect((routes["2.mlp"]?["experts"] as? [Int])?.count == 2 && (routes["0.q_proj"]?["experts"] as? [Int]) == [0])
+        let csv = try runMolaInspect(["routing", "--base", Self.base, adapter, "--tokens", tokens, "--csv"])
+        #expect(csv.standardOutput.split(separator: "\n").filter { $0.hasPrefix("1,mlp,") }.count == 4, "\(csv.standardOutput)")
+        let table = try runMolaInspect(["routing", "--base", Self.base, adapter, "--tokens", tokens])
+        #expect(table.standardOutput.contains("    2  mlp               4"), "\(table.standardOutput)")
+        let figure = scratch.path("shares.svg")
+        let plot = try runMolaInspect(["plot", "routing", output, "-o", figure])
+        #expect(plot.status == 0, "\(plot.standardError)")
+        #expect(try String(contentsOfFile: figure, encoding: .utf8).contains("mean over mlp"))
+    }
+
+    /// The tiny base with this project's byte tokenizer (its 259 ids within the base's 300), for text.
+    private func byteBase() throws -> String {
+        for name in ["config.json", "model.safetensors"] {
+            let target = scratch.path("byte-base/\(name)")
+            if !FileManager.default.fileExists(atPath: target) {
+                try scratch.write([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.base)/\(name)"))), to: "byte-base/\(name)")
+            }
+        }
+        return try scratch.write(Array(#"{"tokenizer_class": "MoLAByteTokenizer"}"#.utf8), to: "byte-base/tokenizer_config.json")
+            .replacingOccurrences(of: "/tokenizer_config.json", with: "")
+    }
+
+    @Test func mixLoRAIsScored() throws {
+        let withAdapter = try runMolaInspect(["score", "--base", try byteBase(), Self.fixture("moe-peft-mixlora"), "--text", "mixture", "--json"])
+        #expect(withAdapter.status == 0, "\(withAdapter.standardError)")
+        let baseAlone = try runMolaInspect(["score", "--base", try byteBase(), "--text", "mixture", "--json"])
+        let likelihood = { (output: String) in
+            ((try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [[String: Any]])[0]["log_likelihood"] as! Double)
+        }
+        // The experts change what the base predicts.
+        #expect(try likelihood(withAdapter.standardOutput) != likelihood(baseAlone.standardOutput))
     }
 
     @Test func moePeftMoLABecomesTheReferenceLayoutUnchanged() throws {

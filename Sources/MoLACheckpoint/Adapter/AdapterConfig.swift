@@ -7,8 +7,8 @@ import MoLAFiles
 /// MoLA stores `r` as a per-layer list; plain PEFT stores a number, with `rank_pattern` and
 /// `alpha_pattern` for modules that differ. MoLA's file does not record the number of experts per
 /// layer nor top-K: those come from the tensors and the sidecar. MoE-PEFT records `peft_type`
-/// (`MOLA`, `LORAMOE`, `MIXLORA`), `routing_strategy`, `num_experts` (one for every layer) and
-/// `top_k`; LoRAMoE and HydraLoRA record `lora_nums`. Fields other than these are tolerated and
+/// (`MOLA`, `LORAMOE`, `MIXLORA`), `routing_strategy`, `num_experts` (one for every layer),
+/// `top_k` and MixLoRA's `act_fn` and `expert_lora`; LoRAMoE and HydraLoRA record `lora_nums`. Fields other than these are tolerated and
 /// ignored; `AdapterFramework.detect` judges the values against the tensors.
 public struct AdapterConfig: Sendable, Equatable, Codable {
     /// `peft_type`, normally `LORA`.
@@ -47,13 +47,16 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
     public var alphaPattern: [String: Double]?
     /// `expert_lora` (MoE-PEFT MixLoRA): the experts' own `r`, `lora_alpha`, `use_rslora`, `use_dora`.
     public var expertLoRA: ExpertLoRA?
+    /// `act_fn` (MoE-PEFT MixLoRA): the activation inside its feed-forward experts, a Hugging Face
+    /// `ACT2FN` name (`silu`); absent, the base's `hidden_act`.
+    public var activation: String?
 
     enum CodingKeys: String, CodingKey {
         case peftType = "peft_type", taskType = "task_type", baseModel = "base_model_name_or_path", ranks = "r"
         case alpha = "lora_alpha", dropout = "lora_dropout", targetModules = "target_modules", bias
         case inferenceMode = "inference_mode", routingStrategy = "routing_strategy", expertCount = "num_experts"
         case topK = "top_k", loraNums = "lora_nums", useRSLoRA = "use_rslora", useDoRA = "use_dora"
-        case rankPattern = "rank_pattern", alphaPattern = "alpha_pattern", expertLoRA = "expert_lora"
+        case rankPattern = "rank_pattern", alphaPattern = "alpha_pattern", expertLoRA = "expert_lora", activation = "act_fn"
     }
 
     /// MixLoRA's `expert_lora`: what its experts do not share with the attention LoRA.
@@ -133,6 +136,7 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
             throw JSONExpectation.error("an object of positive numbers", forKey: .alphaPattern, in: container)
         }
         expertLoRA = try container.decodeIfPresent(ExpertLoRA.self, forKey: .expertLoRA)
+        activation = try container.decodeIfPresent(String.self, forKey: .activation)
     }
 
     /// Written in the order of `CodingKeys`, pattern keys sorted, absent fields left out: the same
@@ -157,6 +161,7 @@ public struct AdapterConfig: Sendable, Equatable, Codable {
         try container.encodeIfPresent(rankPattern.map(SortedObject.init), forKey: .rankPattern)
         try container.encodeIfPresent(alphaPattern.map(SortedObject.init), forKey: .alphaPattern)
         try container.encodeIfPresent(expertLoRA, forKey: .expertLoRA)
+        try container.encodeIfPresent(activation, forKey: .activation)
     }
 
     /// A field that must be a positive number when present (JSON null counts as absent).

@@ -50,6 +50,11 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case unsupportedDoRA(file: String)
     /// A `rank_pattern` or `alpha_pattern` key that is not a regular expression.
     case invalidPattern(file: String, field: String, pattern: String)
+    /// A router of one projection in an adapter whose routers sit on whole feed-forward blocks (MixLoRA).
+    case projectionRouterInBlockMixture(file: String, tensor: String)
+    /// A layer's feed-forward experts lack LoRA on an MLP projection that the config or the other
+    /// layers say they carry (`present`: the projections they do carry).
+    case feedForwardExpertsIncomplete(file: String, layer: Int, missing: String, present: [String], expectedBy: String)
 
     public var description: String {
         switch self {
@@ -103,6 +108,10 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
             "adapter_config.json sets use_dora: DoRA's magnitude vectors change what the adapter computes, and no reader here takes them (\(file))"
         case let .invalidPattern(file, field, pattern):
             "adapter_config.json's \(field) key \"\(pattern)\" is not a regular expression (\(file))"
+        case let .projectionRouterInBlockMixture(file, tensor):
+            "router \(tensor) routes one projection, but MoE-PEFT MixLoRA routes whole feed-forward blocks (one layers.{l}.mlp.moe_gate.weight per layer) and reads no other router (\(file))"
+        case let .feedForwardExpertsIncomplete(file, layer, missing, present, expectedBy):
+            "layer \(layer)'s feed-forward experts have no \(missing) LoRA (experts.{e}.lora_A/B) although \(expectedBy); they have \(present.isEmpty ? "none" : present.joined(separator: ", ")) (\(file))"
         }
     }
 }

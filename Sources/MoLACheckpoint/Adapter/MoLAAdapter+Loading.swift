@@ -72,9 +72,11 @@ extension MoLAAdapter {
             try context.checkLayer(layer, projections: projections)
             layers.append(AdapterLayer(index: layer, projections: projections))
         }
+        try context.checkFeedForwardExperts(layers, routers: groups.compactMap { $0.value.router?.name }.sorted())
         self.init(file: file, layers: layers, alpha: config?.alpha ?? Self.referenceAlpha, ignoredTensorCount: ignored,
                   unrecognisedAdapterTensors: unrecognised, framework: framework, routingRule: detection.rule,
-                  frameworkSource: detection.frameworkSource, routingRuleSource: detection.ruleSource)
+                  frameworkSource: detection.frameworkSource, routingRuleSource: detection.ruleSource,
+                  feedForwardActivation: framework.routerScope == .feedForwardBlock ? config?.activation : nil)
     }
 }
 
@@ -96,15 +98,41 @@ private struct LoadingContext {
         return nil
     }
 
-    /// Projections of a layer have one expert count; MoE-PEFT's LoRAMoE and MixLoRA may add plain
-    /// LoRA (one expert) beside it.
+    /// Projections of a layer have one expert count; MoE-PEFT's LoRAMoE may add plain LoRA (one
+    /// expert) beside it, MixLoRA on attention only (every MLP LoRA of it is a feed-forward expert's).
     func checkLayer(_ layer: Int, projections: [ProjectionAdapter]) throws {
-        var counts = Set(projections.map(\.expertCount))
-        if framework.allowsPlainProjectionsBesideMixtures { counts.remove(1) }
+        let plainAllowed = { (kind: ProjectionKind) in
+            framework.allowsPlainProjectionsBesideMixtures && (framework.routerScope == .projection || kind.isAttention)
+        }
+        let counts = Set(projections.filter { $0.expertCount > 1 || !plainAllowed($0.kind) }.map(\.expertCount))
         guard counts.count <= 1 else {
             throw AdapterError.layerExpertCountMismatch(
                 file: file, layer: layer,
                 counts: Dictionary(uniqueKeysWithValues: projections.map { ($0.kind.checkpointName, $0.expertCount) }))
+        }
+    }
+}
+
+extension LoadingContext {
+    /// MixLoRA's experts are whole feed-forward blocks under one router per block: every layer's
+    /// experts carry LoRA on the same MLP projections (those `target_modules` names, else those of
+    /// any layer), and no projection has a router of its own (MoE-PEFT reads none).
+    ///
+    /// - Throws: `AdapterError.projectionRouterInBlockMixture`, `.feedForwardExpertsIncomplete`.
+    func checkFeedForwardExperts(_ layers: [AdapterLayer], routers: [String]) throws {
+        guard framework.routerScope == .feedForwardBlock else { return }
+        if let router = routers.first {
+            throw AdapterError.projectionRouterInBlockMixture(file: file, tensor: router)
+        }
+        let targeted = config?.targetModules.map { names in ProjectionKind.mlp.filter { names.contains($0.checkpointName) } }
+        let expected = targeted ?? ProjectionKind.mlp.filter { kind in layers.contains { $0.projection(kind) != nil } }
+        for layer in layers {
+            let present = ProjectionKind.mlp.filter { layer.projection($0) != nil }
+            if let missing = expected.first(where: { !present.contains($0) }) {
+                throw AdapterError.feedForwardExpertsIncomplete(
+                    file: file, layer: layer.index, missing: missing.checkpointName, present: present.map(\.checkpointName),
+                    expectedBy: targeted == nil ? "other layers' experts carry it" : "target_modules names it")
+            }
         }
     }
 }
@@ -212,7 +240,8 @@ private struct TensorGroup {
             throw AdapterError.configExpertCount(file: file, field: field, configured: count, layer: layer, projection: name,
                                                  experts: experts.count)
         }
-        let isMixtureExpert = context.framework == .moePeftMixLoRA && experts.count > 1
+        // Every MLP LoRA of MixLoRA is a feed-forward expert's, even with one expert (num_experts 1).
+        let isMixtureExpert = context.framework.routerScope == .feedForwardBlock && !kind.isAttention
         let scaling = try (context.config ?? AdapterConfig()).scaling(layer: layer, kind: kind, isMixtureExpert: isMixtureExpert,
                                                                       tensorRank: rank, file: file)
         if let configured = scaling.configuredRank, configured != rank {

@@ -24,6 +24,9 @@ public struct MoLAAdapter: Sendable {
     public let frameworkSource: String
     /// Where the routing rule came from: the config's `routing_strategy`, or the framework's forward.
     public let routingRuleSource: String
+    /// MixLoRA's `act_fn`, the activation inside its feed-forward experts; nil when the config
+    /// gives none, where MoE-PEFT's `init_adapter` takes the base's `hidden_act`.
+    public let feedForwardActivation: String?
 
     /// Experts per layer (every projection of a layer has the same number).
     public var allocation: Allocation { Allocation(expertsPerLayer: layers.map(\.expertCount)) }

@@ -27,43 +27,22 @@ extension MoLALinear {
     /// this does `K / E` of that work, in products of `n_i` rows. It keeps no caches for a backward.
     private func forwardChosenExperts(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
                                       out: UnsafeMutablePointer<Float>, scratch: Scratch, oneToken: OneTokenProduct?) {
-        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken) else { return }
+        guard let (views, routing) = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken)
+        else { return }
         droppedInLastForward = false
-        // Tokens grouped by expert (counting sort over the chosen slots), with their weights.
-        var starts = [Int](repeating: 0, count: experts + 1)
-        for slot in 0..<(count * topK) { starts[Int(chosen[slot]) + 1] += 1 }
-        for e in 0..<experts { starts[e + 1] += starts[e] }
-        var next = starts
-        var members = [Int](repeating: 0, count: count * topK)
-        var factors = [Float](repeating: 0, count: count * topK)
-        for n in 0..<count {
-            for slot in 0..<topK {
-                let e = Int(chosen[n * topK + slot])
-                members[next[e]] = n
-                factors[next[e]] = scale * weights.pointer[n * topK + slot]
-                next[e] += 1
-            }
-        }
+        let (starts, members, weights) = routing.rowsByExpert(count: count)
         let largest = (0..<experts).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
         let gathered = scratch.buffer(.gatheredInput, largest * inputWidth)
         let expertHidden = scratch.buffer(.expertHidden, largest * rank)
         let expertOutput = scratch.buffer(.expertOutput, largest * outputWidth)
-        let a = adapter.values(views.a), b = adapter.values(views.b)
         for e in 0..<experts {
             let rows = starts[e + 1] - starts[e]
             guard rows > 0 else { continue }
             for (row, n) in members[starts[e]..<starts[e + 1]].enumerated() {
                 (gathered + row * inputWidth).update(from: x + n * inputWidth, count: inputWidth)
             }
-            LinearAlgebra.multiply(gathered, a + e * rank * inputWidth, transposeB: true, into: expertHidden,
-                                   m: rows, n: rank, k: inputWidth)
-            for row in 0..<rows {
-                let factor = factors[starts[e] + row]
-                for r in 0..<rank { expertHidden[row * rank + r] *= factor }
-            }
-            // B_i is columns [i R, (i + 1) R) of B, [Cout, E R].
-            LinearAlgebra.multiply(expertHidden, b + e * rank, transposeB: true, leadingB: experts * rank,
-                                   into: expertOutput, m: rows, n: outputWidth, k: rank)
+            views.expertUpdate(e, of: gathered, rows: rows, factor: { scale * weights[starts[e] + $0] }, values: adapter,
+                               hidden: expertHidden, into: expertOutput, beta: 0)
             for (row, n) in members[starts[e]..<starts[e + 1]].enumerated() {
                 let source = expertOutput + row * outputWidth, target = out + n * outputWidth
                 for c in 0..<outputWidth { target[c] += source[c] }

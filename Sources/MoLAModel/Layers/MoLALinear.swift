@@ -8,13 +8,15 @@ import MoLATensor
 /// x is [N, Cin]   W0 is [Cout, Cin]   A (all experts stacked) is [E R, Cin]
 /// B (side by side) is [Cout, E R]   router Wr is [E, Cin]   y is [N, Cout]
 ///
-/// p   = softmax(x Wr^T)                      float32, over all E experts
+/// p   = softmax(x Wr^T)                      float32, over all E experts     (`Router`)
 /// S   = top-K indices of p;  w_i = p_i / sum_{j in S} p_j
 /// H   = dropout(x) A^T                       [N, E R], every expert
 /// G   = H with expert i's R columns times s * w_i for i in S, zero elsewhere
 /// y   = x W0^T + G B^T
 /// ```
-/// With one expert there is no router (plain LoRA, w = 1).
+/// With one expert there is no router (plain LoRA, w = 1). The experts of MixLoRA's gate, up
+/// and down belong to their layer's `FeedForwardExperts`, which reads their weights and routes
+/// them; such a projection has no `routing` and is never run on its own.
 /// ([MoLA, arXiv 2402.08562](https://arxiv.org/abs/2402.08562), section 3.)
 final class MoLALinear {
     let layer: Int
@@ -29,20 +31,17 @@ final class MoLALinear {
     let capacity: Int
     /// Views of W0, A, B and the router, resolved at build.
     let parameters: ProjectionWeights
+    /// The router's decisions of the last forward; nil when the projection is not adapted or its
+    /// experts are its layer's feed-forward experts' (MixLoRA).
+    let routing: Router?
 
     // Caches of the last forward, for the backward: [capacity, ...].
-    let probabilities: FloatBuffer      // [N, E]
-    var chosen: [Int32]                 // [N, K]
-    let weights: FloatBuffer            // [N, K]
     let hidden: FloatBuffer             // H, [N, E R]
     let gated: FloatBuffer              // G, [N, E R]
     let dropoutMask: FloatBuffer?       // [N, Cin], 0 or 1 / (1 - p)
     let droppedInput: FloatBuffer?      // [N, Cin]
     /// Whether the last forward applied dropout (else the backward reads the input itself).
     var droppedInLastForward = false
-    // Per-expert selection counts and probability sums of the last forward (balance loss, taps).
-    var selectionCounts: [Int]
-    var probabilitySums: [Double]
 
     /// The projection `layout` describes, on `base` and `adapter` (laid out from the same layouts),
     /// with caches for `capacity` tokens.
@@ -56,21 +55,18 @@ final class MoLALinear {
         topK = layout.topK
         scale = layout.scale
         dropout = layout.dropout
-        self.capacity = layout.experts > 0 ? capacity : 0
+        self.capacity = layout.experts > 0 && !layout.inFeedForwardExperts ? capacity : 0
         parameters = ProjectionWeights(layout, base: base, adapter: adapter)
         let capacity = self.capacity
-        probabilities = FloatBuffer(count: capacity * experts)
-        chosen = [Int32](repeating: 0, count: capacity * topK)
-        weights = FloatBuffer(count: capacity * topK)
+        routing = capacity > 0 ? Router(layer: layer, site: .projection(kind), experts: experts, topK: topK, capacity: capacity) : nil
         hidden = FloatBuffer(count: capacity * experts * rank)
         gated = FloatBuffer(count: capacity * experts * rank)
         dropoutMask = dropout > 0 ? FloatBuffer(count: capacity * inputWidth) : nil
         droppedInput = dropout > 0 ? FloatBuffer(count: capacity * inputWidth) : nil
-        selectionCounts = Array(repeating: 0, count: experts)
-        probabilitySums = Array(repeating: 0, count: experts)
     }
 
-    var hasRouter: Bool { experts > 1 }
+    /// Whether it has a router of its own (a mixture routed per projection).
+    var hasRouter: Bool { parameters.adapter?.router != nil }
     /// Names of the adapter's views (loading, saving, initialisation; passes use `parameters`).
     var aName: String { AdapterViewName.a(layer: layer, kind) }
     var bName: String { AdapterViewName.b(layer: layer, kind) }
@@ -82,7 +78,9 @@ final class MoLALinear {
     func forward(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
                  out: UnsafeMutablePointer<Float>, training: Bool, random: inout SplitMix, oneToken: OneTokenProduct? = nil) {
         let width = experts * rank
-        guard let views = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken) else { return }
+        guard let (views, routing) = baseProductAndRoute(x, count: count, base: base, adapter: adapter, out: out, oneToken: oneToken)
+        else { return }
+        let chosen = routing.chosen, weights = routing.weights
         var input = x
         if training, let mask = dropoutMask, let dropped = droppedInput {
             let keep = 1 / (1 - dropout)
@@ -111,62 +109,31 @@ final class MoLALinear {
                                m: count, n: outputWidth, k: width, beta: 1)
     }
 
-    /// `out = x W0^T`, then the router's decisions; the adapter's views, nil when the projection
-    /// is not adapted.
+    /// `out = x W0^T`, then the router's decisions; the adapter's views and the decisions, nil
+    /// when the projection is not adapted.
     ///
     /// - Parameter oneToken: when given and `count` is 1, W0 is read in its quantized form.
     func baseProductAndRoute(_ x: UnsafePointer<Float>, count: Int, base: ParameterSet, adapter: ParameterSet,
-                             out: UnsafeMutablePointer<Float>, oneToken: OneTokenProduct? = nil) -> ProjectionWeights.Adapter? {
+                             out: UnsafeMutablePointer<Float>, oneToken: OneTokenProduct? = nil)
+        -> (views: ProjectionWeights.Adapter, routing: Router)? {
         if count == 1, let oneToken {
             oneToken.weights.multiply(x, into: out, threads: oneToken.threads)
         } else {
             LinearAlgebra.multiply(x, base.values(parameters.base), transposeB: true, into: out, m: count, n: outputWidth, k: inputWidth)
         }
         guard let views = parameters.adapter else { return nil }  // not adapted: the base projection alone
-        precondition(count <= capacity, "MoLALinear: \(count) tokens, capacity \(capacity)")
-        route(x, count: count, adapter: adapter)
-        return views
+        guard let routing else {
+            preconditionFailure("MoLALinear: layer \(layer) \(kind.checkpointName) belongs to its layer's feed-forward experts, which run it")
+        }
+        routing.route(x, count: count, router: views.router.map { adapter.values($0) }, inputWidth: inputWidth)
+        return (views, routing)
     }
 
     /// Only the routing decisions, for a projection whose output nobody reads (the last
-    /// down_proj of a routing pass without logits).
+    /// down_proj of a routing pass without logits); nothing for one without a router of its own.
     func routeOnly(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
-        guard experts > 0 else { return }
-        route(x, count: count, adapter: adapter)
-    }
-
-    /// Router probabilities, top-K and renormalised weights (float32 softmax).
-    func route(_ x: UnsafePointer<Float>, count: Int, adapter: ParameterSet) {
-        selectionCounts = Array(repeating: 0, count: experts)
-        probabilitySums = Array(repeating: 0, count: experts)
-        guard let router = parameters.adapter?.router else {
-            for n in 0..<count { chosen[n] = 0; weights.pointer[n] = 1; probabilities.pointer[n] = 1 }
-            selectionCounts[0] = count * topK
-            probabilitySums[0] = Double(count)
-            return
-        }
-        let p = probabilities.pointer
-        LinearAlgebra.multiply(x, adapter.values(router), transposeB: true, into: p, m: count, n: experts, k: inputWidth)
-        // One flag per expert (any count: a 64-bit mask once let expert 64 be picked twice),
-        // cleared after each token for the experts it picked.
-        var picked = [Bool](repeating: false, count: experts)
-        for n in 0..<count {
-            let row = p + n * experts
-            VectorMath.softmax(row, count: experts, arithmetic: .scalar)
-            for e in 0..<experts { probabilitySums[e] += Double(row[e]) }
-            // Top-K by repeated selection (K is small); ties go to the lower index.
-            var total: Float = 0
-            for slot in 0..<topK {
-                var best = -1
-                for e in 0..<experts where !picked[e] && (best < 0 || row[e] > row[best]) { best = e }
-                picked[best] = true
-                chosen[n * topK + slot] = Int32(best)
-                total += row[best]
-                selectionCounts[best] += 1
-            }
-            for slot in 0..<topK { picked[Int(chosen[n * topK + slot])] = false }
-            for slot in 0..<topK { weights.pointer[n * topK + slot] = row[Int(chosen[n * topK + slot])] / total }
-        }
+        guard let routing, let views = parameters.adapter else { return }
+        routing.route(x, count: count, router: views.router.map { adapter.values($0) }, inputWidth: inputWidth)
     }
 
     /// Accumulates gradients into `dx`, the adapter's gradients, and the base's when `trainBase`.
@@ -188,6 +155,10 @@ final class MoLALinear {
 
     private func adapterBackward(_ dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, adapter: ParameterSet,
                                  views: ProjectionWeights.Adapter, dx: UnsafeMutablePointer<Float>, balanceGradient: [Float]?, scratch: Scratch) {
+        guard let routing else {
+            preconditionFailure("MoLALinear: layer \(layer) \(kind.checkpointName) belongs to its layer's feed-forward experts, which have no backward")
+        }
+        let chosen = routing.chosen, weights = routing.weights
         let width = experts * rank
         let dGated = scratch.buffer(.projectionDGated, count * width)
         let dHidden = scratch.buffer(.projectionDHidden, count * width)
@@ -223,7 +194,7 @@ final class MoLALinear {
             LinearAlgebra.multiply(dHidden, adapter.values(views.a), into: dx, m: count, n: inputWidth, k: width, beta: 1)
         }
         if let router = views.router {
-            routerBackward(dWeights: dWeights, x: x, count: count, adapter: adapter, router: router, dx: dx,
+            routerBackward(dWeights: dWeights, x: x, count: count, adapter: adapter, router: router, routing: routing, dx: dx,
                            balanceGradient: balanceGradient, scratch: scratch)
         }
     }
@@ -234,10 +205,10 @@ final class MoLALinear {
     /// dlogit = p * (dp - sum_e p_e dp_e)
     /// ```
     private func routerBackward(dWeights: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
-                                adapter: ParameterSet, router: ParameterSet.View, dx: UnsafeMutablePointer<Float>,
+                                adapter: ParameterSet, router: ParameterSet.View, routing: Router, dx: UnsafeMutablePointer<Float>,
                                 balanceGradient: [Float]?, scratch: Scratch) {
         let dLogits = scratch.buffer(.routerDLogits, count * experts)
-        let p = probabilities.pointer
+        let p = routing.probabilities.pointer, chosen = routing.chosen, weights = routing.weights
         for n in 0..<count {
             let row = p + n * experts, gradient = dLogits + n * experts
             for e in 0..<experts { gradient[e] = balanceGradient?[e] ?? 0 }

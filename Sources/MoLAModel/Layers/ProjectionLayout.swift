@@ -1,4 +1,5 @@
 import MoLACheckpoint
+import MoLATensor
 
 /// Where one projection sits and the shape of its adapter, known from the config and the
 /// adapter spec before any buffer exists: the model lays out its adapter set from these, then
@@ -14,6 +15,9 @@ struct ProjectionLayout {
     let outputWidth: Int
     /// 0 when the spec does not adapt this projection.
     let experts: Int
+    /// Whether its experts are its layer's feed-forward experts' LoRA (MixLoRA's gate, up, down):
+    /// no router of its own, run only by `FeedForwardExperts`.
+    let inFeedForwardExperts: Bool
     let rank: Int
     let topK: Int
     /// `alpha / r`.
@@ -26,18 +30,20 @@ struct ProjectionLayout {
             ProjectionKind.allCases.map { kind in
                 let (input, output) = config.widths(kind)
                 guard let spec, spec.projections.contains(kind) else {
-                    return ProjectionLayout(layer: layer, kind: kind, inputWidth: input, outputWidth: output, experts: 0, rank: 0,
-                                            topK: 0, scale: 0, dropout: 0)
+                    return ProjectionLayout(layer: layer, kind: kind, inputWidth: input, outputWidth: output, experts: 0,
+                                            inFeedForwardExperts: false, rank: 0, topK: 0, scale: 0, dropout: 0)
                 }
                 return ProjectionLayout(layer: layer, kind: kind, inputWidth: input, outputWidth: output,
-                                        experts: spec.experts(layer: layer, kind), rank: spec.ranks[layer],
+                                        experts: spec.experts(layer: layer, kind),
+                                        inFeedForwardExperts: spec.isFeedForwardExpertProjection(layer: layer, kind), rank: spec.ranks[layer],
                                         topK: spec.plainProjections.contains(kind) ? 1 : spec.topK[layer],
                                         scale: spec.scale(layer: layer), dropout: Float(spec.dropout))
             }
         }
     }
 
-    var hasRouter: Bool { experts > 1 }
+    /// Whether it has a router of its own (the one owner of this rule is `AdapterSpec.hasProjectionRouter`).
+    var hasRouter: Bool { experts > 1 && !inFeedForwardExperts }
     var aName: String { AdapterViewName.a(layer: layer, kind) }
     var bName: String { AdapterViewName.b(layer: layer, kind) }
     var routerName: String { AdapterViewName.router(layer: layer, kind) }
@@ -69,8 +75,10 @@ struct ProjectionWeights {
         let a: ParameterSet.View
         /// Every expert's B, side by side, [Cout, E R].
         let b: ParameterSet.View
-        /// [E, Cin]; nil with one expert (plain LoRA).
+        /// [E, Cin]; nil with one expert (plain LoRA) or when the layer's feed-forward experts route it.
         let router: ParameterSet.View?
+        let experts: Int
+        let rank: Int
     }
 
     /// W0, [Cout, Cin], in the base set.
@@ -82,7 +90,33 @@ struct ProjectionWeights {
         self.base = base.view(BaseTensorName.projection(layer: layout.layer, layout.kind))
         self.adapter = layout.experts > 0
             ? Adapter(a: adapter.view(layout.aName), b: adapter.view(layout.bName),
-                      router: layout.hasRouter ? adapter.view(layout.routerName) : nil)
+                      router: layout.hasRouter ? adapter.view(layout.routerName) : nil, experts: layout.experts, rank: layout.rank)
             : nil
+    }
+}
+
+extension ProjectionWeights.Adapter {
+    /// Expert `e`'s LoRA update of `rows` gathered rows, each scaled by its own factor.
+    ///
+    /// ```
+    /// X is [rows, Cin]   A_e is [R, Cin]   B_e is columns [e R, (e + 1) R) of B, [Cout, R]
+    /// H = X A_e^T;  H[row] *= factor(row)          [rows, R]    (in `hidden`)
+    /// out = beta out + H B_e^T                     [rows, Cout]
+    /// ```
+    /// - Parameters:
+    ///   - factor: the scale of each row's update (`s w` for a routed row, `s` alone for one
+    ///     weighted later).
+    ///   - hidden: room for `rows * R` floats.
+    func expertUpdate(_ e: Int, of x: UnsafePointer<Float>, rows: Int, factor: (Int) -> Float, values: ParameterSet,
+                      hidden: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, beta: Float) {
+        let inputWidth = a.columns, outputWidth = b.rows
+        LinearAlgebra.multiply(x, values.values(a) + e * rank * inputWidth, transposeB: true, into: hidden,
+                               m: rows, n: rank, k: inputWidth)
+        for row in 0..<rows {
+            let scale = factor(row)
+            for r in 0..<rank { hidden[row * rank + r] *= scale }
+        }
+        LinearAlgebra.multiply(hidden, values.values(b) + e * rank, transposeB: true, leadingB: experts * rank,
+                               into: out, m: rows, n: outputWidth, k: rank, beta: beta)
     }
 }

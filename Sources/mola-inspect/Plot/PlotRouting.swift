@@ -15,17 +15,21 @@ struct RoutingFigureInput: ParsableArguments {
     var projections = ProjectionSelection.all
     @OptionGroup var threads: ThreadOptions
 
-    /// The routing, and the requested projections it has.
-    func load() throws -> (RoutingInput, [ProjectionKind]) {
+    /// The routing, and the routers it has of the requested projections (MixLoRA's feed-forward
+    /// block router, `mlp`, routes gate, up and down: `RouterSite.routing`). Plain LoRA that is one
+    /// expert in every layer (MoE-PEFT's attention LoRA beside its MLP mixtures) routes nothing and
+    /// is left out of the mean, unless nothing else is asked for.
+    func load() throws -> (RoutingInput, [RouterSite]) {
         let input = try RoutingInput.load(self.input.path, routing: routing, threads: threads.count)
         let present = Set(input.layers.flatMap(\.projections.keys))
-        let kinds = projections.kinds.filter(present.contains)
-        guard !kinds.isEmpty else { throw CommandError.failed("the routing has no \(projections.name) projections (\(self.input.path))") }
-        return (input, kinds)
+        let sites = RouterSite.routing(projections.kinds).filter(present.contains)
+        guard !sites.isEmpty else { throw CommandError.failed("the routing has no \(projections.name) projections (\(self.input.path))") }
+        let mixtures = sites.filter { site in input.layers.contains { ($0.projections[site]?.experts ?? 0) > 1 } }
+        return (input, mixtures.isEmpty ? sites : mixtures)
     }
 
-    func notes(_ kinds: [ProjectionKind], _ input: RoutingInput) -> [String] {
-        ["mean over \(kinds.map(\.checkpointName).joined(separator: ", "))"]
+    func notes(_ sites: [RouterSite], _ input: RoutingInput) -> [String] {
+        ["mean over \(sites.map(\.checkpointName).joined(separator: ", "))"]
     }
 }
 
@@ -42,13 +46,13 @@ struct PlotRoutingShares: ParsableCommand {
 
     func run() throws {
         try figure.refuseReplacing(source.routing.inputs(adapter: source.input.path))
-        let (input, kinds) = try source.load()
+        let (input, sites) = try source.load()
         let (path, size) = (figure.path, figure.size())
-        let values = input.perExpert(kinds) { $0.shares[$1] }
+        let values = input.perExpert(sites) { $0.shares[$1] }
         let chart = Heatmap(title: figure.title(standard: "Selection share per expert: \(URL(fileURLWithPath: input.adapter).lastPathComponent)"),
                             xTitle: "expert", yTitle: "layer", rowLabels: input.layers.map { String($0.layer) },
                             columnLabels: (0..<input.maximumExperts).map(String.init), values: values,
-                            colorbarTitle: "share of selections", notes: source.notes(kinds, input))
+                            colorbarTitle: "share of selections", notes: source.notes(sites, input))
         try ChartFile.write(.heatmap(chart), to: path, size: size)
         PlotCommand.wrote(path)
     }
@@ -66,13 +70,13 @@ struct PlotRoutingWeights: ParsableCommand {
 
     func run() throws {
         try figure.refuseReplacing(source.routing.inputs(adapter: source.input.path))
-        let (input, kinds) = try source.load()
+        let (input, sites) = try source.load()
         let (path, size) = (figure.path, figure.size())
-        let values = input.perExpert(kinds) { $0.meanWeights[$1] }
+        let values = input.perExpert(sites) { $0.meanWeights[$1] }
         let series = (0..<input.maximumExperts).map { expert in BarSeries(name: "expert \(expert)", values: values.map { $0[expert] }) }
         let chart = BarChart(title: figure.title(standard: "Mean routing weight when chosen: \(URL(fileURLWithPath: input.adapter).lastPathComponent)"),
                              xTitle: "layer", yTitle: "mean renormalised weight", categories: input.layers.map { String($0.layer) },
-                             series: series, notes: source.notes(kinds, input) + ["missing bars: the layer has fewer experts, or the expert was never chosen"])
+                             series: series, notes: source.notes(sites, input) + ["missing bars: the layer has fewer experts, or the expert was never chosen"])
         try ChartFile.write(.bars(chart), to: path, size: size)
         PlotCommand.wrote(path)
     }
@@ -109,7 +113,7 @@ struct PlotRoutingRedundancy: ParsableCommand {
             return means.count == kinds.count && !means.isEmpty ? means.reduce(0, +) / Double(means.count) : nil
         }
         let entropy: [Double?] = routing.layers.map { layer in
-            let values = layer.projections.values.map(\.normalisedEntropy).filter(\.isFinite)
+            let values = layer.mixtures.map(\.normalisedEntropy).filter(\.isFinite)
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
         }
         let top = LineChart(title: figure.title(standard: "Redundancy and routing: \(URL(fileURLWithPath: adapterPath).lastPathComponent)"),

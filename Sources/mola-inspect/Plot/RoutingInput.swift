@@ -16,7 +16,15 @@ struct RoutingInput {
     struct Layer {
         let layer: Int
         let balance: Double?
-        let projections: [ProjectionKind: Projection]
+        /// By router site: the routed projections, and `mlp` for MixLoRA's feed-forward block.
+        let projections: [RouterSite: Projection]
+
+        /// Its routers that choose among experts, or all when each is plain LoRA (one expert, as
+        /// MoE-PEFT's attention LoRA beside its MLP mixtures): plain LoRA routes nothing.
+        var mixtures: [Projection] {
+            let routed = projections.values.filter { $0.experts > 1 }
+            return routed.isEmpty ? Array(projections.values) : routed
+        }
     }
 
     let adapter: String
@@ -58,11 +66,11 @@ struct RoutingInput {
 
     var maximumExperts: Int { layers.flatMap { $0.projections.values.map(\.experts) }.max() ?? 0 }
 
-    /// Per layer, the mean over `kinds` of a per-expert value (nil past a layer's experts or when absent).
-    func perExpert(_ kinds: [ProjectionKind], _ value: (Projection, Int) -> Double?) -> [[Double?]] {
+    /// Per layer, the mean over the routers `sites` of a per-expert value (nil past a layer's experts or when absent).
+    func perExpert(_ sites: [RouterSite], _ value: (Projection, Int) -> Double?) -> [[Double?]] {
         layers.map { layer in
             (0..<maximumExperts).map { expert in
-                let values = kinds.compactMap { layer.projections[$0] }.filter { expert < $0.experts }.compactMap { value($0, expert) }
+                let values = sites.compactMap { layer.projections[$0] }.filter { expert < $0.experts }.compactMap { value($0, expert) }
                 return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
             }
         }
