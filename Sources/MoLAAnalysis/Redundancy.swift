@@ -40,15 +40,19 @@ public struct RedundancyOptions: Sendable {
     public var threadCount: Int
     /// The space `subspace` compares (ignored by the other metrics).
     public var side: SubspaceSide
+    /// `cosine` and `subspace`: leave out experts whose dW is zero (never trained), their pairs
+    /// NaN and the means over the other pairs, instead of refusing them.
+    public var allowingUntrained: Bool
 
     public init(metric: RedundancyMetric = .delta, scaled: Bool = true,
                 projections: Set<ProjectionKind> = Set(ProjectionKind.attention), threadCount: Int = 1,
-                side: SubspaceSide = .column) {
+                side: SubspaceSide = .column, allowingUntrained: Bool = false) {
         self.metric = metric
         self.scaled = scaled
         self.projections = projections
         self.threadCount = threadCount
         self.side = side
+        self.allowingUntrained = allowingUntrained
     }
 }
 
@@ -77,9 +81,14 @@ public struct ProjectionRedundancy: Sendable {
     public let nonFiniteTensors: [String]
     /// `subspace` only: per pair (in `pairs` order), the principal angles in radians, ascending.
     public var principalAngles: [[Double]] = []
+    /// `cosine` and `subspace` with `allowingUntrained`: the experts whose dW is zero, left out.
+    public var untrainedExperts: [Int] = []
 
-    /// Mean over pairs; nil when there are no pairs or a distance is not finite.
-    public var mean: Double? { finiteMean(pairs.map(\.distance)) }
+    /// Mean over the pairs of experts not left out as untrained; nil when there are no such
+    /// pairs or one of their distances is not finite.
+    public var mean: Double? {
+        finiteMean(pairs.filter { !untrainedExperts.contains($0.first) && !untrainedExperts.contains($0.second) }.map(\.distance))
+    }
 }
 
 /// One layer's projections and their means.

@@ -67,7 +67,8 @@ public enum RedundancyAnalyzer {
     static func analyze(_ projection: ProjectionAdapter, file: any TensorFile, options: RedundancyOptions,
                         workspace: Workspace) throws -> ProjectionRedundancy {
         switch options.metric {
-        case .subspace: return try SubspaceSimilarity.analyze(projection, file: file, side: options.side, workspace: workspace)
+        case .subspace: return try SubspaceSimilarity.analyze(projection, file: file, side: options.side,
+                                                                allowingUntrained: options.allowingUntrained, workspace: workspace)
         case .router: return try RouterSimilarity.analyze(projection, file: file)
         case .delta, .a, .b, .cosine: break
         }
@@ -138,10 +139,15 @@ public enum RedundancyAnalyzer {
         var identical: IdenticalExperts?
         let squaredNorms = (0..<experts).map { grams.inner($0, $0) }
         if options.metric == .cosine {
-            let pairs = try cosines(projection, file: file, grams: grams, squaredNorms: squaredNorms, finite: finite)
-            return ProjectionRedundancy(layer: projection.layer, kind: projection.kind, expertCount: experts, rank: rank,
-                                        scale: scale, pairs: pairs, norms: squaredNorms.map { abs(scale) * max($0, 0).squareRoot() },
-                                        nonFiniteTensors: nonFinite)
+            let zero = squaredNorms.indices.filter { finite[$0] && squaredNorms[$0] <= 0 }
+            if !zero.isEmpty && !options.allowingUntrained {
+                throw AnalysisError.zeroExperts(file: file.path, tensors: zero.map { projection.experts[$0].b }, metric: "cosine")
+            }
+            var result = ProjectionRedundancy(layer: projection.layer, kind: projection.kind, expertCount: experts, rank: rank, scale: scale,
+                                              pairs: cosines(grams: grams, squaredNorms: squaredNorms, usable: (0..<experts).map { finite[$0] && !zero.contains($0) }),
+                                              norms: squaredNorms.map { abs(scale) * max($0, 0).squareRoot() }, nonFiniteTensors: nonFinite)
+            result.untrainedExperts = zero
+            return result
         }
         var pairs: [ExpertPairDistance] = []
         pairs.reserveCapacity(experts * (experts - 1) / 2)
@@ -171,19 +177,13 @@ public enum RedundancyAnalyzer {
                                     nonFiniteTensors: nonFinite)
     }
 
-    /// `<dW_i, dW_j> / (|dW_i| |dW_j|)` for every pair, from the Grams of `delta` (the scale cancels).
-    ///
-    /// - Throws: `AnalysisError.zeroExperts` when an expert's `dW_i` is zero (its cosine is undefined).
-    static func cosines(_ projection: ProjectionAdapter, file: any TensorFile, grams: ExpertGrams,
-                        squaredNorms: [Double], finite: [Bool]) throws -> [ExpertPairDistance] {
-        let zero = squaredNorms.indices.filter { finite[$0] && squaredNorms[$0] <= 0 }
-        guard zero.isEmpty else {
-            throw AnalysisError.zeroExperts(file: file.path, tensors: zero.map { projection.experts[$0].b }, metric: "cosine")
-        }
+    /// `<dW_i, dW_j> / (|dW_i| |dW_j|)` for every pair, from the Grams of `delta` (the scale
+    /// cancels); NaN for a pair with an expert that is not `usable` (not finite, or zero).
+    static func cosines(grams: ExpertGrams, squaredNorms: [Double], usable: [Bool]) -> [ExpertPairDistance] {
         var pairs: [ExpertPairDistance] = []
-        for first in 0..<projection.expertCount {
-            for second in (first + 1)..<max(projection.expertCount, first + 1) {
-                let value = finite[first] && finite[second]
+        for first in 0..<usable.count {
+            for second in (first + 1)..<max(usable.count, first + 1) {
+                let value = usable[first] && usable[second]
                     ? grams.inner(first, second) / (squaredNorms[first].squareRoot() * squaredNorms[second].squareRoot()) : .nan
                 pairs.append(ExpertPairDistance(first: first, second: second, distance: value.isNaN ? value : min(1, max(-1, value))))
             }

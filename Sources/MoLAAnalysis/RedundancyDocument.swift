@@ -45,16 +45,21 @@ public struct RedundancyDocument: Sendable, Codable {
         public var scale: Double
         /// Every pair `i < j` in order; a non-finite distance is NaN here and `null` in the file.
         public var pairs: [Pair]
-        /// Mean over pairs; nil without pairs or with a non-finite distance.
+        /// Mean over pairs (those of experts not in `untrainedExperts`); nil without pairs or with
+        /// a non-finite distance among them.
         public var mean: Double?
         /// `||W_i||_F` of each expert's compared matrix (NaN, `null` in the file, when not finite);
         /// for `router`, the router rows' norms.
         public var norms: [Double]
         /// `subspace` only: per pair, in `pairs` order, the principal angles in degrees, ascending.
         public var principalAngles: [[Double]]?
+        /// `cosine` and `subspace` with `--allow-untrained`: the experts whose dW is zero, their
+        /// pairs null and left out of the mean (absent when none).
+        public var untrainedExperts: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case experts, rank, scale, pairs, mean, norms, principalAngles = "principal_angles_degrees"
+            case untrainedExperts = "untrained_experts"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -79,6 +84,10 @@ public struct RedundancyDocument: Sendable, Codable {
             principalAngles = try container.decodeIfPresent([[Double]].self, forKey: .principalAngles)
             if let principalAngles, principalAngles.count != pairs.count {
                 throw JSONExpectation.error("one list of angles per pair (\(pairs.count))", forKey: .principalAngles, in: container)
+            }
+            untrainedExperts = try container.decodeIfPresent([Int].self, forKey: .untrainedExperts)
+            if let untrainedExperts, !untrainedExperts.allSatisfy({ (0..<experts).contains($0) }) {
+                throw JSONExpectation.error("expert indices below \(experts)", forKey: .untrainedExperts, in: container)
             }
         }
 
@@ -105,6 +114,7 @@ public struct RedundancyDocument: Sendable, Codable {
             norms = projection.norms
             principalAngles = projection.principalAngles.isEmpty ? nil
                 : projection.principalAngles.map { $0.map { $0 * 180 / Double.pi } }
+            untrainedExperts = projection.untrainedExperts.isEmpty ? nil : projection.untrainedExperts
         }
     }
 

@@ -15,13 +15,14 @@ import MoLATensor
 /// 1 means the same subspace, 0 orthogonal ones.
 /// ([LoRA, arXiv 2106.09685](https://arxiv.org/abs/2106.09685), section 7.2, equation 4.)
 enum SubspaceSimilarity {
-    static func analyze(_ projection: ProjectionAdapter, file: any TensorFile, side: SubspaceSide,
+    /// - Parameter allowingUntrained: experts of rank 0 (dW zero) give NaN pairs instead of an error.
+    static func analyze(_ projection: ProjectionAdapter, file: any TensorFile, side: SubspaceSide, allowingUntrained: Bool,
                         workspace: Workspace) throws -> ProjectionRedundancy {
         let factors = try ExpertFactors(projection, file: file, side: side, workspace: workspace)
         let (experts, r, k, rows) = (projection.expertCount, projection.rank, factors.rank, factors.coreRows)
         let ranks = (0..<experts).map(factors.numericalRank)
         let zero = ranks.indices.filter { ranks[$0] == 0 }
-        guard zero.isEmpty else {
+        if !zero.isEmpty && !allowingUntrained {
             throw AnalysisError.zeroExperts(file: file.path, tensors: zero.map { projection.experts[$0].b }, metric: "the subspace similarity")
         }
         // Stacked Q is [d, E r] column-major = [E r, d] row-major: its row Gram is Q^T Q.
@@ -33,6 +34,12 @@ enum SubspaceSimilarity {
         for first in 0..<experts {
             for second in (first + 1)..<max(experts, first + 1) {
                 let (ki, kj) = (ranks[first], ranks[second])
+                // An untrained expert (rank 0) has no space to compare.
+                guard ki > 0, kj > 0 else {
+                    pairs.append(ExpertPairDistance(first: first, second: second, distance: .nan))
+                    angles.append([])
+                    continue
+                }
                 let (ui, uj) = (factors.coreVectors[first], factors.coreVectors[second])
                 // T = G_ij U_j: [rows, kj]; M = U_i^T T: [ki, kj].
                 var t = [Double](repeating: 0, count: rows * kj)
@@ -65,6 +72,7 @@ enum SubspaceSimilarity {
                                           pairs: pairs, norms: factors.singularValues.map { ($0.reduce(0) { $0 + $1 * $1 }).squareRoot() },
                                           nonFiniteTensors: [])
         result.principalAngles = angles
+        result.untrainedExperts = zero
         return result
     }
 }

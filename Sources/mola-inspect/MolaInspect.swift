@@ -48,7 +48,7 @@ struct MolaInspect: ParsableCommand {
             return "load and re-save it with PyTorch 1.6 or later: torch.save(torch.load(path), path)"
         case AnalysisError.zeroExperts:
             return "these experts never moved from their initialisation (check reports them as untrained_expert): "
-                + "--metric delta measures their distances, and spectrum --allow-untrained gives them null measures"
+                + "--metric delta measures their distances; redundancy --allow-untrained leaves them out of cosine and subspace, and spectrum --allow-untrained gives them null measures"
         case AnalysisError.nonFiniteValues:
             return "pass --allow-nonfinite to report the other distances and mark these as null"
         case PlotError.unknownFormat:

@@ -134,6 +134,33 @@ import MoLACheckpoint
         _ = try RedundancyAnalyzer.analyze(model, options: RedundancyOptions(metric: .delta, projections: [.query]))
     }
 
+    /// With `allowingUntrained`, cosine and subspace leave the zero expert out: its pairs NaN, the
+    /// mean over the others, whose values are those of the same experts beside a trained one.
+    @Test func untrainedExpertsCanBeLeftOut() throws {
+        let zeroB = "base_model.model.model.layers.0.self_attn.q_proj.lora_B_1.weight"
+        let metrics = [RedundancyMetric.cosine, .subspace]
+        let options = metrics.map { RedundancyOptions(metric: $0, projections: [.query], allowingUntrained: true) }
+        // Measured before the untrained twin is written over the same scratch file.
+        let trained = try adapter(experts: 3, rank: 2, width: 8, mlpWidth: 8, seed: 2)
+        let fullResults = try options.map { try RedundancyAnalyzer.analyze(trained, options: $0).layers[0].projections[0] }
+        let untrained = try adapter(experts: 3, rank: 2, width: 8, mlpWidth: 8, seed: 2) { tensors in
+            let index = tensors.firstIndex { $0.name == zeroB }!
+            tensors[index].values = tensors[index].values.map { _ in 0 }
+        }
+        for (index, metric) in metrics.enumerated() {
+            let left = try RedundancyAnalyzer.analyze(untrained, options: options[index]).layers[0].projections[0]
+            let full = fullResults[index]
+            #expect(left.untrainedExperts == [1] && full.untrainedExperts.isEmpty, "\(metric)")
+            #expect(left.pairs.map { $0.distance.isNaN } == [true, false, true], "\(metric)")
+            #expect(left.pairs[1].distance == full.pairs[1].distance, "\(metric)")
+            #expect(left.mean == full.pairs[1].distance, "\(metric)")
+            let document = RedundancyDocument(checkpoint: try Checkpoint(path: untrained.file.path),
+                                              report: try RedundancyAnalyzer.analyze(untrained, options: options[index]), projectionSet: "q_proj")
+            let projection = try #require(document.layers[0].projections[.query])
+            #expect(projection.untrainedExperts == [1] && projection.mean == left.mean, "\(metric)")
+        }
+    }
+
     @Test func nonFiniteExpertsAreNamedBySubspaceAndSpectrum() throws {
         let poisoned = "base_model.model.model.layers.0.self_attn.q_proj.lora_A_2.weight"
         let model = try adapter(experts: 3, rank: 2, width: 8, mlpWidth: 8, seed: 2) { tensors in

@@ -11,14 +11,20 @@ struct RedundancyAnalysisOptions: ParsableArguments {
     @Flag(name: "--unscaled", help: "leave out s = alpha / r in delta") var unscaled: Bool
     @Option(name: "--projections", valueName: "SET", help: "attention (q,k,v,o: Figure 3), mlp, all, or a list like q_proj,v_proj")
     var projections = ProjectionSelection.attention
+    @Flag(name: "--allow-untrained", help: "cosine and subspace: leave out experts whose dW is zero (never trained), their pairs null, means over the others, instead of refusing")
+    var allowUntrained: Bool
 
     func validate() throws {
         if side != nil, metric != .subspace { throw UsageError("--side applies to --metric subspace only") }
+        if allowUntrained, metric != .cosine, metric != .subspace {
+            throw UsageError("--allow-untrained applies to --metric cosine and subspace only (the distances measure untrained experts)")
+        }
     }
 
     /// The analysis these options ask for, on `threads` workers.
     func analysisOptions(threads: Int) -> RedundancyOptions {
-        RedundancyOptions(metric: metric, scaled: !unscaled, projections: Set(projections.kinds), threadCount: threads, side: side ?? .column)
+        RedundancyOptions(metric: metric, scaled: !unscaled, projections: Set(projections.kinds), threadCount: threads, side: side ?? .column,
+                          allowingUntrained: allowUntrained)
     }
 }
 
