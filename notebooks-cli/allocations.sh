@@ -5,7 +5,8 @@
 # quick start's recipe; the seed also draws the training questions) and scored on the same 80
 # held-out questions (20 per domain). Resumable: a run whose eval report exists is kept.
 # Results: plots/allocations-smollm2.{json,md,png} and plots/allocations-smollm2-allocation.png.
-# Usage: bash notebooks-cli/allocations.sh [RUNS_DIR]   (about 55 minutes on 2 cores after the build)
+# Usage: bash notebooks-cli/allocations.sh [RUNS_DIR]   (59 minutes measured on 2 cores after the build, part of it
+#   beside other work; 2 to 4 minutes a run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/smollm2-experiment.sh

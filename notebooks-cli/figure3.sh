@@ -6,8 +6,8 @@
 # dW's column spaces), with the routing beside them (entropy and balance per layer, on
 # examples/sample-data.jsonl). Results: plots/figure3-smollm2.{json,md} and
 # plots/figure3-smollm2-{delta,cosine,subspace,routing-8888,routing-5555}.png.
-# Usage: bash notebooks-cli/figure3.sh [RUNS_DIR]   (about 5 minutes on 2 cores after the build
-#   when the allocation notebook has run, 10 otherwise)
+# Usage: bash notebooks-cli/figure3.sh [RUNS_DIR]   (36 seconds on 2 cores after the build when the
+#   allocation notebook has run; about 6 minutes otherwise, for the two fine-tunes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source notebooks-cli/smollm2-experiment.sh
