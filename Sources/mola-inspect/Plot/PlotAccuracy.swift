@@ -19,18 +19,9 @@ struct PlotAccuracy: ParsableCommand {
         let inputs = reports.map(\.path)
         try figure.refuseReplacing(inputs.map(CommandInput.file))
         let read = try inputs.map { try JSONDocument.read(EvaluationReport.self, from: $0) }
-        let labels = try legend.labels.map { labels in
-            guard labels.count == inputs.count else { throw UsageError("--labels has \(labels.count) names for \(inputs.count) inputs") }
-            return labels
-        } ?? read.map { $0.adapter.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "base" }
-        var methods: [(label: String, reports: [EvaluationReport])] = []
-        for (label, report) in zip(labels, read) {
-            if let index = methods.firstIndex(where: { $0.label == label }) {
-                methods[index].reports.append(report)
-            } else {
-                methods.append((label, [report]))
-            }
-        }
+        let methods = RunStatistics.grouped(read, labels: try RunStatistics.labels(legend, inputs: inputs.count) {
+            read.map { $0.adapter.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "base" }
+        })
         var domains: [String] = []
         for name in read.flatMap({ $0.groups.map(\.name) }) where !domains.contains(name) { domains.append(name) }
         let categories = domains + ["all"]

@@ -25,21 +25,10 @@ struct PlotContinual: ParsableCommand {
         }
         try figure.refuseReplacing(inputs.map(CommandInput.file))
         let read = try inputs.map { try JSONDocument.read(ContinualReport.self, from: $0) }
-        let labels = try legend.labels.map { labels in
-            guard labels.count == inputs.count else { throw UsageError("--labels has \(labels.count) names for \(inputs.count) inputs") }
-            return labels
-        } ?? read.map(Self.method)
-        var methods: [(label: String, reports: [ContinualReport])] = []
-        for (label, report) in zip(labels, read) {
-            if let index = methods.firstIndex(where: { $0.label == label }) {
-                guard methods[index].reports[0].domains == report.domains else {
-                    throw CommandError.failed("the runs labelled \(label) were trained on different domains ("
-                        + "\(methods[index].reports[0].domains.joined(separator: ",")) and \(report.domains.joined(separator: ","))); give --labels to tell them apart")
-                }
-                methods[index].reports.append(report)
-            } else {
-                methods.append((label, [report]))
-            }
+        let methods = RunStatistics.grouped(read, labels: try RunStatistics.labels(legend, inputs: inputs.count) { read.map(Self.method) })
+        for method in methods where Set(method.reports.map(\.domains)).count > 1 {
+            throw CommandError.failed("the runs labelled \(method.label) were trained on different domains ("
+                + method.reports.map { $0.domains.joined(separator: ",") }.joined(separator: " and ") + "); give --labels to tell them apart")
         }
         let panels = methods.map { method in
             let domains = method.reports[0].domains
