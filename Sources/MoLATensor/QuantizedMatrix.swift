@@ -5,7 +5,8 @@
 /// Every value is `scale * (code - bias) + offset`, with one Float `scale` and `offset` per block
 /// and one `bias` per matrix: ggml's block quantizations map onto it exactly (Q4_0: nibbles, bias
 /// 8, no offsets; Q4_1: nibbles, bias 0, offset m; Q8_0: signed bytes, no offsets), so that
-/// `dequantized()` gives the values ggml's `dequantize_row_*` gives, bit for bit, for those types.
+/// `dequantized()` gives the values ggml's `dequantize_row_*` gives, bit for bit, for those types
+/// (a NaN's payload aside: which operand's NaN `q * d + m` keeps is the compiler's choice).
 /// (A matrix without offsets stores 0 and never adds it: `-0 + 0` is `+0`, and ggml adds nothing.)
 ///
 /// A block in `storage` (row-major, `columns / 32` blocks per row):

@@ -7,7 +7,7 @@ extension GGUFFile {
     /// The 2-D tensor `tensor` (one of this file's) as a `QuantizedMatrix`, its rows taken in
     /// `rowOrder` (row r of the result is stored row `rowOrder[r]`; all rows in order when nil),
     /// or nil when its type has no such form (Q4_0, Q4_1 and Q8_0 have one). The result's
-    /// `dequantized()` values equal `floats(of:)`'s bit for bit.
+    /// `dequantized()` values equal `floats(of:)`'s bit for bit (NaN payloads aside).
     ///
     /// - Throws: `GGUFError.noSuchTensor` for a tensor of another file, `MemoryError` when the
     ///   matrix would not fit in memory.
