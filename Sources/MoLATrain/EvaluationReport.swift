@@ -43,8 +43,19 @@ public struct EvaluationReport: Sendable, Codable {
         correct = try container.decode(Int.self, forKey: .correct)
         accuracy = try container.decode(Double.self, forKey: .accuracy)
         groups = try container.decode([Group].self, forKey: .groups)
-        let agrees = groups.allSatisfy { (0...$0.total).contains($0.correct) && (0...1).contains($0.accuracy) }
-            && groups.reduce(0, { $0 + $1.total }) == items && groups.reduce(0, { $0 + $1.correct }) == correct
+        let agrees = groups.allSatisfy { $0.total >= 0 && (0...max($0.total, 0)).contains($0.correct) && (0...1).contains($0.accuracy) }
+            && Self.sum(groups.map(\.total)) == items && Self.sum(groups.map(\.correct)) == correct
         guard agrees else { throw JSONExpectation.error("groups whose counts add up to items and correct", forKey: .groups, in: container) }
+    }
+
+    /// The sum of `counts`, or nil when it overflows (a file's numbers may be anything).
+    private static func sum(_ counts: [Int]) -> Int? {
+        var total = 0
+        for count in counts {
+            let (next, overflow) = total.addingReportingOverflow(count)
+            if overflow { return nil }
+            total = next
+        }
+        return total
     }
 }
