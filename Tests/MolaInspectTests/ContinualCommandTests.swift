@@ -99,6 +99,12 @@ import Testing
             #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) wrote \(out)")
         }
+        // A run that diverges stops, says nothing was written, and writes nothing.
+        let diverging = try runMolaInspect(["continual", "--base", Self.base, "--out", out, "--domains", "topic,sorting", "--allocation", "2",
+                                            "--tasks", "4", "--steps", "2", "--lr", "1e30", "--warmup", "0", "--cutoff", "64", "--length", "64",
+                                            "--threads", "1"])
+        #expect(diverging.status == 1 && diverging.standardError.contains("nothing was written"), "\(diverging.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: out))
         // No staging directory is left beside the output either.
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch.path("")).filter { $0.contains("staging") }
         #expect(left.isEmpty, "\(left)")

@@ -80,6 +80,9 @@ import Testing
         for expected in ["mola-2468 (2 runs)", "lora (1 run)", "topic", "sorting", "all", "questions per report: 8", "one standard deviation"] {
             #expect(svg.contains(expected), "missing \(expected)")
         }
+        // One label per input, or a usage error.
+        let mislabelled = try runMolaInspect(["plot", "accuracy", first, second, "--labels", "x", "-o", scratch.path("mislabelled.svg")])
+        #expect(mislabelled.status == 64 && mislabelled.standardError.contains("--labels has 1 names for 2 inputs"), "\(mislabelled.standardError)")
         // Counts that do not add up are refused, naming the field; nothing is written.
         let text = try String(contentsOfFile: first, encoding: .utf8).replacingOccurrences(of: "\"items\": 8", with: "\"items\": 9")
         let broken = try scratch.write(Array(text.utf8), to: "broken.json")

@@ -23,17 +23,19 @@ struct PlotCommand: ParsableCommand {
     /// Legend labels: `--labels a,b,...` (one per input), else each input's allocation, made
     /// unique with the input's name when two inputs share one.
     static func labels(_ legend: LegendOptions, inputs: [String], allocations: [String]) throws -> [String] {
-        if let labels = legend.labels {
-            guard labels.count == inputs.count else {
-                throw UsageError("--labels has \(labels.count) names for \(inputs.count) inputs")
-            }
-            return labels
-        }
+        if let labels = try givenLabels(legend, inputs: inputs.count) { return labels }
         return zip(inputs, allocations).map { input, allocation in
             let name = URL(fileURLWithPath: input).lastPathComponent
             let shared = allocations.filter { $0 == allocation }.count > 1
             return allocation.isEmpty ? name : shared || inputs.count == 1 ? "\(name): \(allocation)" : allocation
         }
+    }
+
+    /// `--labels` as given, one per input; nil when not given.
+    static func givenLabels(_ legend: LegendOptions, inputs: Int) throws -> [String]? {
+        guard let labels = legend.labels else { return nil }
+        guard labels.count == inputs else { throw UsageError("--labels has \(labels.count) names for \(inputs) inputs") }
+        return labels
     }
 
     /// `1-3, 5` for `[1, 2, 3, 5]`.

@@ -1,5 +1,3 @@
-import MoLACommandLine
-
 /// Several runs of one method (seeds) summarised for a figure: their mean and spread.
 enum RunStatistics {
     /// `1 run`, `3 runs`.
@@ -15,9 +13,7 @@ enum RunStatistics {
 
     /// `--labels` (one per input), else `defaults`.
     static func labels(_ legend: LegendOptions, inputs: Int, defaults: () -> [String]) throws -> [String] {
-        guard let labels = legend.labels else { return defaults() }
-        guard labels.count == inputs else { throw UsageError("--labels has \(labels.count) names for \(inputs) inputs") }
-        return labels
+        try PlotCommand.givenLabels(legend, inputs: inputs) ?? defaults()
     }
 
     /// Reports grouped by their labels (the runs of one method), in the order labels first appear.
