@@ -121,29 +121,52 @@ import Testing
             // still end first, so it is tried again with four times the work.
             var interrupted = false
             for windowCount in [400, 1600, 6400] where !interrupted {
-                let windows = (0..<windowCount).map { index in "[" + (0..<64).map { String(($0 * 7 + index) % 250 + 3) }.joined(separator: ",") + "]" }
-                let tokens = try scratch.write(Array(("[" + windows.joined(separator: ",") + "]").utf8), to: "tokens.json")
-                let perToken = scratch.path("tokens.jsonl")
-                try? FileManager.default.removeItem(atPath: perToken)
-                let process = Process()
-                process.executableURL = molaInspectBinary
-                process.arguments = ["routing", "--base", Fixtures.path("tiny-model/base"), Fixtures.path("tiny-model/adapter"),
-                                     "--tokens", tokens, "--length", "64", "--per-token", perToken]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                let temporary = scratch.path(".tokens.jsonl.\(process.processIdentifier).tmp")
-                var waited = 0
-                while !FileManager.default.fileExists(atPath: temporary) && process.isRunning && waited < 20_000 { usleep(1000); waited += 1 }
-                kill(process.processIdentifier, signal)
-                process.waitUntilExit()
-                guard process.terminationReason == .uncaughtSignal else { continue }  // it had finished: more work
+                let routing = try startRoutingWithPerTokenOutput(windowCount: windowCount, signalAction: (signal, SIG_DFL))
+                kill(routing.process.processIdentifier, signal)
+                routing.process.waitUntilExit()
+                guard routing.process.terminationReason == .uncaughtSignal else { continue }  // it had finished: more work
                 interrupted = true
-                #expect(process.terminationStatus == signal)
+                #expect(routing.process.terminationStatus == signal)
                 #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["tokens.json"])
             }
             #expect(interrupted, "routing always finished before signal \(signal) arrived")
         }
+    }
+
+    /// A signal the command was started ignoring (`nohup`, a background job) stays ignored: the
+    /// run ends as usual and writes its output.
+    @Test func aSignalIgnoredAtStartStaysIgnored() throws {
+        let routing = try startRoutingWithPerTokenOutput(windowCount: 40, signalAction: (SIGHUP, SIG_IGN))
+        kill(routing.process.processIdentifier, SIGHUP)
+        routing.process.waitUntilExit()
+        #expect(routing.process.terminationReason == .exit && routing.process.terminationStatus == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["tokens.json", "tokens.jsonl"])
+    }
+
+    /// Starts `routing --per-token` over `windowCount` windows of 64 tokens, with the disposition
+    /// of one signal set for the child as given (a child inherits ignored signals, and a test
+    /// harness started as a background job ignores SIGINT), and returns once its temporary
+    /// output exists, it has ended, or 20 s have passed.
+    private func startRoutingWithPerTokenOutput(windowCount: Int, signalAction: (number: Int32, action: __sighandler_t?))
+        throws -> (process: Process, perToken: String)
+    {
+        let windows = (0..<windowCount).map { index in "[" + (0..<64).map { String(($0 * 7 + index) % 250 + 3) }.joined(separator: ",") + "]" }
+        let tokens = try scratch.write(Array(("[" + windows.joined(separator: ",") + "]").utf8), to: "tokens.json")
+        let perToken = scratch.path("tokens.jsonl")
+        try? FileManager.default.removeItem(atPath: perToken)
+        let process = Process()
+        process.executableURL = molaInspectBinary
+        process.arguments = ["routing", "--base", Fixtures.path("tiny-model/base"), Fixtures.path("tiny-model/adapter"),
+                             "--tokens", tokens, "--length", "64", "--per-token", perToken]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let previous = Glibc.signal(signalAction.number, signalAction.action)
+        defer { Glibc.signal(signalAction.number, previous) }
+        try process.run()
+        let temporary = scratch.path(".tokens.jsonl.\(process.processIdentifier).tmp")
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: temporary) && process.isRunning && waited < 20_000 { usleep(1000); waited += 1 }
+        return (process, perToken)
     }
 
     /// Routers holding NaN: routing is refused naming the router, and nothing is written
