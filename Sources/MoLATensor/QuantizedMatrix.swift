@@ -93,7 +93,7 @@ public struct QuantizedMatrix: Sendable {
 
     /// `y = W x` for one vector: `x` has `columns` values, `y` gets `rows`.
     ///
-    /// Rows are split over `threads` workers (`DispatchQueue.concurrentPerform`) when the matrix
+    /// Rows are split over `threads` workers (`SpinningWorkers`, waiting between products) when the matrix
     /// is large enough for that to pay.
     public func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         let blocks = blocksPerRow

@@ -1,5 +1,6 @@
 // QuantizedMatrix's product with one vector against a naive float64 product over its
-// dequantized values, for each code width, bias and offset, on one thread and several.
+// dequantized values, for each code width, bias and offset, on one thread and several, and the
+// same bit for bit whatever the threads and concurrent callers.
 import MoLATestSupport
 import Testing
 @testable import MoLATensor
@@ -39,6 +40,28 @@ import Testing
                 assertClose(y.map(Double.init), expected, rtol: 1e-5, atol: 1e-5 * scale, "\(codes) \(rows)x\(columns) threads \(threads)")
             }
         }
+    }
+
+    /// Each row is one worker's: the product is the same bit for bit on any number of threads,
+    /// and when several callers share the helper threads at once (one runs its parts itself).
+    @Test func productIsTheSameOnAnyThreadsAndForConcurrentCallers() async {
+        let matrix = Self.random(rows: 2100, columns: 64, codes: .fourBit(bias: 0), offsets: true, seed: 11)
+        var random = SplitMix(seed: 3)
+        let x = (0..<64).map { _ in Float(random.nextUnit() * 2 - 1) }
+        func product(threads: Int) -> [Float] {
+            var y = [Float](repeating: .nan, count: matrix.rows)
+            x.withUnsafeBufferPointer { input in
+                y.withUnsafeMutableBufferPointer { matrix.multiply(input.baseAddress!, into: $0.baseAddress!, threads: threads) }
+            }
+            return y
+        }
+        let single = product(threads: 1)
+        #expect(product(threads: 2) == single && product(threads: 3) == single)
+        let results = await withTaskGroup(of: [Float].self) { group in
+            for caller in 0..<8 { group.addTask { (0..<50).map { _ in product(threads: 2 + caller % 2) }.last! } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 8 && results.allSatisfy { $0 == single })
     }
 
     @Test func dequantizedValuesFollowTheBlockLayout() {

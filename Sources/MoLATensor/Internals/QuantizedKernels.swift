@@ -40,7 +40,7 @@ enum QuantizedKernels {
         }
         guard threads > 1 else { return run(0, rows) }
         // Each worker writes its own rows of y: disjoint memory.
-        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        SpinningWorkers.pool(threads: threads).run(parts: threads) { worker in
             run(rows * worker / threads, rows * (worker + 1) / threads)
         }
     }
