@@ -29,31 +29,35 @@ enum Attention {
                         shape: AttentionShape, threads: Int) {
         let (T, D) = (shape.time, shape.dimension)
         let scale = 1 / Float(D).squareRoot()
-        parallel(shape.batch * shape.heads, threads: threads) { pair in
-            let (b, h) = (pair / shape.heads, pair % shape.heads)
-            let g = shape.group(of: h)
-            let query = q + b * T * shape.queryWidth + h * D
-            let key = k + b * T * shape.keyValueWidth + g * D
-            let value = v + b * T * shape.keyValueWidth + g * D
-            let p = probabilities + pair * T * T
-            // Causal: row block [r0, r1) needs key columns [0, r1) only.
-            for (r0, r1) in causalBlocks(T) {
-                LinearAlgebra.multiply(query + r0 * shape.queryWidth, leadingA: shape.queryWidth, key, transposeB: true,
-                                       leadingB: shape.keyValueWidth, into: p + r0 * T, leadingC: T,
-                                       m: r1 - r0, n: r1, k: D, alpha: scale)
-            }
-            // The products below read each row up to the end of its causal block: zero that far.
-            for (r0, r1) in causalBlocks(T) {
-                for t in r0..<r1 {
-                    let row = p + t * T
-                    VectorMath.softmax(row, count: t + 1)
-                    (row + t + 1).update(repeating: 0, count: r1 - t - 1)
+        // Each worker runs its heads' products itself: multithreaded BLAS calls from both workers
+        // at once would wait on each other (and took two to five times as long).
+        LinearAlgebra.withSingleThreadedBLAS(when: threads > 1) {
+            parallel(shape.batch * shape.heads, threads: threads) { pair in
+                let (b, h) = (pair / shape.heads, pair % shape.heads)
+                let g = shape.group(of: h)
+                let query = q + b * T * shape.queryWidth + h * D
+                let key = k + b * T * shape.keyValueWidth + g * D
+                let value = v + b * T * shape.keyValueWidth + g * D
+                let p = probabilities + pair * T * T
+                // Causal: row block [r0, r1) needs key columns [0, r1) only.
+                for (r0, r1) in causalBlocks(T) {
+                    LinearAlgebra.multiply(query + r0 * shape.queryWidth, leadingA: shape.queryWidth, key, transposeB: true,
+                                           leadingB: shape.keyValueWidth, into: p + r0 * T, leadingC: T,
+                                           m: r1 - r0, n: r1, k: D, alpha: scale)
                 }
-            }
-            let output = out + b * T * shape.queryWidth + h * D
-            for (r0, r1) in causalBlocks(T) {
-                LinearAlgebra.multiply(p + r0 * T, leadingA: T, value, leadingB: shape.keyValueWidth,
-                                       into: output + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1)
+                // The products below read each row up to the end of its causal block: zero that far.
+                for (r0, r1) in causalBlocks(T) {
+                    for t in r0..<r1 {
+                        let row = p + t * T
+                        VectorMath.softmax(row, count: t + 1)
+                        (row + t + 1).update(repeating: 0, count: r1 - t - 1)
+                    }
+                }
+                let output = out + b * T * shape.queryWidth + h * D
+                for (r0, r1) in causalBlocks(T) {
+                    LinearAlgebra.multiply(p + r0 * T, leadingA: T, value, leadingB: shape.keyValueWidth,
+                                           into: output + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1)
+                }
             }
         }
     }
@@ -68,43 +72,45 @@ enum Attention {
         // Query heads sharing a key/value head write to the same dk, dv: give each worker whole groups.
         let groupsPerBatch = shape.keyValueHeads
         let headsPerGroup = shape.heads / shape.keyValueHeads
-        parallel(shape.batch * groupsPerBatch, threads: threads) { unit in
-            let (b, g) = (unit / groupsPerBatch, unit % groupsPerBatch)
-            let dScores = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
-            defer { dScores.deallocate() }
-            for h in (g * headsPerGroup)..<((g + 1) * headsPerGroup) {
-                let pair = b * shape.heads + h
-                let p = probabilities + pair * T * T
-                let gradient = dout + b * T * shape.queryWidth + h * D
-                let query = q + b * T * shape.queryWidth + h * D
-                let key = k + b * T * shape.keyValueWidth + g * D
-                let value = v + b * T * shape.keyValueWidth + g * D
-                let dValue = dv + b * T * shape.keyValueWidth + g * D
-                let dQuery = dq + b * T * shape.queryWidth + h * D
-                let dKey = dk + b * T * shape.keyValueWidth + g * D
-                // dP = dO V^T (row block r needs columns < r1);  dV += P^T dO (column block c needs rows >= c0)
-                for (r0, r1) in causalBlocks(T) {
-                    LinearAlgebra.multiply(gradient + r0 * shape.queryWidth, leadingA: shape.queryWidth, value, transposeB: true,
-                                           leadingB: shape.keyValueWidth, into: dScores + r0 * T, leadingC: T, m: r1 - r0, n: r1, k: D)
-                    LinearAlgebra.multiply(p + r0 * T + r0, transposeA: true, leadingA: T, gradient + r0 * shape.queryWidth,
-                                           leadingB: shape.queryWidth, into: dValue + r0 * shape.keyValueWidth,
-                                           leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
-                }
-                // dS = P * (dP - rowsum(dP * P)), then scaled.
-                for t in 0..<T {
-                    let pRow = p + t * T, dRow = dScores + t * T
-                    var dot: Float = 0
-                    for s in 0...t { dot += pRow[s] * dRow[s] }
-                    for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - dot) * scale }
-                    for s in (t + 1)..<max(T, t + 1) { dRow[s] = 0 }
-                }
-                // dQ += dS K;  dK += dS^T Q
-                for (r0, r1) in causalBlocks(T) {
-                    LinearAlgebra.multiply(dScores + r0 * T, leadingA: T, key, leadingB: shape.keyValueWidth,
-                                           into: dQuery + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1, beta: 1)
-                    LinearAlgebra.multiply(dScores + r0 * T + r0, transposeA: true, leadingA: T, query + r0 * shape.queryWidth,
-                                           leadingB: shape.queryWidth, into: dKey + r0 * shape.keyValueWidth,
-                                           leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
+        LinearAlgebra.withSingleThreadedBLAS(when: threads > 1) {
+            parallel(shape.batch * groupsPerBatch, threads: threads) { unit in
+                let (b, g) = (unit / groupsPerBatch, unit % groupsPerBatch)
+                let dScores = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+                defer { dScores.deallocate() }
+                for h in (g * headsPerGroup)..<((g + 1) * headsPerGroup) {
+                    let pair = b * shape.heads + h
+                    let p = probabilities + pair * T * T
+                    let gradient = dout + b * T * shape.queryWidth + h * D
+                    let query = q + b * T * shape.queryWidth + h * D
+                    let key = k + b * T * shape.keyValueWidth + g * D
+                    let value = v + b * T * shape.keyValueWidth + g * D
+                    let dValue = dv + b * T * shape.keyValueWidth + g * D
+                    let dQuery = dq + b * T * shape.queryWidth + h * D
+                    let dKey = dk + b * T * shape.keyValueWidth + g * D
+                    // dP = dO V^T (row block r needs columns < r1);  dV += P^T dO (column block c needs rows >= c0)
+                    for (r0, r1) in causalBlocks(T) {
+                        LinearAlgebra.multiply(gradient + r0 * shape.queryWidth, leadingA: shape.queryWidth, value, transposeB: true,
+                                               leadingB: shape.keyValueWidth, into: dScores + r0 * T, leadingC: T, m: r1 - r0, n: r1, k: D)
+                        LinearAlgebra.multiply(p + r0 * T + r0, transposeA: true, leadingA: T, gradient + r0 * shape.queryWidth,
+                                               leadingB: shape.queryWidth, into: dValue + r0 * shape.keyValueWidth,
+                                               leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
+                    }
+                    // dS = P * (dP - rowsum(dP * P)), then scaled.
+                    for t in 0..<T {
+                        let pRow = p + t * T, dRow = dScores + t * T
+                        var dot: Float = 0
+                        for s in 0...t { dot += pRow[s] * dRow[s] }
+                        for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - dot) * scale }
+                        for s in (t + 1)..<max(T, t + 1) { dRow[s] = 0 }
+                    }
+                    // dQ += dS K;  dK += dS^T Q
+                    for (r0, r1) in causalBlocks(T) {
+                        LinearAlgebra.multiply(dScores + r0 * T, leadingA: T, key, leadingB: shape.keyValueWidth,
+                                               into: dQuery + r0 * shape.queryWidth, leadingC: shape.queryWidth, m: r1 - r0, n: D, k: r1, beta: 1)
+                        LinearAlgebra.multiply(dScores + r0 * T + r0, transposeA: true, leadingA: T, query + r0 * shape.queryWidth,
+                                               leadingB: shape.queryWidth, into: dKey + r0 * shape.keyValueWidth,
+                                               leadingC: shape.keyValueWidth, m: r1 - r0, n: D, k: T - r0, beta: 1)
+                    }
                 }
             }
         }

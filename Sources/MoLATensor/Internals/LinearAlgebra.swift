@@ -16,6 +16,23 @@ public enum LinearAlgebra {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// The number of threads OpenBLAS may use for one call.
+    ///
+    /// The corresponding C function is `openblas_get_num_threads`.
+    public static var blasThreadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on one thread when `callersRunInParallel` (BLAS calls from
+    /// several threads at once, where each multithreaded call would wait on the others), then
+    /// restores the count.
+    public static func withSingleThreadedBLAS<Result>(when callersRunInParallel: Bool,
+                                                      _ body: () throws -> Result) rethrows -> Result {
+        let previous = blasThreadCount
+        guard callersRunInParallel, previous > 1 else { return try body() }
+        setBLASThreadCount(1)
+        defer { setBLASThreadCount(previous) }
+        return try body()
+    }
+
     /// The name of the kernel family OpenBLAS chose when it loaded (`Haswell`, `SkylakeX`, ...).
     ///
     /// The corresponding C function is `openblas_get_corename`.
