@@ -61,7 +61,14 @@ extension LlamaModel {
     /// their gradient (in place, the largest buffer of a training step), so read them before it.
     public var logits: [Float] {
         precondition(!logitsHoldGradients, "logits: backward() has overwritten them with their gradient")
-        return         lanes.prefix(lastActiveLanes).flatMap { Array(UnsafeBufferPointer(start: $0.final.logits.pointer, count: $0.count * config.vocabularySize)) }
+        let active = lanes.prefix(lastActiveLanes), vocabulary = config.vocabularySize
+        // One copy straight into the result (flatMap of per-lane arrays copied each twice).
+        return [Float](unsafeUninitializedCapacity: active.reduce(0) { $0 + $1.count } * vocabulary) { buffer, initialized in
+            for lane in active {
+                (buffer.baseAddress! + initialized).update(from: lane.final.logits.pointer, count: lane.count * vocabulary)
+                initialized += lane.count * vocabulary
+            }
+        }
     }
 
     /// Each layer's balance term `E * sum_i f_i * Pbar_i`, pooled over its routed projections and

@@ -1,4 +1,5 @@
 import Foundation
+import MoLATensor
 
 /// A token and its log-probability under the model.
 public struct TokenCandidate: Sendable, Equatable {
@@ -51,7 +52,7 @@ public enum TokenScorer {
         logits.withUnsafeBufferPointer { all in
             for position in 0..<tokens.count {
                 let row = UnsafeBufferPointer(rebasing: all[(position * vocabulary)..<((position + 1) * vocabulary)])
-                let normaliser = logSumExp(row)
+                let normaliser = VectorMath.logSumExp(row.baseAddress!, count: vocabulary)
                 let best = mostLikely(row, count: top, normaliser: normaliser)
                 if position + 1 < tokens.count {
                     logProbabilities.append(Double(row[tokens[position + 1]]) - normaliser)
@@ -62,14 +63,6 @@ public enum TokenScorer {
             }
         }
         return SequenceScore(logProbabilities: logProbabilities, alternatives: alternatives, next: next)
-    }
-
-    /// `log sum_v exp(z_v)`, shifted by the maximum, summed in Double.
-    static func logSumExp(_ row: UnsafeBufferPointer<Float>) -> Double {
-        let maximum = Double(row.max() ?? 0)
-        var sum = 0.0
-        for value in row { sum += exp(Double(value) - maximum) }
-        return maximum + log(sum)
     }
 
     /// The `count` largest entries of `row` as log-probabilities, most likely first (the lower id

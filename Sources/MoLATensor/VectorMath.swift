@@ -144,6 +144,34 @@ public enum VectorMath {
         return (largest, sum)
     }
 
+    /// `log sum_j e^(x_j)` of `count` values (at least one), writing nothing: a language model's
+    /// log-normaliser over its vocabulary.
+    ///
+    /// ```
+    /// m = max_j x_j;  returns m + log sum_j e^(x_j - m)
+    /// ```
+    /// The exponentials are summed in eight Float lanes a block of 1,024 values at a time, each
+    /// block's sum added in Double, so a vocabulary of 50,000 loses no more than a short sum would.
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        precondition(count > 0, "logSumExp: no values")
+        let largest = maximum(x, count: count)
+        guard largest.isFinite else { return Double(largest) }  // +infinity, or -infinity throughout
+        let broadcast = Vector(repeating: largest)
+        var total = 0.0
+        var index = 0
+        while index + 8 <= count {
+            let end = min(count, index + 1024)
+            var sums = Vector.zero
+            while index + 8 <= end {
+                sums += exp(load(x + index) - broadcast)
+                index += 8
+            }
+            total += Double(sums.sum())
+        }
+        total += Double(exp(partialLoad(x + index, count: count - index, filling: -.infinity) - broadcast).sum())
+        return Double(largest) + Foundation.log(total)
+    }
+
     /// `softmax` of fewer than 8 values (routers' rows): one load instead of two and no scalar
     /// tail loop, the same arithmetic lane for lane.
     @inline(__always)

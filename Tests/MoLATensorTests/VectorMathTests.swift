@@ -78,6 +78,21 @@ import Testing
     }
 
     /// Both arithmetics give the softmax; the scalar one is libm's exp in index order, bit for bit.
+    /// Against a float64 loop, for short rows, tails, several 1,024-value blocks and a
+    /// vocabulary-sized row with a wide range; infinities pass through.
+    @Test func logSumExpMatchesAFloat64Loop() {
+        var random = SplitMix(seed: 5)
+        for count in [1, 3, 8, 9, 1023, 1024, 1031, 3000, 49_152] {
+            let values = (0..<count).map { _ in Float(random.normal() * 8) }
+            let maximum = Double(values.max()!)
+            let expected = maximum + log(values.reduce(0.0) { $0 + exp(Double($1) - maximum) })
+            let ours = values.withUnsafeBufferPointer { VectorMath.logSumExp($0.baseAddress!, count: count) }
+            assertClose(ours, expected, rtol: 1e-6, atol: 1e-6, "count \(count)")
+        }
+        #expect([Float.infinity, 1].withUnsafeBufferPointer { VectorMath.logSumExp($0.baseAddress!, count: 2) } == .infinity)
+        #expect([-Float.infinity, -.infinity].withUnsafeBufferPointer { VectorMath.logSumExp($0.baseAddress!, count: 2) } == -.infinity)
+    }
+
     @Test func scalarAndLaneSoftmaxAgree() {
         var generator = SplitMix(seed: 11)
         for count in [1, 2, 5, 8, 13] {
