@@ -24,12 +24,29 @@ public protocol LogitsPass: AnyObject {
     ///
     /// - Throws: `ModelError.tokenOutOfRange`.
     func logits(tokens: [Int]) throws -> [Float]
+    /// Runs `body` on the logits of `tokens` where the model keeps them (valid during the call
+    /// only): for a scorer reading 100 MB of logits (512 tokens of a 49,152-token vocabulary)
+    /// once, no copy.
+    func withLogits<Result>(tokens: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result
+}
+
+extension LogitsPass {
+    public func withLogits<Result>(tokens: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
+        try logits(tokens: tokens).withUnsafeBufferPointer(body)
+    }
 }
 
 extension LlamaModel: LogitsPass {
     public func logits(tokens: [Int]) throws -> [Float] {
         try forward(tokens: tokens, logits: true)
         return logits
+    }
+
+    /// One window runs on one lane, whose logits buffer is read in place.
+    public func withLogits<Result>(tokens: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
+        try forward(tokens: tokens, logits: true)
+        guard let lane = lanes.first, lastActiveLanes == 1 else { return try logits.withUnsafeBufferPointer(body) }
+        return try body(UnsafeBufferPointer(start: lane.final.logits.pointer, count: lane.count * config.vocabularySize))
     }
 }
 

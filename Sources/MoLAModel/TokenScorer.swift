@@ -44,12 +44,12 @@ public enum TokenScorer {
         guard tokens.count <= model.time else {
             throw ModelError.invalidConfig("\(tokens.count) tokens do not fit the model's \(model.time) positions")
         }
-        let logits = try model.logits(tokens: tokens + Array(repeating: first, count: model.time - tokens.count))
+        let window = tokens + Array(repeating: first, count: model.time - tokens.count)
         let vocabulary = model.config.vocabularySize
         var logProbabilities: [Double?] = [nil]
         var alternatives: [[TokenCandidate]?] = [nil]
         var next: [TokenCandidate] = []
-        logits.withUnsafeBufferPointer { all in
+        try model.withLogits(tokens: window) { all in
             for position in 0..<tokens.count {
                 let row = UnsafeBufferPointer(rebasing: all[(position * vocabulary)..<((position + 1) * vocabulary)])
                 let normaliser = VectorMath.logSumExp(row.baseAddress!, count: vocabulary)
