@@ -8,9 +8,19 @@ extension LlamaModel {
     /// one-token products, unless `keepingQuantized` is false (a model that only trains).
     ///
     /// - Throws: `ModelError.missingTensor` or `.tensorShape` naming the tensor, `GGUFError` for a
-    ///   tensor whose type cannot be dequantized.
+    ///   tensor whose type cannot be dequantized, `MemoryError` (before anything is copied) when
+    ///   the quantized matrices would not fit beside the model.
     public func loadBase(gguf file: GGUFFile, keepingQuantized: Bool = true) throws {
         let names = GGUFBaseTensorName.map(config)
+        if keepingQuantized {
+            var memory = Self.memoryRequirement(config: config, adapter: adapterSpec, batch: batch, time: time, threadCount: threadCount)
+            for name in base.names where quantizedSlot(of: name) != nil {
+                guard let ggufName = names[name], let tensor = try? file.tensor(named: ggufName),
+                      let matrix = GGUFFile.quantizedMemory(of: tensor) else { continue }
+                memory.add(matrix)
+            }
+            try memory.require(for: "the model and the base's quantized matrices for generation", source: file.path)
+        }
         var quantized = QuantizedBaseWeights(layerCount: config.layerCount)
         for name in base.names {
             guard let ggufName = names[name] else { preconditionFailure("no GGUF name for \(name)") }
@@ -34,13 +44,31 @@ extension LlamaModel {
             }
             guard keepingQuantized else { continue }
             let rowOrder = rotaryHeads.map { Self.rotaryRowOrder(rowCount: view.rows, headCount: $0) }
-            if let layer, let kind = ProjectionKind.allCases.first(where: { name == BaseTensorName.projection(layer: layer, $0) }) {
+            switch quantizedSlot(of: name) {
+            case let .projection(layer, kind)?:
                 quantized.projections[layer][kind.rawValue] = try file.quantizedMatrix(of: tensor, rowOrder: rowOrder)
-            } else if name == (config.tiedEmbeddings ? BaseTensorName.embedding : BaseTensorName.head) {
+            case .head?:
                 quantized.head = try file.quantizedMatrix(of: tensor)
+            case nil:
+                break
             }
         }
         quantizedBase = keepingQuantized ? quantized : nil
+    }
+
+    /// Where a base tensor's quantized form goes: a layer's projection, the LM head (the token
+    /// embedding when the two are tied), or nowhere (norms, an untied embedding).
+    private enum QuantizedSlot: Equatable {
+        case projection(layer: Int, kind: ProjectionKind)
+        case head
+    }
+
+    private func quantizedSlot(of name: String) -> QuantizedSlot? {
+        if name.hasPrefix("model.layers."), let layer = Int(name.split(separator: ".")[2]),
+           let kind = ProjectionKind.allCases.first(where: { name == BaseTensorName.projection(layer: layer, $0) }) {
+            return .projection(layer: layer, kind: kind)
+        }
+        return name == (config.tiedEmbeddings ? BaseTensorName.embedding : BaseTensorName.head) ? .head : nil
     }
 
     /// Opens `path` and copies its weights (see `loadBase(gguf:)` for a file already open).

@@ -41,7 +41,7 @@ public struct QuantizedMatrix: Sendable {
     /// Values per block.
     public static let blockSize = 32
     /// The scale and offset before each block's codes.
-    static let headerBytes = 8
+    public static let headerBytes = 8
 
     public let rows: Int
     public let columns: Int

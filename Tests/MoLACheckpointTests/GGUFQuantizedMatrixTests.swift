@@ -30,6 +30,17 @@ import Testing
         let file = try GGUFFile(path: GGUFTests.path)
         for name in ["t.F32", "t.F16", "t.BF16", "t.Q5_0", "t.Q4_K", "t.Q6_K"] {
             #expect(try file.quantizedMatrix(of: file.tensor(named: name)) == nil, "\(name)")
+            #expect(GGUFFile.quantizedMemory(of: try file.tensor(named: name)) == nil, "\(name)")
+        }
+    }
+
+    /// The estimate a model asks before keeping the quantized matrices is what they hold.
+    @Test func theMemoryEstimateIsWhatTheMatrixHolds() throws {
+        let file = try GGUFFile(path: GGUFTests.path)
+        for name in ["t.Q4_0", "t.Q4_1", "t.Q8_0"] {
+            let tensor = try file.tensor(named: name)
+            let matrix = try #require(try file.quantizedMatrix(of: tensor))
+            #expect(GGUFFile.quantizedMemory(of: tensor)?.bytes == matrix.byteCount, "\(name)")
         }
     }
 }

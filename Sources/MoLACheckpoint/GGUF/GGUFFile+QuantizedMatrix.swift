@@ -4,6 +4,28 @@ import MoLATensor
 /// GGUF tensors kept in their block quantization as `QuantizedMatrix`, for products with one
 /// vector that read a fraction of the Float32 copy's bytes.
 extension GGUFFile {
+    /// How `quantizedMatrix(of:)` keeps `tensor`'s codes, or nil when it keeps no quantized form
+    /// (types other than Q4_0, Q4_1 and Q8_0, tensors that are not matrices).
+    static func quantizedCodes(of tensor: GGUFTensor) -> QuantizedMatrix.Codes? {
+        guard tensor.dimensions.count == 2, tensor.rowCount > 0 else { return nil }
+        switch tensor.type {
+        case .q4_0: return .fourBit(bias: 8)
+        case .q4_1: return .fourBit(bias: 0)
+        case .q8_0: return .eightBit
+        default: return nil
+        }
+    }
+
+    /// The bytes `quantizedMatrix(of:)` would hold for `tensor` (nil where it gives nil): a
+    /// scale, an offset and the codes per block of 32 values.
+    public static func quantizedMemory(of tensor: GGUFTensor) -> MemoryEstimate? {
+        guard let codes = quantizedCodes(of: tensor) else { return nil }
+        var memory = MemoryEstimate()
+        memory.add(tensor.rowCount, tensor.rowLength / QuantizedMatrix.blockSize, QuantizedMatrix.headerBytes + codes.byteCount,
+                   elementBytes: 1)
+        return memory
+    }
+
     /// The 2-D tensor `tensor` (one of this file's) as a `QuantizedMatrix`, its rows taken in
     /// `rowOrder` (row r of the result is stored row `rowOrder[r]`; all rows in order when nil),
     /// or nil when its type has no such form (Q4_0, Q4_1 and Q8_0 have one). The result's
@@ -16,14 +38,7 @@ extension GGUFFile {
         guard let position = tensorIndex[tensor.name], tensors[position] == tensor else {
             throw GGUFError.noSuchTensor(file: path, tensor: tensor.name)
         }
-        let codes: QuantizedMatrix.Codes
-        switch tensor.type {
-        case .q4_0: codes = .fourBit(bias: 8)
-        case .q4_1: codes = .fourBit(bias: 0)
-        case .q8_0: codes = .eightBit
-        default: return nil
-        }
-        guard tensor.dimensions.count == 2, tensor.rowCount > 0 else { return nil }
+        guard let codes = Self.quantizedCodes(of: tensor) else { return nil }
         let rows = tensor.rowCount, blocksPerRow = tensor.rowLength / tensor.type.blockSize
         let order = rowOrder ?? Array(0..<rows)
         precondition(order.count == rows && Set(order).count == rows && order.allSatisfy { (0..<rows).contains($0) },
