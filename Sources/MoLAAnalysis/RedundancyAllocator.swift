@@ -7,7 +7,9 @@ import MoLACheckpoint
 ///
 /// ```
 /// rho_l = mean over the layer's attention projections of  mean_{i<j} ||dW_i - dW_j||_F / mean_i ||dW_i||_F
-/// h_l   = mean over the layer's projections of the normalised entropy of the routing shares   (1 without data)
+///         (the caller's projections: `advise` takes those that hold experts where no attention one does)
+/// h_l   = mean over the layer's routed projections (more than one expert) of the normalised
+///         entropy of the routing shares                       (1 without data or routed projections)
 /// w_l   = rho_l * h_l
 /// E_l   = ExpertApportionment.largestRemainder(w, T)          (at least one expert a layer)
 /// ```

@@ -40,7 +40,7 @@ enum AdviceView {
                           formatted(evidence.meanDistance), formatted(evidence.meanNorm), formatted(evidence.relativeDistance)]
                 + (routed ? [formatted(evidence.normalisedEntropy)] : []) + [formatted(evidence.weight)])
         }
-        return table.rendered() + "\n\nrelative = mean pairwise ||dW_i - dW_j|| / mean ||dW_i|| over the attention projections"
+        return table.rendered() + "\n\nrelative = mean pairwise ||dW_i - dW_j|| / mean ||dW_i|| over the attention projections (the others where only they hold experts)"
             + (routed ? "; entropy = normalised routing entropy" : "") + "; n/a: no pair, the others' mean is used"
     }
 }

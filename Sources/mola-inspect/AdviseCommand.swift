@@ -89,7 +89,11 @@ struct AdviseCommand: ParsableCommand {
         let experts = checkpoint.adapter.allocation.expertsPerLayer
         let target = total ?? experts.reduce(0, +)
         guard target >= experts.count else { throw AnalysisError.totalBelowLayerCount(total: target, layers: experts.count) }
-        let present = Set(checkpoint.adapter.projections.map(\.kind))
+        // The attention projections' experts, as Figure 3 measures them; where no attention
+        // projection has a mixture (MixLoRA: plain LoRA there, experts in the feed-forward
+        // block), the projections that have one.
+        let mixtures = checkpoint.adapter.projections.filter { $0.expertCount > 1 }
+        let present = Set((mixtures.isEmpty ? checkpoint.adapter.projections : mixtures).map(\.kind))
         let kinds = present.intersection(ProjectionKind.attention).isEmpty ? present : present.intersection(ProjectionKind.attention)
         let report = try RedundancyAnalyzer.analyze(checkpoint.adapter, options: RedundancyOptions(metric: .delta, projections: kinds,
                                                                                                   threadCount: threads.count))
@@ -97,7 +101,10 @@ struct AdviseCommand: ParsableCommand {
         if routing.base != nil || routing.data != nil || routing.tokens != nil {
             let view = try RoutingCommand.analyse(routing, threads: threads.count, adapterPath: checkpointPath)
             entropies = view.report.layers.map { layer in
-                layer.projections.map(\.normalisedEntropy).reduce(0, +) / Double(max(layer.projections.count, 1))
+                // A one-expert projection (plain LoRA) never routes: its entropy is 1 by definition.
+                let routed = layer.projections.filter { $0.experts > 1 }
+                guard !routed.isEmpty else { return 1 }
+                return routed.map(\.normalisedEntropy).reduce(0, +) / Double(routed.count)
             }
         }
         return try RedundancyAllocator.advise(report: report, expertsPerLayer: experts, entropies: entropies, source: checkpointPath, total: target)

@@ -18,6 +18,29 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
     }
 
+    /// MoE-PEFT MixLoRA: plain LoRA on q and v, experts in the feed-forward block. The distances
+    /// come from the block's expert projections, and the entropy from its router alone (a
+    /// one-expert projection's entropy of 1 says nothing).
+    @Test func adviseOnMixLoRAReadsTheFeedForwardExperts() throws {
+        let adapter = Fixtures.path("frameworks/moe-peft-mixlora"), base = Fixtures.path("tiny-model/base")
+        let tokens = try scratch.write(Array("[[5, 9, 12, 3, 44, 17, 8, 2, 30, 11, 6, 21, 7, 13, 4, 19]]".utf8), to: "tokens.json")
+        let advice = try runMolaInspect(["advise", adapter, "--base", base, "--tokens", tokens, "--json"])
+        #expect(advice.status == 0, "\(advice.standardError)")
+        let routing = try runMolaInspect(["routing", "--base", base, adapter, "--tokens", tokens, "--json"])
+        #expect(routing.status == 0, "\(routing.standardError)")
+        let layers = try #require(try Self.json(advice)["layers"] as? [[String: Any]])
+        let routed = try #require(try Self.json(routing)["layers"] as? [[String: Any]])
+        #expect(layers.count == 3 && routed.count == 3)
+        for (layer, routedLayer) in zip(layers, routed) {
+            let evidence = try #require(layer["evidence"] as? [String: Any])
+            #expect((evidence["relative_distance"] as? Double ?? 0) > 0, "\(evidence)")
+            let projections = try #require(routedLayer["projections"] as? [String: [String: Any]])
+            let block = try #require(projections["mlp"])
+            assertClose(try #require(evidence["normalised_entropy"] as? Double), try #require(block["normalised_entropy"] as? Double),
+                        rtol: 1e-12, atol: 1e-12, "layer \(layer["layer"] ?? "?")")
+        }
+    }
+
     @Test func adviseFromACheckpointKeepsTheTotalAndShowsItsEvidence() throws {
         let result = try runMolaInspect(["advise", Self.example8888, "--json"])
         #expect(result.status == 0, "\(result.standardError)")
