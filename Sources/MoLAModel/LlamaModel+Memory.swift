@@ -28,7 +28,8 @@ extension ModelConfig {
 extension LlamaModel {
     /// What `init(config:adapter:batch:time:threadCount:)` allocates, and what a training step
     /// adds in scratch, for `batch` sequences of `time` tokens on `threadCount` lanes; with
-    /// `trainBase`, the base's gradients too (one buffer per lane, allocated by the first backward).
+    /// `trainBase`, the base's gradients too (one buffer per lane, allocated by the first backward);
+    /// without `holdingBase`, not the base's values (a model reading another's).
     ///
     /// ```
     /// parameters   base values (+ lanes gradient buffers when trainBase);
@@ -41,14 +42,14 @@ extension LlamaModel {
     ///   final      n (2 C + V + 1);  backward scratch n (5 C + 3 F + 2 Ckv + 2 E R) (dlogits overwrite the logits)
     /// ```
     public static func memoryRequirement(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int,
-                                         threadCount: Int, trainBase: Bool = false) -> MemoryEstimate {
+                                         threadCount: Int, trainBase: Bool = false, holdingBase: Bool = true) -> MemoryEstimate {
         let lanes = max(1, min(threadCount, batch))
         let perLane = (batch + lanes - 1) / lanes
         let c = config.hiddenSize, f = config.intermediateSize, v = config.vocabularySize
         let headDimension = config.headCount > 0 ? c / config.headCount : 0
         var estimate = MemoryEstimate()
         // Base: values, and each lane's gradients when it is trained.
-        estimate.add(config.weightMemory.repeated(trainBase ? 1 + lanes : 1))
+        estimate.add(config.weightMemory.repeated((holdingBase ? 1 : 0) + (trainBase ? lanes : 0)))
         // Adapter: its weights (values, lane 0's gradients, the other lanes' gradients); per token,
         // each projection's caches; the widest E R for the backward's scratch.
         var adapterWeights = MemoryEstimate(), caches = MemoryEstimate(), widest = MemoryEstimate()

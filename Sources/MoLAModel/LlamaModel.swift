@@ -50,12 +50,21 @@ public final class LlamaModel {
     ///   - batch, time: the largest batch of sequences and the sequence length it will run.
     ///   - threadCount: workers; each runs whole sequences with single-threaded BLAS.
     ///   - seed: dropout randomness (deterministic for a seed and thread count).
+    ///   - sharedBase: another model of the same config whose base weights (and a GGUF base's
+    ///     quantized matrices) this one reads instead of holding a copy: a second model beside a
+    ///     trainer (`continual` scores with one). Neither may train the base.
     /// - Throws: `ModelError` when the config or the adapter spec is inconsistent.
-    public init(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int, threadCount: Int = 1, seed: UInt64 = 0) throws {
+    public init(config: ModelConfig, adapter spec: AdapterSpec?, batch: Int, time: Int, threadCount: Int = 1, seed: UInt64 = 0,
+                sharingBaseOf sharedBase: LlamaModel? = nil) throws {
         try config.validate()
         try spec?.validate(for: config)
         guard batch > 0, time > 0 else { throw ModelError.invalidConfig("batch \(batch) x time \(time) must be positive") }
-        try Self.memoryRequirement(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount)
+        if let sharedBase {
+            precondition(sharedBase.config == config && !sharedBase.trainBase,
+                         "LlamaModel: a shared base needs the same config and a base that is not trained")
+        }
+        try Self.memoryRequirement(config: config, adapter: spec, batch: batch, time: time, threadCount: threadCount,
+                                   holdingBase: sharedBase == nil)
             .require(for: "the model with buffers for \(batch) sequence\(batch == 1 ? "" : "s") of \(time) tokens")
         self.config = config
         adapterSpec = spec
@@ -65,7 +74,8 @@ public final class LlamaModel {
         self.threadCount = max(1, threadCount)
         // With one lane, BLAS itself uses the threads; with several, each lane runs single-threaded.
         LinearAlgebra.setBLASThreadCount(laneCount == 1 ? self.threadCount : 1)
-        base = ParameterSet(blocks: BaseWeights.blocks(config))
+        base = sharedBase.map { ParameterSet(sharingValuesOf: $0.base) } ?? ParameterSet(blocks: BaseWeights.blocks(config))
+        quantizedBase = sharedBase?.quantizedBase
         adapterLayout = AdapterLayout(config: config, spec: spec)
         adapter = adapterLayout.parameterSet()
         let stack = DecoderStack(config: config, weights: BaseWeights(resolving: base, config: config))

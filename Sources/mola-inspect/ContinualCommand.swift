@@ -65,10 +65,13 @@ struct ContinualCommand: ParsableCommand {
         try opened.checkFits(cutoff, what: "--cutoff")
         let sequences = try loaded.map { try trainingSequences(of: $0, tokenizer: tokenizer, cutoff: cutoff) }
         let threadCount = threads.count
-        let model = try opened.model(adapter: spec, batch: training.microBatchSize, length: cutoff, threads: threadCount, seed: seed)
+        // The trainer keeps a GGUF base's quantized matrices too, for the scorer's one-token steps.
+        let model = try opened.model(adapter: spec, batch: training.microBatchSize, length: cutoff, threads: threadCount, seed: seed,
+                                     generating: true)
         model.initialiseAdapter(seed: seed)
-        // Questions are answered by a second model, one sequence long, with each domain's saved adapter.
-        let scorer = try opened.model(adapter: spec, batch: 1, length: length, threads: threadCount, seed: seed, generating: true)
+        // Questions are answered by a second model, one sequence long, with each domain's saved
+        // adapter; it reads the trainer's base (which is not trained) rather than a copy.
+        let scorer = try opened.model(sharingBaseOf: model, adapter: spec, batch: 1, length: length, threads: threadCount, seed: seed)
         let generator = try KeyValueCacheGenerator(model: scorer)
 
         let staging = try StagingDirectory(for: outPath)

@@ -48,6 +48,31 @@ import Testing
         #expect(f16.quantizedBase?.head == nil && f16.quantizedBase?.projections.joined().allSatisfy { $0 == nil } == true)
     }
 
+    /// A second model reading another's base (as `continual`'s scorer does) holds no copy of
+    /// it, and computes what its owner computes: the full forward and one-token steps on the
+    /// shared quantized matrices.
+    @Test func aModelSharingAnotherBaseComputesTheSame() throws {
+        let owner = try LlamaModel.load(base: "\(Self.directory)/tiny-llama-q8_0.gguf", adapter: nil, batch: 2, time: 6)
+        let shared = try LlamaModel(config: owner.config, adapter: nil, batch: 2, time: 6, sharingBaseOf: owner)
+        #expect(shared.base.values.pointer == owner.base.values.pointer)
+        #expect(shared.quantizedBase != nil && shared.quantizedBase?.byteCount == owner.quantizedBase?.byteCount)
+        _ = try owner.forward(tokens: Self.tokens)
+        let expected = owner.logits
+        _ = try shared.forward(tokens: Self.tokens)
+        let sameLogits = shared.logits == expected
+        #expect(sameLogits, "the shared base's logits differ from its owner's")
+        let sharedOneSequence = try LlamaModel(config: owner.config, adapter: nil, batch: 1, time: Self.tokens.count, sharingBaseOf: owner)
+        let own = try LlamaModel.load(base: "\(Self.directory)/tiny-llama-q8_0.gguf", adapter: nil, batch: 1, time: Self.tokens.count)
+        let (sharedSteps, ownSteps) = (try KeyValueCacheGenerator(model: sharedOneSequence), try KeyValueCacheGenerator(model: own))
+        for (position, token) in Self.tokens.enumerated() {
+            let sameStep = Array(try sharedSteps.step(token)) == Array(try ownSteps.step(token))
+            #expect(sameStep, "position \(position)")
+        }
+        let withBase = LlamaModel.memoryRequirement(config: owner.config, adapter: nil, batch: 1, time: 6, threadCount: 1)
+        let without = LlamaModel.memoryRequirement(config: owner.config, adapter: nil, batch: 1, time: 6, threadCount: 1, holdingBase: false)
+        #expect(withBase.bytes - without.bytes == owner.config.weightMemory.bytes)
+    }
+
     @Test func configurationFromMetadata() throws {
         let f16 = try ModelConfig(gguf: "\(Self.directory)/tiny-llama-f16.gguf")
         let expected = ModelConfig(vocabularySize: 559, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4,

@@ -62,6 +62,13 @@ struct OpenedBase {
         return model
     }
 
+    /// A second model with new adapters of `spec` that reads `other`'s base weights (and a GGUF
+    /// base's quantized matrices, when `other` kept them) instead of loading its own copy.
+    func model(sharingBaseOf other: LlamaModel, adapter spec: AdapterSpec, batch: Int, length: Int, threads: Int,
+               seed: UInt64) throws -> LlamaModel {
+        try LlamaModel(config: config, adapter: spec, batch: batch, time: length, threadCount: threads, seed: seed, sharingBaseOf: other)
+    }
+
     /// Refuses `tokens` positions beyond the base's context.
     ///
     /// - Throws: `CommandError.failed` naming what is too long and the context.
