@@ -122,11 +122,11 @@ import Testing
             var interrupted = false
             for windowCount in [400, 1600, 6400] where !interrupted {
                 let routing = try startRoutingWithPerTokenOutput(windowCount: windowCount, signalAction: (signal, SIG_DFL))
-                kill(routing.process.processIdentifier, signal)
-                routing.process.waitUntilExit()
-                guard routing.process.terminationReason == .uncaughtSignal else { continue }  // it had finished: more work
+                kill(routing.processIdentifier, signal)
+                routing.waitUntilExit()
+                guard routing.terminationReason == .uncaughtSignal else { continue }  // it had finished: more work
                 interrupted = true
-                #expect(routing.process.terminationStatus == signal)
+                #expect(routing.terminationStatus == signal)
                 #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["tokens.json"])
             }
             #expect(interrupted, "routing always finished before signal \(signal) arrived")
@@ -137,9 +137,9 @@ import Testing
     /// run ends as usual and writes its output.
     @Test func aSignalIgnoredAtStartStaysIgnored() throws {
         let routing = try startRoutingWithPerTokenOutput(windowCount: 40, signalAction: (SIGHUP, SIG_IGN))
-        kill(routing.process.processIdentifier, SIGHUP)
-        routing.process.waitUntilExit()
-        #expect(routing.process.terminationReason == .exit && routing.process.terminationStatus == 0)
+        kill(routing.processIdentifier, SIGHUP)
+        routing.waitUntilExit()
+        #expect(routing.terminationReason == .exit && routing.terminationStatus == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["tokens.json", "tokens.jsonl"])
     }
 
@@ -148,7 +148,7 @@ import Testing
     /// harness started as a background job ignores SIGINT), and returns once its temporary
     /// output exists, it has ended, or 20 s have passed.
     private func startRoutingWithPerTokenOutput(windowCount: Int, signalAction: (number: Int32, action: __sighandler_t?))
-        throws -> (process: Process, perToken: String)
+        throws -> Process
     {
         let windows = (0..<windowCount).map { index in "[" + (0..<64).map { String(($0 * 7 + index) % 250 + 3) }.joined(separator: ",") + "]" }
         let tokens = try scratch.write(Array(("[" + windows.joined(separator: ",") + "]").utf8), to: "tokens.json")
@@ -161,12 +161,13 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let previous = Glibc.signal(signalAction.number, signalAction.action)
-        defer { Glibc.signal(signalAction.number, previous) }
-        try process.run()
+        let started = Result { try process.run() }
+        Glibc.signal(signalAction.number, previous)
+        try started.get()
         let temporary = scratch.path(".tokens.jsonl.\(process.processIdentifier).tmp")
         var waited = 0
         while !FileManager.default.fileExists(atPath: temporary) && process.isRunning && waited < 20_000 { usleep(1000); waited += 1 }
-        return (process, perToken)
+        return process
     }
 
     /// Routers holding NaN: routing is refused naming the router, and nothing is written
