@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MoLATensor
 
@@ -37,32 +38,42 @@ public enum TokenScorer {
     /// Scores `tokens` on `model` (batch 1, its length at least the token count; the rest of the
     /// window is padded with `tokens[0]`, which causal attention keeps from the scored positions).
     ///
-    /// - Parameter top: how many of the most likely tokens to list at each position (0: none).
+    /// - Parameters:
+    ///   - top: how many of the most likely tokens to list at each position (0: none).
+    ///   - threads: workers sharing the positions' log-normalisers and top tokens.
     /// - Throws: `ModelError.tokenOutOfRange`, `.invalidConfig` for a sequence longer than the model's length.
-    public static func score(_ tokens: [Int], model: any LogitsPass, top: Int) throws -> SequenceScore {
+    public static func score(_ tokens: [Int], model: any LogitsPass, top: Int, threads: Int = 1) throws -> SequenceScore {
         guard let first = tokens.first else { return SequenceScore(logProbabilities: [], alternatives: [], next: []) }
         guard tokens.count <= model.time else {
             throw ModelError.invalidConfig("\(tokens.count) tokens do not fit the model's \(model.time) positions")
         }
         let window = tokens + Array(repeating: first, count: model.time - tokens.count)
-        let vocabulary = model.config.vocabularySize
-        var logProbabilities: [Double?] = [nil]
-        var alternatives: [[TokenCandidate]?] = [nil]
-        var next: [TokenCandidate] = []
-        try model.withLogits(tokens: window) { all in
-            for position in 0..<tokens.count {
-                let row = UnsafeBufferPointer(rebasing: all[(position * vocabulary)..<((position + 1) * vocabulary)])
-                let normaliser = VectorMath.logSumExp(row.baseAddress!, count: vocabulary)
-                let best = mostLikely(row, count: top, normaliser: normaliser)
-                if position + 1 < tokens.count {
-                    logProbabilities.append(Double(row[tokens[position + 1]]) - normaliser)
-                    alternatives.append(best)
-                } else {
-                    next = best
+        let vocabulary = model.config.vocabularySize, count = tokens.count
+        // Position t's normaliser and top tokens, each written by one worker.
+        var normalisers = [Double](repeating: 0, count: count)
+        var best = [[TokenCandidate]](repeating: [], count: count)
+        return try model.withLogits(tokens: window) { all in
+            normalisers.withUnsafeMutableBufferPointer { normalisers in
+                best.withUnsafeMutableBufferPointer { best in
+                    let shared = UncheckedSendable(value: (all, normalisers, best))
+                    let workers = max(1, min(threads, count))
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        let (all, normalisers, best) = shared.value
+                        for position in stride(from: worker, to: count, by: workers) {
+                            let row = UnsafeBufferPointer(rebasing: all[(position * vocabulary)..<((position + 1) * vocabulary)])
+                            normalisers[position] = VectorMath.logSumExp(row.baseAddress!, count: vocabulary)
+                            best[position] = mostLikely(row, count: top, normaliser: normalisers[position])
+                        }
+                    }
                 }
             }
+            var logProbabilities: [Double?] = [nil]
+            for position in 0..<(count - 1) {
+                logProbabilities.append(Double(all[position * vocabulary + tokens[position + 1]]) - normalisers[position])
+            }
+            return SequenceScore(logProbabilities: logProbabilities, alternatives: [nil] + best.dropLast().map { $0 },
+                                 next: best[count - 1])
         }
-        return SequenceScore(logProbabilities: logProbabilities, alternatives: alternatives, next: next)
     }
 
     /// The `count` largest entries of `row` as log-probabilities, most likely first (the lower id

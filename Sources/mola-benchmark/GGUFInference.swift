@@ -24,9 +24,9 @@ enum GGUFInferenceBenchmark {
         let load = Date().timeIntervalSince(start)
         let vocabulary = model.config.vocabularySize
         let tokens = (0..<prefill).map { 3 + ($0 * 7919) % (vocabulary - 3) }
-        _ = try TokenScorer.score(Array(tokens.prefix(16)), model: model, top: 0)  // warm-up
+        _ = try TokenScorer.score(Array(tokens.prefix(16)), model: model, top: 0, threads: threads)  // warm-up
         start = Date()
-        _ = try TokenScorer.score(tokens, model: model, top: 0)
+        _ = try TokenScorer.score(tokens, model: model, top: 0, threads: threads)
         let prefillSeconds = Date().timeIntervalSince(start)
         let generator = try KeyValueCacheGenerator(model: model)
         var sampler = TokenSampler()

@@ -44,7 +44,7 @@ struct ScoreCommand: ParsableCommand {
         let progress = ProgressBar(label: "scoring", unit: "texts")
         var scores: [SequenceScore] = []
         for ids in encoded {
-            scores.append(try TokenScorer.score(ids, model: model, top: top))
+            scores.append(try TokenScorer.score(ids, model: model, top: top, threads: threads.count))
             progress.update(done: scores.count, total: encoded.count)
         }
         progress.finish()

@@ -51,6 +51,18 @@ import Testing
         assertClose(try #require(score.perplexity), exp(-expectedLikelihood / 15), rtol: 1e-4, "perplexity")
     }
 
+    /// Positions are shared between workers, each computed alone: any thread count gives the same.
+    @Test func scoresAreTheSameOnAnyThreads() throws {
+        let (tokens, _) = try Self.golden()
+        let model = try Self.model(time: 16)
+        let single = try TokenScorer.score(tokens, model: model, top: 5, threads: 1)
+        for threads in [2, 3, 40] {
+            let shared = try TokenScorer.score(tokens, model: model, top: 5, threads: threads)
+            #expect(shared.logProbabilities == single.logProbabilities && shared.alternatives == single.alternatives
+                    && shared.next == single.next, "threads \(threads)")
+        }
+    }
+
     @Test func aShortSequenceInALongerWindowScoresAsItsOwnPrefix() throws {
         let (tokens, _) = try Self.golden()
         let model = try Self.model(time: 16)
