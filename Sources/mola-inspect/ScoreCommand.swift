@@ -38,18 +38,37 @@ struct ScoreCommand: ParsableCommand {
         }
         let checkpoint = try adapter.map { try Checkpoint(path: $0.path) }
         let resolution = try checkpoint.map { try $0.resolveTopK(option: topK.topK) }
-        // A directory's weights stay mapped and run layer by layer (bounded memory); a GGUF base is dequantized once.
-        let model = try LayerwiseModel.passWithoutBackward(base: base.path, adapter: checkpoint, topK: resolution?.perLayer, batch: 1,
-                                                           time: encoded.map(\.count).max() ?? 1, threadCount: threads.count)
+        // Shortest first, each in a window of its length class, so that a short text does not pay
+        // for the longest one's window; a new class opens a new model (a directory's weights stay
+        // mapped and run layer by layer, in bounded memory; a GGUF base is dequantized again).
+        let longest = encoded.map(\.count).max() ?? 1
+        let order = encoded.indices.sorted { (encoded[$0].count, $0) < (encoded[$1].count, $1) }
         let progress = ProgressBar(label: "scoring", unit: "texts")
-        var scores: [SequenceScore] = []
-        for ids in encoded {
-            scores.append(try TokenScorer.score(ids, model: model, top: top, threads: threads.count))
-            progress.update(done: scores.count, total: encoded.count)
+        var scored = [SequenceScore?](repeating: nil, count: encoded.count)
+        var model: (any LogitsPass)?
+        for (done, index) in order.enumerated() {
+            let window = Self.window(for: encoded[index].count, longest: longest)
+            if model?.time != window {
+                model = nil  // the previous class's model goes before the next is made
+                model = try LayerwiseModel.passWithoutBackward(base: base.path, adapter: checkpoint, topK: resolution?.perLayer, batch: 1,
+                                                               time: window, threadCount: threads.count)
+            }
+            scored[index] = try TokenScorer.score(encoded[index], model: model!, top: top, threads: threads.count)
+            progress.update(done: done + 1, total: encoded.count)
         }
         progress.finish()
-        let view = ScoreView(tokenizer: tokenizer, texts: inputs, ids: encoded, scores: scores)
+        let view = ScoreView(tokenizer: tokenizer, texts: inputs, ids: encoded, scores: scored.map { $0! })
         try output.destination.write(output.json ? view.json : view.table, format: output.format)
+    }
+}
+
+extension ScoreCommand {
+    /// The window a text of `count` tokens is scored in: the next power of two, at least 32 and at
+    /// most the longest text's length (every class's window fits the longest text).
+    static func window(for count: Int, longest: Int) -> Int {
+        var window = 32
+        while window < count { window *= 2 }
+        return min(window, longest)
     }
 }
 

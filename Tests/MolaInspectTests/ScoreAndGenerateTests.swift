@@ -49,6 +49,22 @@ import Testing
         #expect((texts[1]["tokens"] as! [[String: Any]]).map { $0["id"] as! Int } == [256, 97, 98])
     }
 
+    /// Texts of several lengths are scored shortest first, each in a window of its length class
+    /// (32, 64, ...): in the order given, each as it scores alone.
+    @Test func textsOfManyLengthsScoreAsEachDoesAlone() throws {
+        let texts = [String(repeating: "ab", count: 40), "x", String(repeating: "The answer is A. ", count: 9), "abc"]
+        let together = try json(try runMolaInspect(["score", "--base", Self.base, Self.adapter] + texts.flatMap { ["--text", $0] }
+                                                    + ["--json"])) as! [[String: Any]]
+        #expect(together.count == texts.count)
+        for (index, text) in texts.enumerated() {
+            let alone = try json(try runMolaInspect(["score", "--base", Self.base, Self.adapter, "--text", text, "--json"])) as! [[String: Any]]
+            let (ours, reference) = (together[index]["tokens"] as! [[String: Any]], alone[0]["tokens"] as! [[String: Any]])
+            #expect(ours.map { $0["id"] as! Int } == reference.map { $0["id"] as! Int }, "text \(index)")
+            assertClose(ours.dropFirst().map { $0["logprob"] as! Double }, reference.dropFirst().map { $0["logprob"] as! Double },
+                        rtol: 1e-5, atol: 1e-5, "text \(index)")
+        }
+    }
+
     @Test func anAdapterChangesTheScores() throws {
         let arguments = ["score", "--base", Self.base, "--text", "The answer is B.", "--json"]
         let alone = try json(try runMolaInspect(arguments)) as! [[String: Any]]
