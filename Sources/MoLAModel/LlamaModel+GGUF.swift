@@ -14,7 +14,7 @@ extension LlamaModel {
         let names = GGUFBaseTensorName.map(config)
         if keepingQuantized {
             var memory = Self.memoryRequirement(config: config, adapter: adapterSpec, batch: batch, time: time, threadCount: threadCount)
-            for name in base.names where quantizedSlot(of: name) != nil {
+            for name in base.names where slot(of: name) != nil {
                 guard let ggufName = names[name], let tensor = try? file.tensor(named: ggufName),
                       let matrix = GGUFFile.quantizedMemory(of: tensor) else { continue }
                 memory.add(matrix)
@@ -32,10 +32,10 @@ extension LlamaModel {
             guard tensor.shape == expected else {
                 throw ModelError.tensorShape(file: file.path, tensor: ggufName, expected: expected, found: tensor.shape)
             }
-            let layer = name.hasPrefix("model.layers.") ? Int(name.split(separator: ".")[2]) : nil
+            let slot = slot(of: name)
             var rotaryHeads: Int?
-            if let layer, name == BaseTensorName.projection(layer: layer, .query) { rotaryHeads = config.headCount }
-            if let layer, name == BaseTensorName.projection(layer: layer, .key) { rotaryHeads = config.keyValueHeadCount }
+            if case .projection(_, .query)? = slot { rotaryHeads = config.headCount }
+            if case .projection(_, .key)? = slot { rotaryHeads = config.keyValueHeadCount }
             if let rotaryHeads {
                 base.write(name, Self.unpermuteRotaryRows(try file.floats(of: tensor), headCount: rotaryHeads, columns: view.columns))
             } else {
@@ -44,7 +44,7 @@ extension LlamaModel {
             }
             guard keepingQuantized else { continue }
             let rowOrder = rotaryHeads.map { Self.rotaryRowOrder(rowCount: view.rows, headCount: $0) }
-            switch quantizedSlot(of: name) {
+            switch slot {
             case let .projection(layer, kind)?:
                 quantized.projections[layer][kind.rawValue] = try file.quantizedMatrix(of: tensor, rowOrder: rowOrder)
             case .head?:
@@ -56,14 +56,15 @@ extension LlamaModel {
         quantizedBase = keepingQuantized ? quantized : nil
     }
 
-    /// Where a base tensor's quantized form goes: a layer's projection, the LM head (the token
-    /// embedding when the two are tied), or nowhere (norms, an untied embedding).
-    private enum QuantizedSlot: Equatable {
+    /// The base tensors whose loading differs: a layer's projection (q and k rows un-permuted;
+    /// a quantized form kept) and the LM head (the token embedding when the two are tied; a
+    /// quantized form kept). Other tensors (norms, an untied embedding) have none.
+    private enum Slot: Equatable {
         case projection(layer: Int, kind: ProjectionKind)
         case head
     }
 
-    private func quantizedSlot(of name: String) -> QuantizedSlot? {
+    private func slot(of name: String) -> Slot? {
         if name.hasPrefix("model.layers."), let layer = Int(name.split(separator: ".")[2]),
            let kind = ProjectionKind.allCases.first(where: { name == BaseTensorName.projection(layer: layer, $0) }) {
             return .projection(layer: layer, kind: kind)

@@ -71,7 +71,7 @@ public enum TokenScorer {
             for position in 0..<(count - 1) {
                 logProbabilities.append(Double(all[position * vocabulary + tokens[position + 1]]) - normalisers[position])
             }
-            return SequenceScore(logProbabilities: logProbabilities, alternatives: [nil] + best.dropLast().map { $0 },
+            return SequenceScore(logProbabilities: logProbabilities, alternatives: [nil] + best.dropLast().map(Optional.some),
                                  next: best[count - 1])
         }
     }
